@@ -1,0 +1,41 @@
+"""Shared test fixtures.
+
+Full MNIST is never downloaded in tests. Tests that need it take its location
+from ``--mnist PATH`` or the ``SKDIGITS_MNIST`` environment variable (a
+keras-layout ``mnist.npz`` or a folder holding it or the four IDX files) and
+are skipped, with the reason, when neither is given.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # tests never open windows
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--mnist",
+        default=None,
+        help="path to full MNIST (mnist.npz or a folder of IDX files); "
+        "defaults to $SKDIGITS_MNIST",
+    )
+
+
+@pytest.fixture(scope="session")
+def mnist_path(request: pytest.FixtureRequest) -> Path:
+    """Location of full MNIST, or skip the test with a clear reason."""
+    value = request.config.getoption("--mnist") or os.environ.get("SKDIGITS_MNIST")
+    if not value:
+        pytest.skip(
+            "full MNIST not given: pass --mnist PATH or set SKDIGITS_MNIST "
+            "(e.g. ../shared/data/mnist)"
+        )
+    path = Path(value)
+    if not path.exists():
+        pytest.skip(f"full MNIST not found at {path} (from --mnist/SKDIGITS_MNIST)")
+    return path
