@@ -25,7 +25,18 @@ _LAZY = {
     "load_model": "skdigits.persistence",
 }
 
-__all__ = [*_LAZY, "datasets", "__version__"]
+__all__ = [
+    "ConfusionMatrixDisplay",
+    "DenseDigitClassifier",
+    "DigitGalleryDisplay",
+    "MisclassifiedDisplay",
+    "PixelScaler",
+    "TrainingHistoryDisplay",
+    "__version__",
+    "datasets",
+    "load_model",
+    "save_model",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from skdigits import datasets
