@@ -36,12 +36,6 @@ from skdigits.network import (
 __all__ = ["DenseDigitClassifier"]
 
 
-def _cosine_decay(epoch: int, lr: float, *, peak: float, epochs: int) -> float:
-    """Learning rate for ``epoch`` (0-based): cosine from ``peak`` towards 0."""
-    del lr  # the schedule depends on the epoch only
-    return float(peak * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs)))
-
-
 class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     """The notebook's dense Keras network as a scikit-learn classifier.
 
@@ -67,18 +61,22 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     optimizer : {"adam", "adamw", "nadam", "adamax", "rmsprop", "sgd", \
             "adagrad"}, default="adam"
         Name of the Keras optimizer.
-    learning_rate : float > 0, default=2e-3
+    learning_rate : float > 0, default=5e-3
         Learning rate of the optimizer; with ``lr_schedule="cosine"`` it is the
-        rate of the first epoch.
+        peak rate, reached after the warm-up.
     lr_schedule : {"cosine", "constant"}, default="cosine"
-        ``"cosine"`` decays the learning rate per epoch along a half cosine from
-        ``learning_rate`` towards 0 at ``epochs``; ``"constant"`` keeps it, as
-        the notebook did.
+        ``"cosine"`` warms the learning rate up linearly from 0 to
+        ``learning_rate`` over the first 10 % of the training steps, then
+        decays it along a half cosine to 0 at the last step of ``epochs``, so
+        the schedule follows whatever ``epochs`` is. ``"constant"`` keeps
+        ``learning_rate`` throughout, as the notebook did (with 1e-3).
     batch_size : int >= 1, default=1000
         Samples per gradient update, as in the notebook.
-    epochs : int >= 1, default=15
+    epochs : int >= 1, default=20
         Number of passes over the training data (an upper bound when
-        ``early_stopping=True``).
+        ``early_stopping=True``). The notebook ran 100 epochs at a constant
+        1e-3; with the default schedule 20 epochs reach a higher test accuracy
+        on full MNIST (see the performance page).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when validation accuracy has not improved for
@@ -115,9 +113,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     model_ : keras.Model
         The trained Keras network.
     history_ : dict of str to list of float
-        Per-epoch ``loss`` and ``accuracy`` (and ``val_loss``,
-        ``val_accuracy`` with early stopping, ``learning_rate`` with the cosine
-        schedule).
+        Per-epoch ``loss``, ``accuracy`` and ``learning_rate`` (at the end of
+        the epoch), and ``val_loss`` and ``val_accuracy`` with early stopping.
     n_iter_ : int
         Number of epochs actually run.
     best_epoch_ : int or None
@@ -183,10 +180,10 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         activation="relu",
         dropout=0.1,
         optimizer="adam",
-        learning_rate=2e-3,
+        learning_rate=5e-3,
         lr_schedule="cosine",
         batch_size=1000,
-        epochs=15,
+        epochs=20,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -274,12 +271,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         Y = np.eye(len(classes), dtype=np.float32)[y_index]
         seed = self._seed()
         keras = import_keras()
-        callbacks = list(self.callbacks or [])
-        if self.lr_schedule == "cosine":
-            schedule = partial(
-                _cosine_decay, peak=self.learning_rate, epochs=self.epochs
-            )
-            callbacks.append(keras.callbacks.LearningRateScheduler(schedule))
+        callbacks = [*(self.callbacks or []), _LearningRateLogger()]
         validation_data, stopper = None, None
         if self.early_stopping:
             X, Y, sample_weight, validation_data = self._hold_out(
@@ -297,7 +289,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             activation=self.activation,
             dropout=self.dropout,
             optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
+            learning_rate=self._learning_rate(X, sample_weight),
         )
         model, history = fit_keras_network(
             build_fn,
@@ -358,6 +350,26 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def _learning_rate(self, X, sample_weight):
+        """The optimizer's learning rate: a number, or the cosine schedule."""
+        if self.lr_schedule == "constant":
+            return self.learning_rate
+        keras = import_keras()
+        # SciKeras drops zero-weight samples before training.
+        n_train = len(X) if sample_weight is None else np.count_nonzero(sample_weight)
+        total_steps = math.ceil(n_train / self.batch_size) * self.epochs
+        warmup_steps = int(0.1 * total_steps)
+        if warmup_steps == 0:
+            return keras.optimizers.schedules.CosineDecay(
+                self.learning_rate, total_steps
+            )
+        return keras.optimizers.schedules.CosineDecay(
+            0.0,
+            total_steps - warmup_steps,
+            warmup_target=self.learning_rate,
+            warmup_steps=warmup_steps,
+        )
 
     def _seed(self) -> int | None:
         """An int seed for SciKeras from ``random_state`` (None stays None)."""
@@ -432,6 +444,15 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         return X[train], Y[train], sw_train, (X[val], Y[val])
 
 
+class _LearningRateLogger(import_keras().callbacks.Callback):
+    """Adds the optimizer's learning rate at the end of each epoch to the logs."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            rate = self.model.optimizer.learning_rate
+            logs["learning_rate"] = float(import_keras().ops.convert_to_numpy(rate))
+
+
 def _build_compiled_network(
     meta: dict[str, Any],
     *,
@@ -439,7 +460,7 @@ def _build_compiled_network(
     activation: str,
     dropout: float,
     optimizer: str,
-    learning_rate: float,
+    learning_rate: Any,
 ):
     """Model-building function for SciKeras: the network, compiled."""
     model = build_dense_network(

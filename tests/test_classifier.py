@@ -65,14 +65,18 @@ def test_fit_sets_documented_attributes(digits):
     assert clf.score(X, y) > 0.9
 
 
-def test_cosine_schedule_decays_and_constant_does_not(digits):
+def test_cosine_schedule_warms_up_then_decays(digits):
     X, y = digits
-    lr = small(learning_rate=0.004, epochs=4).fit(X, y).history_["learning_rate"]
-    np.testing.assert_allclose(
-        lr, [0.004, 0.004 * 0.8535534, 0.002, 0.004 * 0.1464466], rtol=1e-5
-    )
-    const = small(lr_schedule="constant", epochs=3).fit(X, y).history_
-    assert "learning_rate" not in const
+    # 1797 samples / 100 per batch -> 18 steps per epoch, 180 steps, 18 warm-up
+    clf = small(learning_rate=0.004, epochs=10, batch_size=100).fit(X, y)
+    lr = np.array(clf.history_["learning_rate"])
+    assert lr[0] == pytest.approx(0.004, rel=1e-5)  # end of the warm-up epoch
+    assert np.all(np.diff(lr) < 0)  # then it only decays
+    assert lr[-1] == pytest.approx(0.0, abs=1e-9)
+    halfway = 0.004 * 0.5 * (1 + np.cos(np.pi * (90 - 18) / (180 - 18)))
+    assert lr[4] == pytest.approx(halfway, rel=1e-4)
+    const = small(lr_schedule="constant", learning_rate=0.003, epochs=3).fit(X, y)
+    np.testing.assert_allclose(const.history_["learning_rate"], 0.003, rtol=1e-6)
 
 
 def test_image_stacks_and_flat_rows_are_both_accepted(digits):
