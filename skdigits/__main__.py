@@ -1,0 +1,8 @@
+"""``python -m skdigits``: the same as the ``skdigits`` command."""
+
+import sys
+
+from skdigits.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

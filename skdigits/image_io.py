@@ -1,0 +1,635 @@
+"""Read digit images from files and prepare them the way MNIST was made.
+
+MNIST digits are white on black, 28x28 pixels, with the digit scaled to fit a
+20x20 box (keeping its aspect ratio, antialiased) and placed so that its
+centre of mass sits in the middle of the field. A model trained on MNIST
+expects exactly that, so a photo or a drawing of a digit has to go through
+the same steps before it is classified:
+
+1. :func:`to_grayscale`: one intensity channel, 0-255 (transparent pixels
+   are laid over a background that keeps the ink visible);
+2. :func:`has_light_background` decides from the border pixels whether the
+   ink is dark on a light background, and then the image is inverted;
+3. :func:`crop_to_ink`: the background level is subtracted and the image is
+   cropped to the bounding box of the ink;
+4. :func:`fit_into_box`: scaled to fit into 20x20, keeping the aspect ratio;
+5. :func:`center_by_mass`: pasted into 28x28 with its centre of mass in the
+   middle.
+
+:func:`prepare_digit` runs all five; :func:`read_digits` reads PNG or JPEG
+files, folders of them and ``.npy`` arrays and prepares every digit. All of
+them return ``uint8`` pixels 0-255, what a fitted
+``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``
+takes. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "ARRAY_SUFFIXES",
+    "IMAGE_SUFFIXES",
+    "DigitSource",
+    "ImageReadError",
+    "center_by_mass",
+    "crop_to_ink",
+    "fit_into_box",
+    "has_light_background",
+    "load_image",
+    "prepare_digit",
+    "read_digits",
+    "to_grayscale",
+]
+
+#: File name suffixes read as images (by Pillow), in folders and as files.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+#: File name suffixes read as NumPy arrays of digits.
+ARRAY_SUFFIXES = (".npy",)
+
+MNIST_SHAPE = (28, 28)
+MNIST_BOX = 20
+# Where MNIST's centres of mass sit, in (row, column) pixel indices: the
+# original data set shifted every digit by whole pixels so that its centroid
+# landed on pixel (14, 14) (measured: mean 14.0, spread +-0.5 on both axes).
+MNIST_CENTER = (14.0, 14.0)
+
+# Below this contrast (0-255 scale) an image is taken to hold no digit.
+_MIN_CONTRAST = 10.0
+# Ink fainter than this share of the strongest ink is background noise (JPEG
+# ringing, paper texture) and is zeroed; the crop box is found from ink
+# stronger than _BOX_INK, so that faint specks do not widen it.
+_NOISE_INK = 0.10
+_BOX_INK = 0.25
+
+
+class ImageReadError(ValueError):
+    """A file is not a readable digit image or array, or holds no digit."""
+
+
+class DigitSource(NamedTuple):
+    """Where a digit came from: a file and, for arrays, its position in it.
+
+    ``str()`` gives ``"file"`` for an image file and ``"file[index]"`` for
+    the ``index``-th digit of a ``.npy`` stack.
+    """
+
+    file: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return self.file if self.index is None else f"{self.file}[{self.index}]"
+
+
+# -- pixels ------------------------------------------------------------------
+
+
+def _as_intensities(array: np.ndarray, what: str) -> np.ndarray:
+    """Float32 intensities on a 0-255 scale from 0-255, 0-1 or bool pixels."""
+    if array.dtype == bool:
+        return array.astype(np.float32) * 255
+    if array.dtype.kind not in "uif":
+        raise ImageReadError(
+            f"{what}: expected numeric pixels, got dtype {array.dtype}."
+        )
+    values = array.astype(np.float32)
+    if values.size == 0:
+        raise ImageReadError(f"{what}: the image is empty (shape {array.shape}).")
+    if not np.all(np.isfinite(values)):
+        raise ImageReadError(f"{what}: the pixels hold NaN or infinite values.")
+    low, high = float(values.min()), float(values.max())
+    if low < 0 or high > 255:
+        raise ImageReadError(
+            f"{what}: pixel values must lie in 0-255 (or 0-1); found "
+            f"{low:g} to {high:g}."
+        )
+    if array.dtype.kind == "f" and high <= 1.0:
+        values *= 255  # floats in [0, 1], as after PixelScaler
+    return values
+
+
+def to_grayscale(image: ArrayLike) -> np.ndarray:
+    """One channel of intensities, 0-255, from grey, RGB or RGBA pixels.
+
+    Colour is turned to grey with the ITU-R 601 luma weights that Pillow's
+    ``convert("L")`` uses. Transparent pixels (an alpha channel) are laid over
+    white, so dark ink on a transparent background reads as dark on white;
+    if that leaves nothing to see (light ink), they are laid over black.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width), (height, width, 3) or \
+            (height, width, 4)
+        Grey, RGB or RGBA pixels, 0-255 (any integer or float type) or floats
+        in [0, 1]. A grey image with an alpha channel, (height, width, 2), is
+        accepted too.
+
+    Returns
+    -------
+    gray : ndarray of shape (height, width), dtype float32
+        Intensities from 0 (black) to 255 (white).
+
+    Raises
+    ------
+    ImageReadError
+        The array does not have one of those shapes, or its pixels are not
+        numbers in 0-255 (or 0-1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.image_io import to_grayscale
+    >>> rgb = np.zeros((2, 2, 3), dtype=np.uint8)
+    >>> rgb[0, 0] = (255, 255, 255)  # one white pixel
+    >>> to_grayscale(rgb)
+    array([[255.,   0.],
+           [  0.,   0.]], dtype=float32)
+    >>> rgba = np.zeros((1, 2, 4), dtype=np.uint8)  # black ink, transparent
+    >>> rgba[0, 0, 3] = 255  # the left pixel is opaque
+    >>> to_grayscale(rgba)
+    array([[  0., 255.]], dtype=float32)
+    """
+    array = np.asarray(image)
+    if array.ndim == 2:
+        return _as_intensities(array, "image")
+    if array.ndim != 3 or array.shape[2] not in (2, 3, 4):
+        raise ImageReadError(
+            "image: expected grey (height, width), RGB (height, width, 3) or "
+            f"RGBA (height, width, 4) pixels, got shape {array.shape}."
+        )
+    values = _as_intensities(array, "image")
+    if array.shape[2] == 2:  # grey + alpha
+        gray, alpha = values[..., 0], values[..., 1] / 255
+    else:
+        rgb = values[..., :3]
+        gray = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        alpha = values[..., 3] / 255 if array.shape[2] == 4 else None
+    if alpha is None:
+        return gray.astype(np.float32)
+    on_white = gray * alpha + 255 * (1 - alpha)
+    if np.ptp(on_white) >= _MIN_CONTRAST:
+        return on_white.astype(np.float32)
+    return (gray * alpha).astype(np.float32)  # light ink: lay it over black
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    """The outermost ring of pixels."""
+    if min(image.shape) <= 2:
+        return image.ravel()
+    return np.concatenate([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
+
+
+def has_light_background(image: ArrayLike) -> bool:
+    """Whether the digit is dark ink on a light background.
+
+    The background is read from the border pixels (a digit is drawn in the
+    middle): it is light when their median is brighter than halfway between
+    the image's darkest and brightest pixel. MNIST is the other way round
+    (light ink on black), so such images are inverted before use.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Grey intensities.
+
+    Returns
+    -------
+    light : bool
+        True for dark ink on a light background.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.image_io import has_light_background
+    >>> paper = np.full((5, 5), 250.0)
+    >>> paper[1:4, 2] = 20.0  # a dark stroke
+    >>> has_light_background(paper), has_light_background(255 - paper)
+    (True, False)
+    """
+    image = np.asarray(image, dtype=np.float32)
+    middle = (float(image.min()) + float(image.max())) / 2
+    return bool(np.median(_border(image)) > middle)
+
+
+def crop_to_ink(image: ArrayLike) -> np.ndarray:
+    """Subtract the background level and crop to the ink's bounding box.
+
+    The image must be light ink on a dark background (invert it first if
+    :func:`has_light_background`). The median of the border pixels is taken
+    as the background and subtracted; ink fainter than a tenth of the
+    strongest ink (paper texture, JPEG noise) becomes 0, and the crop box
+    holds every pixel with at least a quarter of the strongest ink.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Light ink on a dark background, intensities 0-255.
+
+    Returns
+    -------
+    cropped : ndarray of shape (box_height, box_width), dtype float32
+        The ink, background at 0.
+
+    Raises
+    ------
+    ImageReadError
+        The image holds no ink (it is blank, or nearly uniform).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.image_io import crop_to_ink
+    >>> image = np.full((6, 6), 30.0)  # a dark grey background
+    >>> image[2:4, 1:5] = 230.0
+    >>> crop_to_ink(image)
+    array([[200., 200., 200., 200.],
+           [200., 200., 200., 200.]], dtype=float32)
+    """
+    image = np.asarray(image, dtype=np.float32)
+    ink = np.clip(image - np.median(_border(image)), 0, None)
+    strongest = float(ink.max()) if ink.size else 0.0
+    if strongest < _MIN_CONTRAST:
+        raise ImageReadError(
+            "no digit found: the image is blank (no pixel stands out from "
+            "the background)."
+        )
+    ink[ink < _NOISE_INK * strongest] = 0
+    rows = np.flatnonzero((ink >= _BOX_INK * strongest).any(axis=1))
+    cols = np.flatnonzero((ink >= _BOX_INK * strongest).any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def fit_into_box(image: ArrayLike, size: int = MNIST_BOX) -> np.ndarray:
+    """Scale an image to fit into a ``size`` x ``size`` box, keeping its shape.
+
+    The longer side becomes ``size`` pixels; the shorter one is scaled by the
+    same factor (at least 1 pixel). Resampling is Lanczos (antialiased), as
+    MNIST's grey levels come from antialiasing. The ink is then stretched so
+    that its strongest pixel is 255, as in MNIST.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Light ink on black, intensities 0-255, e.g. from :func:`crop_to_ink`.
+    size : int, default=20
+        Side of the box; MNIST used 20.
+
+    Returns
+    -------
+    fitted : ndarray of shape (new_height, new_width), dtype float32
+        ``max(new_height, new_width) == size``; values 0-255.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.image_io import fit_into_box
+    >>> fit_into_box(np.full((100, 50), 128.0)).shape
+    (20, 10)
+    >>> fit_into_box(np.full((3, 6), 128.0)).shape  # small ones grow
+    (10, 20)
+    """
+    from PIL import Image
+
+    image = np.asarray(image, dtype=np.float32)
+    height, width = image.shape
+    scale = size / max(height, width)
+    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if new_size != (width, height):
+        resized = Image.fromarray(image, mode="F").resize(
+            new_size, Image.Resampling.LANCZOS
+        )
+        image = np.asarray(resized, dtype=np.float32)
+    # Lanczos rings a little below 0 and above the input range.
+    image = np.clip(image, 0, None)
+    strongest = float(image.max())
+    if strongest > 0:
+        image = image * (255 / strongest)
+    return image.astype(np.float32)
+
+
+def center_by_mass(
+    image: ArrayLike,
+    shape: tuple[int, int] = MNIST_SHAPE,
+    center: tuple[float, float] = MNIST_CENTER,
+) -> np.ndarray:
+    """Paste an image into a black field with its centre of mass at ``center``.
+
+    The image is shifted by whole pixels (as MNIST did), so the centre of
+    mass lands within half a pixel of ``center``. If the ink is so lopsided
+    that the shift would push part of it out of the field, the shift is
+    reduced to keep all of it in.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Light ink on black, no larger than ``shape``.
+    shape : tuple of (int, int), default=(28, 28)
+        Size of the field.
+    center : tuple of (float, float), default=(14.0, 14.0)
+        Target (row, column) of the centre of mass; MNIST's digits have it
+        at pixel (14, 14).
+
+    Returns
+    -------
+    field : ndarray of shape ``shape``, dtype uint8
+        The image on black.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.image_io import center_by_mass
+    >>> blob = np.full((3, 3), 255.0)  # its centre of mass is pixel (1, 1)
+    >>> field = center_by_mass(blob)
+    >>> field.shape, np.argwhere(field).min(axis=0).tolist()
+    ((28, 28), [13, 13])
+    """
+    image = np.asarray(image, dtype=np.float32)
+    height, width = image.shape
+    if height > shape[0] or width > shape[1]:
+        raise ValueError(f"image of shape {image.shape} does not fit into {shape}.")
+    total = float(image.sum())
+    if total > 0:
+        rows, cols = np.indices(image.shape)
+        com_row = float((rows * image).sum()) / total
+        com_col = float((cols * image).sum()) / total
+    else:
+        com_row, com_col = (height - 1) / 2, (width - 1) / 2
+    top = min(max(round(center[0] - com_row), 0), shape[0] - height)
+    left = min(max(round(center[1] - com_col), 0), shape[1] - width)
+    field = np.zeros(shape, dtype=np.float32)
+    field[top : top + height, left : left + width] = image
+    return np.rint(np.clip(field, 0, 255)).astype(np.uint8)
+
+
+def prepare_digit(image: ArrayLike) -> np.ndarray:
+    """Turn a picture of one digit into a 28x28 MNIST-style image.
+
+    A 28x28 image that is already light ink on a dark background (an MNIST
+    digit) is returned unchanged, apart from its type. Anything else goes
+    through the steps MNIST was made with: grayscale (:func:`to_grayscale`),
+    inverted if the background is light (:func:`has_light_background`),
+    cropped to the ink (:func:`crop_to_ink`), scaled into 20x20
+    (:func:`fit_into_box`) and centred by its centre of mass in 28x28
+    (:func:`center_by_mass`).
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width) or (height, width, channels)
+        Grey, RGB or RGBA pixels, 0-255 or floats in [0, 1]; any size.
+
+    Returns
+    -------
+    digit : ndarray of shape (28, 28), dtype uint8
+        White ink on black, 0-255.
+
+    Raises
+    ------
+    ImageReadError
+        Not an image array, or no digit in it (blank).
+
+    Examples
+    --------
+    A dark "1" drawn on a light 60x40 card becomes an MNIST-style digit:
+
+    >>> import numpy as np
+    >>> from skdigits.image_io import prepare_digit
+    >>> card = np.full((60, 40), 240, dtype=np.uint8)
+    >>> card[10:50, 18:23] = 0  # the stroke
+    >>> digit = prepare_digit(card)
+    >>> digit.shape, digit.dtype, int(digit.max())
+    ((28, 28), dtype('uint8'), 255)
+    >>> rows = np.flatnonzero(digit.any(axis=1))
+    >>> int(rows[-1] - rows[0] + 1)  # scaled to 20 pixels high
+    20
+
+    An MNIST digit passes through as it is:
+
+    >>> from skdigits.datasets import load_mnist_sample
+    >>> X_train, _, _, _ = load_mnist_sample(return_X_y=True)
+    >>> bool(np.array_equal(prepare_digit(X_train[0]), X_train[0]))
+    True
+    """
+    gray = to_grayscale(image)
+    if gray.shape == MNIST_SHAPE and not has_light_background(gray):
+        return np.rint(gray).astype(np.uint8)
+    if has_light_background(gray):
+        gray = 255 - gray
+    return center_by_mass(fit_into_box(crop_to_ink(gray)))
+
+
+# -- files -------------------------------------------------------------------
+
+
+def load_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an image file (PNG, JPEG, or anything Pillow opens) as grey pixels.
+
+    The EXIF orientation of photos is applied, 16-bit and float images are
+    scaled to 0-255, and transparency is handled as in :func:`to_grayscale`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The image file.
+
+    Returns
+    -------
+    gray : ndarray of shape (height, width), dtype float32
+        Intensities 0-255, not yet prepared (see :func:`prepare_digit`).
+
+    Raises
+    ------
+    FileNotFoundError
+        There is no such file.
+    ImageReadError
+        The file is not an image Pillow can read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from skdigits.image_io import load_image
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "dot.png"
+    ...     Image.fromarray(np.eye(3, dtype=np.uint8) * 255).save(path)
+    ...     load_image(path)
+    array([[255.,   0.,   0.],
+           [  0., 255.,   0.],
+           [  0.,   0., 255.]], dtype=float32)
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file.")
+    if path.is_dir():
+        raise ImageReadError(f"{path}: is a folder, not an image file.")
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except UnidentifiedImageError:
+        raise ImageReadError(
+            f"{path}: not an image that can be read (expected PNG or JPEG)."
+        ) from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        # Truncated or corrupt files; Pillow raises SyntaxError for some.
+        raise ImageReadError(f"{path}: damaged image file ({exc}).") from None
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        pixels = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or pixels.max() > 255 else 255
+        return (np.clip(pixels, 0, top) * (255 / top)).astype(np.float32)
+    if image.mode == "F":
+        # Floats in [0, 1] are scaled up by to_grayscale; others are 0-255.
+        return to_grayscale(np.clip(np.asarray(image, dtype=np.float32), 0, 255))
+    if image.mode in ("1", "L"):
+        return to_grayscale(np.asarray(image.convert("L")))
+    if image.mode == "LA":
+        return to_grayscale(np.asarray(image))
+    has_alpha = image.mode in ("RGBA", "PA", "La") or "transparency" in image.info
+    return to_grayscale(np.asarray(image.convert("RGBA" if has_alpha else "RGB")))
+
+
+def _load_array(path: Path) -> tuple[np.ndarray, bool]:
+    """Images from a ``.npy`` file; whether it was a stack (index per image)."""
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise ImageReadError(
+            f"{path}: not a plain numeric .npy array ({exc})."
+        ) from None
+    except (OSError, EOFError) as exc:
+        raise ImageReadError(f"{path}: not a readable .npy file ({exc}).") from None
+    if not isinstance(array, np.ndarray):  # pragma: no cover - np.load of .npz
+        raise ImageReadError(f"{path}: expected one array (.npy), not an archive.")
+    n_pixels = MNIST_SHAPE[0] * MNIST_SHAPE[1]
+    if array.ndim == 3 or (array.ndim == 4 and array.shape[-1] in (1, 3, 4)):
+        stack = array[..., 0] if array.ndim == 4 and array.shape[-1] == 1 else array
+        is_stack = True
+    elif array.ndim == 2 and array.shape[1] == n_pixels and array.shape != (28, 28):
+        stack, is_stack = array.reshape(-1, *MNIST_SHAPE), True
+    elif array.ndim == 2:
+        stack, is_stack = array[np.newaxis], False
+    elif array.ndim == 1 and array.size == n_pixels:  # one flat digit
+        stack, is_stack = array.reshape(1, *MNIST_SHAPE), False
+    else:
+        raise ImageReadError(
+            f"{path}: expected digits of shape (n, 28, 28), (28, 28) or "
+            f"(n, 784), got an array of shape {array.shape}."
+        )
+    if stack.shape[0] == 0:
+        raise ImageReadError(
+            f"{path}: the array holds no images (shape {array.shape})."
+        )
+    return stack, is_stack
+
+
+def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files to read: files as given, folders as their digit files (sorted)."""
+    suffixes = IMAGE_SUFFIXES + ARRAY_SUFFIXES
+    files = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file() and p.suffix.lower() in suffixes
+            )
+            if not found:
+                raise ImageReadError(
+                    f"{path}: the folder holds no PNG, JPEG or .npy files."
+                )
+            files += found
+        elif path.exists():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder.")
+    return files
+
+
+def read_digits(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> tuple[np.ndarray, list[DigitSource]]:
+    """Read digits from image files, folders and ``.npy`` arrays, MNIST-style.
+
+    Every image goes through :func:`prepare_digit`, so photos and drawings
+    come out as 28x28 white-on-black digits and MNIST digits pass unchanged.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        PNG or JPEG files (or any image Pillow reads), ``.npy`` files holding
+        digits of shape (n, 28, 28), (28, 28), (n, 784) or (784,) (any other
+        2-D array is one image, (n, height, width) are n images), and folders,
+        which stand for the PNG, JPEG and ``.npy`` files in them (sorted by
+        name, not recursive).
+
+    Returns
+    -------
+    images : ndarray of shape (n_digits, 28, 28), dtype uint8
+        The prepared digits, in the order of ``paths``.
+    sources : list of DigitSource
+        Where each digit came from: ``(file, index)``, with ``index`` the
+        position in a ``.npy`` stack and None for image files. ``str()`` of
+        one gives a readable name.
+
+    Raises
+    ------
+    FileNotFoundError
+        A path does not exist.
+    ImageReadError
+        A file cannot be read as an image or array, an array has the wrong
+        shape or values, an image holds no digit, or a folder holds no
+        digit files. The message names the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from skdigits.datasets import load_mnist_sample
+    >>> from skdigits.image_io import read_digits
+    >>> _, _, X_test, _ = load_mnist_sample(return_X_y=True)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     folder = Path(folder)
+    ...     np.save(folder / "three.npy", X_test[:3])
+    ...     paper = Image.fromarray(255 - X_test[3]).resize((80, 100))
+    ...     paper.save(folder / "photo.png")
+    ...     images, sources = read_digits([folder])
+    >>> images.shape, images.dtype
+    ((4, 28, 28), dtype('uint8'))
+    >>> [str(s).split("/")[-1] for s in sources]
+    ['photo.png', 'three.npy[0]', 'three.npy[1]', 'three.npy[2]']
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    images, sources = [], []
+    for path in _expand(paths):
+        if path.suffix.lower() in ARRAY_SUFFIXES:
+            stack, is_stack = _load_array(path)
+            items = [
+                (image, DigitSource(str(path), i if is_stack else None))
+                for i, image in enumerate(stack)
+            ]
+        else:
+            items = [(load_image(path), DigitSource(str(path)))]
+        for image, source in items:
+            try:
+                images.append(prepare_digit(image))
+            except ImageReadError as exc:
+                # The message says what is wrong; add which digit it is.
+                message = str(exc).removeprefix("image: ")
+                raise ImageReadError(f"{source}: {message}") from None
+            sources.append(source)
+    if not images:
+        raise ImageReadError("no files given to read digits from.")
+    return np.stack(images), sources

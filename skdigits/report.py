@@ -1,0 +1,749 @@
+"""Evaluate a trained digit classifier and write a report folder about the run.
+
+:func:`evaluate` computes what a person wants to know about a model on test
+data (accuracy, log loss, the confusion matrix and the pairs of digits it
+mixes up); :func:`write_report` puts that, the training history, the figures
+and the saved model into one folder with a ``report.md`` that reads the run at
+a glance. ``skdigits train`` is these two functions behind a command line.
+
+The folder holds:
+
+==========================  ====================================================
+``report.md``               the numbers and the figures, side by side
+``metrics.json``            accuracy, loss, timing, data, settings, versions
+``history.csv``             one row per epoch: every value Keras recorded
+``learning_curves.png``     loss (log scale) and accuracy per epoch
+``confusion_matrix.png``    test confusion matrix, log colour scale
+``samples.png``             one training image per class
+``misclassified.png``       the most confident mistakes on the test set
+``model.skdigits``          the fitted model (:func:`skdigits.save_model`)
+==========================  ====================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from skdigits.datasets import describe_dataset
+from skdigits.plotting import ConfusedPair, ConfusionMatrixDisplay
+
+__all__ = [
+    "REPORT_FILES",
+    "Evaluation",
+    "evaluate",
+    "format_confused_pair",
+    "library_versions",
+    "write_report",
+]
+
+#: What :func:`write_report` writes: key -> file name inside the folder.
+REPORT_FILES = {
+    "report": "report.md",
+    "metrics": "metrics.json",
+    "history": "history.csv",
+    "learning_curves": "learning_curves.png",
+    "confusion_matrix": "confusion_matrix.png",
+    "samples": "samples.png",
+    "misclassified": "misclassified.png",
+    "model": "model.skdigits",
+}
+
+# The libraries a run depends on, as named on PyPI.
+_LIBRARIES = ("skdigits", "scikit-learn", "scikeras", "tensorflow", "keras", "numpy")
+
+_DPI = 110  # sharp enough on a laptop screen, small enough to share
+_N_MISCLASSIFIED = 15  # three rows of five
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A classifier's results on labelled test data (see :func:`evaluate`).
+
+    Attributes
+    ----------
+    accuracy : float
+        Share of correctly classified samples.
+    loss : float
+        Log loss (cross-entropy) of the predicted probabilities.
+    classes : ndarray of shape (n_classes,)
+        The classifier's ``classes_``: rows, columns and probability columns
+        follow this order.
+    y_true, y_pred : ndarray of shape (n_samples,)
+        True and predicted labels.
+    y_proba : ndarray of shape (n_samples, n_classes)
+        Predicted probabilities.
+    confusion_matrix : ndarray of shape (n_classes, n_classes)
+        Counts: row = true class, column = predicted class.
+    most_confused : list of ConfusedPair
+        The pairs of classes mixed up most, both directions added up.
+    """
+
+    accuracy: float
+    loss: float
+    classes: np.ndarray
+    y_true: np.ndarray = field(repr=False)
+    y_pred: np.ndarray = field(repr=False)
+    y_proba: np.ndarray = field(repr=False)
+    confusion_matrix: np.ndarray = field(repr=False)
+    most_confused: list[ConfusedPair] = field(repr=False)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of test samples."""
+        return int(self.y_true.shape[0])
+
+    @property
+    def n_errors(self) -> int:
+        """Number of misclassified test samples."""
+        return int(np.sum(self.y_true != self.y_pred))
+
+    def per_class(self) -> list[dict[str, Any]]:
+        """Support, recall and precision of each class, in ``classes`` order.
+
+        Returns
+        -------
+        rows : list of dict
+            ``{"label", "support", "recall", "precision"}`` per class; recall
+            is the share of that class's samples found, precision the share
+            of that class's predictions that were right (NaN when the class
+            was never predicted).
+        """
+        cm = self.confusion_matrix
+        support = cm.sum(axis=1)
+        predicted = cm.sum(axis=0)
+        rows = []
+        for k, label in enumerate(self.classes):
+            rows.append(
+                {
+                    "label": _plain(label),
+                    "support": int(support[k]),
+                    "recall": float(cm[k, k] / support[k]) if support[k] else math.nan,
+                    "precision": (
+                        float(cm[k, k] / predicted[k]) if predicted[k] else math.nan
+                    ),
+                }
+            )
+        return rows
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars and arrays to plain Python, for JSON and printing."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
+    """Test a fitted classifier: accuracy, log loss, confusion matrix, pairs.
+
+    Parameters
+    ----------
+    estimator : fitted classifier or Pipeline
+        Anything with ``predict_proba`` and ``classes_``, such as a fitted
+        ``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``.
+    X : array-like of shape (n_samples, ...)
+        Test inputs, as the estimator takes them.
+    y : array-like of shape (n_samples,)
+        True labels.
+    n_pairs : int, default=5
+        How many most-confused pairs to keep.
+
+    Returns
+    -------
+    evaluation : Evaluation
+        Predictions (the most probable class), probabilities and the figures
+        computed from them. The loss is
+        ``sklearn.metrics.log_loss(y, proba, labels=classes_)``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skdigits.report import evaluate, format_confused_pair
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=2000).fit(X[:1000] / 16, y[:1000])
+    >>> result = evaluate(clf, X[1000:] / 16, y[1000:])
+    >>> result.n_samples, round(result.accuracy, 3) > 0.85, result.loss < 0.5
+    (797, True, True)
+    >>> print(format_confused_pair(result.most_confused[0]))  # doctest: +SKIP
+    1↔8: 9 (4 + 5)
+    """
+    from sklearn.metrics import confusion_matrix, log_loss
+
+    y_true = np.asarray(y)
+    classes = np.asarray(estimator.classes_)
+    y_proba = np.asarray(estimator.predict_proba(X))
+    y_pred = classes[np.argmax(y_proba, axis=1)]
+    cm = confusion_matrix(y_true, y_pred, labels=classes)
+    display = ConfusionMatrixDisplay(cm, display_labels=classes)
+    return Evaluation(
+        accuracy=float(np.mean(y_pred == y_true)),
+        loss=float(log_loss(y_true, y_proba, labels=classes)),
+        classes=classes,
+        y_true=y_true,
+        y_pred=y_pred,
+        y_proba=y_proba,
+        confusion_matrix=cm,
+        most_confused=display.most_confused(n_pairs),
+    )
+
+
+def format_confused_pair(pair: ConfusedPair, *, ascii: bool = False) -> str:
+    """One line for a confused pair: both labels, total, and each direction.
+
+    Parameters
+    ----------
+    pair : ConfusedPair
+        As returned by ``ConfusionMatrixDisplay.most_confused``.
+    ascii : bool, default=False
+        Write ``<->`` instead of ``↔`` (for terminals that cannot show it).
+
+    Returns
+    -------
+    line : str
+        ``"a↔b: total (a→b + b→a)"``, where ``a→b`` counts samples of true
+        class ``a`` predicted as ``b``.
+
+    Examples
+    --------
+    >>> from skdigits.plotting import ConfusedPair
+    >>> from skdigits.report import format_confused_pair
+    >>> print(format_confused_pair(ConfusedPair(2, 7, 14, 9, 5)))
+    2↔7: 14 (9 + 5)
+    >>> print(format_confused_pair(ConfusedPair(4, 9, 3, 0, 3), ascii=True))
+    4<->9: 3 (0 + 3)
+    """
+    arrow = "<->" if ascii else "↔"
+    return (
+        f"{pair.label_a}{arrow}{pair.label_b}: {pair.count} "
+        f"({pair.a_to_b} + {pair.b_to_a})"
+    )
+
+
+def library_versions() -> dict[str, str | None]:
+    """Installed versions of Python and the libraries a run depends on.
+
+    Returns
+    -------
+    versions : dict of str to str or None
+        ``python`` and skdigits, scikit-learn, scikeras, tensorflow, keras
+        and numpy (None when one is not installed). Read from the installed
+        package metadata, so nothing is imported.
+
+    Examples
+    --------
+    >>> from skdigits.report import library_versions
+    >>> versions = library_versions()
+    >>> list(versions)
+    ['python', 'skdigits', 'scikit-learn', 'scikeras', 'tensorflow', 'keras', 'numpy']
+    >>> versions["numpy"] == __import__("numpy").__version__
+    True
+    """
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+# -- the report folder ---------------------------------------------------------
+
+
+def _final_step(estimator: Any) -> Any:
+    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+
+
+def _jsonable(value: Any) -> Any:
+    """Parameters as JSON: tuples to lists, NumPy to Python, others by repr."""
+    value = _plain(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return repr(value)
+
+
+def _hyperparameters(classifier: Any) -> dict[str, Any]:
+    # verbose and callbacks change what is printed, not what is learned.
+    params = classifier.get_params(deep=False)
+    return {
+        name: _jsonable(value)
+        for name, value in params.items()
+        if name not in ("verbose", "callbacks")
+    }
+
+
+def _duration(seconds: float | None) -> str:
+    """``"48.2 s"`` or ``"3 min 05 s"``."""
+    if seconds is None:
+        return "not measured"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _percent(value: float, digits: int = 2) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.{digits}%}"
+
+
+def _metrics(
+    classifier: Any,
+    evaluation: Evaluation,
+    *,
+    n_train: int,
+    data_source: str | None,
+    train_time: float | None,
+    command: str | None,
+    created: datetime,
+) -> dict[str, Any]:
+    seed = classifier.get_params().get("random_state")
+    return {
+        "accuracy": evaluation.accuracy,
+        "loss": evaluation.loss,
+        "n_errors": evaluation.n_errors,
+        "n_train": n_train,
+        "n_test": evaluation.n_samples,
+        "epochs_run": int(classifier.n_iter_),
+        "best_epoch": classifier.best_epoch_,
+        "train_time_seconds": train_time,
+        "data_source": data_source,
+        "seed": seed if isinstance(seed, int) else None,
+        "hyperparameters": _hyperparameters(classifier),
+        "most_confused": [
+            {
+                "labels": [_plain(pair.label_a), _plain(pair.label_b)],
+                "count": pair.count,
+                "a_to_b": pair.a_to_b,
+                "b_to_a": pair.b_to_a,
+            }
+            for pair in evaluation.most_confused
+        ],
+        "per_class": [
+            {
+                k: (None if isinstance(v, float) and math.isnan(v) else v)
+                for k, v in row.items()
+            }
+            for row in evaluation.per_class()
+        ],
+        "versions": library_versions(),
+        "command": command,
+        "created": created.isoformat(timespec="seconds"),
+    }
+
+
+def _write_history(path: Path, history: Mapping[str, list[float]]) -> None:
+    keys = list(history)
+    n_epochs = len(history["loss"]) if "loss" in history else 0
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["epoch", *keys])
+        for epoch in range(n_epochs):
+            # A value a callback logged for only some epochs is left blank.
+            writer.writerow(
+                [
+                    epoch + 1,
+                    *(
+                        repr(float(history[key][epoch]))
+                        if epoch < len(history[key])
+                        else ""
+                        for key in keys
+                    ),
+                ]
+            )
+
+
+def _save_figure(display: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    display.figure_.savefig(path, dpi=_DPI, facecolor="white")
+    plt.close(display.figure_)
+
+
+def _write_figures(
+    folder: Path,
+    estimator: Any,
+    evaluation: Evaluation,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    seed: int | None,
+) -> None:
+    from skdigits.plotting import (
+        DigitGalleryDisplay,
+        MisclassifiedDisplay,
+        TrainingHistoryDisplay,
+    )
+
+    _save_figure(
+        TrainingHistoryDisplay.from_estimator(estimator),
+        folder / REPORT_FILES["learning_curves"],
+    )
+    confusion = ConfusionMatrixDisplay(
+        evaluation.confusion_matrix, display_labels=evaluation.classes
+    ).plot(log_scale=True, title="Test confusion matrix (log colour scale)")
+    _save_figure(confusion, folder / REPORT_FILES["confusion_matrix"])
+    _save_figure(
+        DigitGalleryDisplay.from_data(
+            X_train, y_train, random_state=seed, title="One training image per class"
+        ),
+        folder / REPORT_FILES["samples"],
+    )
+    _save_figure(
+        MisclassifiedDisplay.from_predictions(
+            evaluation.y_true,
+            evaluation.y_pred,
+            X_test,
+            y_proba=evaluation.y_proba,
+            labels=evaluation.classes,
+            n_images=_N_MISCLASSIFIED,
+        ),
+        folder / REPORT_FILES["misclassified"],
+    )
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]], align: str) -> str:
+    """A Markdown table; ``align`` has one ``l`` or ``r`` per column."""
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _markdown(
+    metrics: dict[str, Any], evaluation: Evaluation, data_summary: str
+) -> str:
+    files = REPORT_FILES
+    n_test, n_errors = metrics["n_test"], metrics["n_errors"]
+    params = metrics["hyperparameters"]
+    created = datetime.fromisoformat(metrics["created"])
+    data = metrics["data_source"] or "not recorded"
+    epochs = metrics["epochs_run"]
+    epochs_text = f"{epochs} epoch{'s' if epochs != 1 else ''}"
+    if metrics["best_epoch"] is not None:
+        epochs_text += f" (weights of epoch {metrics['best_epoch']} restored)"
+    out = [
+        "# skdigits training report",
+        "",
+        f"**Test accuracy {_percent(metrics['accuracy'])}** "
+        f"({n_errors:,} of {n_test:,} test images wrong), "
+        f"test log loss {metrics['loss']:.4f}, after {epochs_text} "
+        f"in {_duration(metrics['train_time_seconds'])}.",
+        "",
+        f"Trained on {created:%Y-%m-%d %H:%M} with skdigits "
+        f"{metrics['versions']['skdigits']}.",
+        "",
+        _table(
+            ("result", "value"),
+            [
+                ("Test accuracy", _percent(metrics["accuracy"])),
+                ("Test log loss", f"{metrics['loss']:.4f}"),
+                ("Misclassified", f"{n_errors:,} of {n_test:,}"),
+                ("Epochs run", epochs_text),
+                ("Training time", _duration(metrics["train_time_seconds"])),
+                ("Training images", f"{metrics['n_train']:,}"),
+                ("Test images", f"{n_test:,}"),
+                ("Data", data),
+                ("Seed", metrics["seed"] if metrics["seed"] is not None else "none"),
+            ],
+            "ll",
+        ),
+        "",
+        "## Data",
+        "",
+        "```text",
+        data_summary,
+        "```",
+        "",
+        f"![One training image per class]({files['samples']})",
+        "",
+        "## Network and training",
+        "",
+        _table(
+            ("setting", "value"),
+            [(f"`{name}`", f"`{value}`") for name, value in params.items()],
+            "ll",
+        ),
+        "",
+        f"![Loss and accuracy per epoch]({files['learning_curves']})",
+        "",
+        f"Every epoch's values are in [`{files['history']}`]({files['history']}).",
+        "",
+        "## Results on the test set",
+        "",
+        f"![Test confusion matrix, log colour scale]({files['confusion_matrix']})",
+        "",
+        "Rows are the true digits, columns the predictions; the colour scale is "
+        "logarithmic so that the few mistakes stand out next to the diagonal.",
+        "",
+    ]
+    if evaluation.most_confused:
+        out += [
+            "### Most confused pairs",
+            "",
+            _table(
+                ("pair", "mistakes", "a read as b", "b read as a"),
+                [
+                    (
+                        f"{pair.label_a} ↔ {pair.label_b}",
+                        pair.count,
+                        f"{pair.a_to_b} ({pair.label_a} → {pair.label_b})",
+                        f"{pair.b_to_a} ({pair.label_b} → {pair.label_a})",
+                    )
+                    for pair in evaluation.most_confused
+                ],
+                "lrrr",
+            ),
+            "",
+        ]
+    else:
+        out += ["No test image was misclassified.", ""]
+    out += [
+        "### Per class",
+        "",
+        _table(
+            ("digit", "test images", "recall", "precision"),
+            [
+                (
+                    row["label"],
+                    f"{row['support']:,}",
+                    _percent(row["recall"], 1),
+                    _percent(row["precision"], 1),
+                )
+                for row in evaluation.per_class()
+            ],
+            "lrrr",
+        ),
+        "",
+        "Recall: the share of a digit's test images recognised as that digit. "
+        "Precision: the share of predictions of a digit that were right.",
+        "",
+        "### Misclassified test images",
+        "",
+        f"![The most confident mistakes]({files['misclassified']})",
+        "",
+        "The most confident mistakes first; each title gives the true digit, "
+        "the prediction and the probability the model gave it.",
+        "",
+    ]
+    if metrics["command"]:
+        out += [
+            "## Reproduce",
+            "",
+            "```sh",
+            metrics["command"],
+            "```",
+            "",
+        ]
+    out += [
+        "## Use the model",
+        "",
+        "From this folder, classify PNG or JPEG digits (any size, dark on "
+        "light or light on dark), folders of them, or `.npy` arrays of 28x28 "
+        "digits:",
+        "",
+        "```sh",
+        f"skdigits predict {files['model']} my_digit.png",
+        f"skdigits predict {files['model']} digits/ --json predictions.json",
+        "```",
+        "",
+        "In Python:",
+        "",
+        "```python",
+        "from skdigits import load_model",
+        "from skdigits.image_io import read_digits",
+        "",
+        f'model = load_model("{files["model"]}")',
+        'images, names = read_digits(["my_digit.png"])  # (n, 28, 28) uint8',
+        "print(model.predict(images), model.predict_proba(images).max(axis=1))",
+        "```",
+        "",
+        "## Files",
+        "",
+        _table(
+            ("file", "content"),
+            [
+                (
+                    f"[`{files['metrics']}`]({files['metrics']})",
+                    "all numbers of this report, settings and versions",
+                ),
+                (
+                    f"[`{files['history']}`]({files['history']})",
+                    "loss, accuracy and learning rate per epoch",
+                ),
+                (
+                    f"`{files['model']}`",
+                    "the fitted pipeline (PixelScaler + DenseDigitClassifier), "
+                    "pickle-free; `skdigits.load_model` reads it",
+                ),
+                (
+                    f"`{files['learning_curves']}`, `{files['confusion_matrix']}`, "
+                    f"`{files['samples']}`, `{files['misclassified']}`",
+                    "the figures above",
+                ),
+            ],
+            "ll",
+        ),
+        "",
+        "## Versions",
+        "",
+        _table(
+            ("library", "version"),
+            [
+                (name, version or "not installed")
+                for name, version in metrics["versions"].items()
+            ],
+            "ll",
+        ),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_report(
+    folder: str | os.PathLike[str],
+    estimator: Any,
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
+    *,
+    evaluation: Evaluation | None = None,
+    data_source: str | None = None,
+    train_time: float | None = None,
+    command: str | None = None,
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Write a report folder about a trained model (see the module docs).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        Where to write; created if missing (with its parents).
+    estimator : Pipeline or DenseDigitClassifier
+        The fitted model: a :class:`~skdigits.DenseDigitClassifier`, or a
+        Pipeline of :class:`~skdigits.PixelScaler` steps ending in one. Its
+        ``history_`` gives the learning curves, and it is saved with
+        :func:`skdigits.save_model`.
+    X_train, y_train : array-like
+        The training data; one image per class is shown from it, and its
+        size is recorded.
+    X_test, y_test : array-like
+        The test data the model is evaluated on (raw images, as the
+        estimator takes them; they are shown as given).
+    evaluation : Evaluation, default=None
+        The result of ``evaluate(estimator, X_test, y_test)``, if already
+        computed; computed here otherwise.
+    data_source : str, default=None
+        Where the data came from, for the record.
+    train_time : float, default=None
+        Training time in seconds, for the record.
+    command : str, default=None
+        A command line that reproduces the run, shown in ``report.md``.
+    overwrite : bool, default=False
+        Write into a folder that already holds files (replacing the report's
+        files; other files are left alone). By default that raises.
+
+    Returns
+    -------
+    paths : dict of str to pathlib.Path
+        Each written file by its key in :data:`REPORT_FILES`.
+
+    Raises
+    ------
+    FileExistsError
+        ``folder`` is not empty and ``overwrite`` is False.
+    TypeError
+        The model is not one that :func:`skdigits.save_model` can save.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.pipeline import Pipeline
+    >>> from skdigits import DenseDigitClassifier, PixelScaler
+    >>> from skdigits.datasets import load_mnist_sample
+    >>> from skdigits.report import write_report
+    >>> X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
+    >>> model = Pipeline([
+    ...     ("scale", PixelScaler()),
+    ...     ("clf", DenseDigitClassifier(hidden_layer_sizes=(32,), epochs=2,
+    ...                                  batch_size=200, random_state=0)),
+    ... ]).fit(X_train[:2000], y_train[:2000])
+    >>> folder = Path(tempfile.mkdtemp()) / "report"
+    >>> paths = write_report(folder, model, X_train[:2000], y_train[:2000],
+    ...                      X_test, y_test, data_source="MNIST sample")
+    >>> sorted(path.name for path in folder.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['confusion_matrix.png', 'history.csv', 'learning_curves.png',
+     'metrics.json', 'misclassified.png', 'model.skdigits', 'report.md',
+     'samples.png']
+    """
+    from skdigits.persistence import save_model
+
+    folder = Path(folder)
+    classifier = _final_step(estimator)
+    if getattr(classifier, "history_", None) is None:
+        raise TypeError(
+            "write_report needs a fitted DenseDigitClassifier (or a Pipeline "
+            f"ending in one); got {type(classifier).__name__} without history_."
+        )
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"{folder} exists and is not a folder.")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise FileExistsError(
+            f"{folder} already holds files; choose another folder or allow overwriting."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    created = datetime.now().astimezone()
+    if evaluation is None:
+        evaluation = evaluate(estimator, X_test, y_test)
+    paths = {key: folder / name for key, name in REPORT_FILES.items()}
+
+    # The model first: if it cannot be saved, nothing else is written.
+    save_model(estimator, paths["model"])
+    metrics = _metrics(
+        classifier,
+        evaluation,
+        n_train=len(y_train),
+        data_source=data_source,
+        train_time=train_time,
+        command=command,
+        created=created,
+    )
+    paths["metrics"].write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    _write_history(paths["history"], classifier.history_)
+    seed = metrics["seed"]
+    _write_figures(folder, estimator, evaluation, X_train, y_train, X_test, seed)
+    summary = describe_dataset((X_train, y_train, X_test, y_test), title="Data")
+    # The title line is the section's heading already.
+    summary_text = summary.to_text().split("\n", 1)[1].strip("\n")
+    paths["report"].write_text(
+        _markdown(metrics, evaluation, summary_text), encoding="utf-8"
+    )
+    return paths

@@ -1,0 +1,526 @@
+"""End-to-end tests of the ``skdigits`` command line (train and predict).
+
+Every run is offline: ``SKDIGITS_MNIST`` is removed and the data home points
+to an empty folder, so ``train`` falls back to the bundled sample (CI sets
+``SKDIGITS_MNIST`` to full MNIST, which would make these runs slow), and
+``--no-download`` is always given. One small model is trained per module and
+shared by the predict tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from PIL import Image
+
+from skdigits.cli import _classifier_defaults, main
+from skdigits.datasets import load_mnist_sample
+from skdigits.report import REPORT_FILES
+
+TINY = ["--no-download", "--epochs", "1", "--hidden", "16", "--batch-size", "256"]
+FIGURES = ("learning_curves", "confusion_matrix", "samples", "misclassified")
+
+
+def _offline(mp: pytest.MonkeyPatch, root: Path) -> None:
+    mp.delenv("SKDIGITS_MNIST", raising=False)
+    mp.setenv("SKDIGITS_DATA", str(root / "empty-data-home"))
+    mp.chdir(root)
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    _offline(monkeypatch, tmp_path)
+
+
+def _run(argv: list[str]) -> SimpleNamespace:
+    """``main(argv)`` with its output captured (usable in module fixtures)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return SimpleNamespace(code=code, out=out.getvalue(), err=err.getvalue())
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_mnist_sample()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One real `skdigits train` run on the bundled sample, progress shown."""
+    root = tmp_path_factory.mktemp("cli")
+    folder = root / "report"
+    with pytest.MonkeyPatch.context() as mp:
+        _offline(mp, root)
+        run = _run(
+            [
+                "train",
+                "--no-download",
+                "--epochs",
+                "3",
+                "--hidden",
+                "64",
+                "--batch-size",
+                "128",
+                "--output",
+                str(folder),
+            ]
+        )
+    assert run.code == 0, run.err
+    run.folder = folder
+    run.metrics = json.loads((folder / "metrics.json").read_text())
+    return run
+
+
+@pytest.fixture(scope="module")
+def model(trained):
+    from skdigits.persistence import load_model
+
+    return load_model(trained.folder / "model.skdigits")
+
+
+def _assert_one_line_error(code: int, captured, *fragments: str) -> None:
+    """Exit code 2 and one ``skdigits: error:`` line on stderr, no traceback."""
+    assert code == 2, (captured.out, captured.err)
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("skdigits: error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+# -- train: the report ---------------------------------------------------------------
+
+
+def test_train_prints_the_run(trained):
+    out = trained.out
+    assert "Full MNIST was not found and --no-download was given" in out
+    assert "bundled MNIST sample" in out and "--data PATH" in out
+    # The data summary: shapes, pixel range and class counts.
+    assert "train   10000  28x28        uint8          0        255" in out
+    assert "class  train  test" in out and "total  10000  1000" in out
+    # Progress: one line per epoch when stdout is not a terminal.
+    assert out.count("Epoch ") == 3 and "Epoch 3/3" in out
+    accuracy = trained.metrics["accuracy"]
+    assert f"Test accuracy: {accuracy:.2%}" in out
+    assert f"Test loss:     {trained.metrics['loss']:.4f} (log loss)" in out
+    pairs = re.findall(r"^  (\d)↔(\d): (\d+) \((\d+) \+ (\d+)\)$", out, re.MULTILINE)
+    assert 1 <= len(pairs) <= 5
+    for _, _, total, a_to_b, b_to_a in pairs:
+        assert int(total) == int(a_to_b) + int(b_to_a)
+    assert f"Report: {trained.folder / 'report.md'}" in out
+    assert trained.err.strip() == ""
+
+
+def test_train_writes_every_report_file(trained):
+    names = sorted(path.name for path in trained.folder.iterdir())
+    assert names == sorted(REPORT_FILES.values())
+
+
+def test_train_metrics_json(trained):
+    metrics = trained.metrics
+    assert 0.8 < metrics["accuracy"] <= 1
+    assert 0 < metrics["loss"] < 1
+    assert metrics["epochs_run"] == 3
+    assert metrics["n_train"] == 10000 and metrics["n_test"] == 1000
+    assert metrics["n_errors"] == round((1 - metrics["accuracy"]) * 1000)
+    assert metrics["train_time_seconds"] > 0
+    assert metrics["seed"] == 0
+    assert "bundled MNIST sample" in metrics["data_source"]
+    params = metrics["hyperparameters"]
+    assert params["hidden_layer_sizes"] == [64]
+    assert params["batch_size"] == 128 and params["epochs"] == 3
+    assert params["random_state"] == 0
+    for library in (
+        "skdigits",
+        "scikit-learn",
+        "scikeras",
+        "tensorflow",
+        "keras",
+        "numpy",
+    ):
+        assert metrics["versions"][library]
+    assert 1 <= len(metrics["most_confused"]) <= 5
+    assert metrics["command"].startswith("skdigits train --data sample --epochs 3")
+
+
+def test_train_history_csv(trained):
+    with (trained.folder / "history.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == trained.metrics["epochs_run"] == 3
+    assert {"epoch", "loss", "accuracy", "learning_rate"} <= set(rows[0])
+    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
+    losses = [float(row["loss"]) for row in rows]
+    assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("key", FIGURES)
+def test_train_figures_are_readable_and_not_blank(trained, key):
+    image = mpimg.imread(trained.folder / REPORT_FILES[key])
+    assert image.ndim == 3 and min(image.shape[:2]) > 250
+    assert image[..., :3].std() > 0.05
+
+
+def test_train_report_md(trained):
+    text = (trained.folder / "report.md").read_text()
+    for key in FIGURES:
+        assert f"]({REPORT_FILES[key]})" in text
+    assert f"{trained.metrics['accuracy']:.2%}" in text
+    assert trained.metrics["command"] in text
+    assert "skdigits predict model.skdigits" in text
+
+
+def test_train_model_loads_and_predicts(trained, model, sample):
+    accuracy = np.mean(model.predict(sample.X_test) == sample.y_test)
+    assert accuracy == pytest.approx(trained.metrics["accuracy"])
+
+
+def test_train_reproduce_command_repeats_the_run_exactly(tmp_path, trained):
+    # The seed is 0 by default, so the recorded command gives the same model;
+    # without --output it writes a new dated folder in the current folder.
+    argv = shlex.split(trained.metrics["command"])
+    assert argv[:2] == ["skdigits", "train"]
+    run = _run([*argv[1:], "--no-download", "--quiet"])
+    assert run.code == 0, run.err
+    assert "Epoch" not in run.out  # --quiet
+    (folder,) = tmp_path.glob("skdigits-report-*")
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["accuracy"] == trained.metrics["accuracy"]
+    assert metrics["loss"] == pytest.approx(trained.metrics["loss"], rel=1e-6)
+    assert "Full MNIST was not found" not in run.out  # --data sample asked for it
+
+
+def test_train_with_data_npz(tmp_path, sample, capsys):
+    path = tmp_path / "tiny-mnist.npz"
+    np.savez(
+        path,
+        x_train=sample.X_train[:600],
+        y_train=sample.y_train[:600],
+        x_test=sample.X_test[:100],
+        y_test=sample.y_test[:100],
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("kept")
+    code = main(["train", *TINY, "--data", str(path), "--output", str(out)])
+    captured = capsys.readouterr()
+    # A folder with files is refused without --force, before any training.
+    _assert_one_line_error(code, captured, "already holds files", "--force")
+    assert "Training" not in captured.out
+    code = main(["train", *TINY, "--data", str(path), "--output", str(out), "--force"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "Full MNIST was not found" not in captured.out
+    assert "Training on 600 images" in captured.out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_train"] == 600 and metrics["n_test"] == 100
+    assert str(path) in metrics["data_source"]
+    assert (out / "mine.txt").read_text() == "kept"
+
+
+def test_classifier_defaults_in_help_are_the_classifiers(capsys):
+    from skdigits.classifier import DenseDigitClassifier
+
+    params = DenseDigitClassifier().get_params()
+    defaults = _classifier_defaults()
+    for name in (
+        "epochs",
+        "hidden_layer_sizes",
+        "dropout",
+        "batch_size",
+        "learning_rate",
+    ):
+        assert defaults[name] == params[name]
+    assert main(["train", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"(classifier default: {params['epochs']})" in help_text
+    hidden = ",".join(map(str, params["hidden_layer_sizes"]))
+    assert f"(classifier default: {hidden})" in help_text
+
+
+# -- train: bad input --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        (["--epochs", "0"], "--epochs"),
+        (["--epochs", "two"], "--epochs"),
+        (["--dropout", "1.5"], "--dropout"),
+        (["--dropout", "-0.1"], "--dropout"),
+        (["--hidden", "0,5"], "--hidden"),
+        (["--hidden", "abc"], "--hidden"),
+        (["--hidden", ""], "--hidden"),
+        (["--batch-size", "-1"], "--batch-size"),
+        (["--learning-rate", "0"], "--learning-rate"),
+        (["--learning-rate", "nan"], "--learning-rate"),
+        (["--seed", "-3"], "--seed"),
+        (["--bogus"], "--bogus"),
+    ],
+)
+def test_train_rejects_bad_options(capsys, options, fragment):
+    code = main(["train", *options])
+    _assert_one_line_error(code, capsys.readouterr(), fragment)
+
+
+def test_missing_command_and_unknown_command(capsys):
+    for argv in ([], ["fly"]):
+        code = main(argv)
+        _assert_one_line_error(code, capsys.readouterr())
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "text", "bad-shape"])
+def test_train_with_invalid_data_is_an_error_not_a_fallback(
+    tmp_path, capsys, kind, sample
+):
+    path = tmp_path / "data.npz"
+    if kind == "folder":
+        path = tmp_path / "empty-folder"
+        path.mkdir()
+    elif kind == "text":
+        path.write_text("not an npz")
+    elif kind == "bad-shape":
+        np.savez(
+            path,
+            x_train=np.zeros((5, 8, 8), np.uint8),
+            y_train=np.zeros(5, np.uint8),
+            x_test=np.zeros((5, 8, 8), np.uint8),
+            y_test=np.zeros(5, np.uint8),
+        )
+    code = main(["train", *TINY, "--data", str(path), "--output", str(tmp_path / "o")])
+    captured = capsys.readouterr()
+    _assert_one_line_error(code, captured, "--data")
+    assert "bundled" not in captured.out and "Training" not in captured.out
+    assert not (tmp_path / "o").exists()  # no empty report folder left behind
+
+
+def test_train_with_invalid_skdigits_mnist_is_an_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SKDIGITS_MNIST", str(tmp_path / "nowhere"))
+    code = main(["train", *TINY, "--output", str(tmp_path / "o")])
+    _assert_one_line_error(code, capsys.readouterr(), "SKDIGITS_MNIST")
+
+
+def test_train_output_that_is_a_file(tmp_path, capsys):
+    (tmp_path / "taken").write_text("x")
+    code = main(["train", *TINY, "--output", str(tmp_path / "taken")])
+    _assert_one_line_error(code, capsys.readouterr(), "not a folder")
+
+
+def test_unexpected_failure_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
+    import skdigits.report
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(skdigits.report, "write_report", broken)
+    code = main(["train", *TINY, "--quiet", "--output", str(tmp_path / "o")])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.err.strip() == (
+        "skdigits: error: RuntimeError: disk on fire second line "
+        "(set SKDIGITS_DEBUG=1 to see the traceback)"
+    )
+    monkeypatch.setenv("SKDIGITS_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        main(["train", *TINY, "--quiet", "--output", str(tmp_path / "o2")])
+
+
+# -- predict ------------------------------------------------------------------------
+
+
+def _on_paper(digit: np.ndarray) -> Image.Image:
+    """An MNIST digit as a person would draw it: dark on white, 100x80, off centre."""
+    big = Image.fromarray(255 - digit).resize((84, 84), Image.Resampling.BICUBIC)
+    paper = Image.new("L", (80, 100), 255)
+    paper.paste(big, (-6, 12))  # the MNIST margin is blank: the digit stays whole
+    return paper
+
+
+@pytest.fixture(scope="module")
+def clear_digits(model, sample):
+    """For each class, the test digit the model is surest of (and right)."""
+    proba = model.predict_proba(sample.X_test)
+    chosen = []
+    for digit in range(10):
+        candidates = np.flatnonzero(sample.y_test == digit)
+        chosen.append(candidates[np.argmax(proba[candidates, digit])])
+    return np.array(chosen)
+
+
+def _table(out: str) -> dict[str, tuple[int, float]]:
+    rows = {}
+    for line in out.strip().splitlines()[1:]:
+        name, digit, percent = line.rsplit(maxsplit=2)
+        rows[Path(name.strip()).name] = (int(digit), float(percent.strip(">%")))
+    return rows
+
+
+def test_predict_png_and_jpeg_drawings(tmp_path, trained, sample, clear_digits, capsys):
+    folder = tmp_path / "drawings"
+    folder.mkdir()
+    for digit, index in enumerate(clear_digits):
+        paper = _on_paper(sample.X_test[index])
+        if digit % 2:
+            paper.convert("RGB").save(folder / f"digit{digit}.jpg", quality=90)
+        else:
+            paper.save(folder / f"digit{digit}.png")
+    code = main(["predict", str(trained.folder / "model.skdigits"), str(folder)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.splitlines()[0].split() == ["file", "digit", "probability"]
+    rows = _table(captured.out)
+    assert len(rows) == 10
+    for digit in range(10):
+        name = f"digit{digit}.{'jpg' if digit % 2 else 'png'}"
+        predicted, percent = rows[name]
+        assert predicted == digit, (name, rows)
+        assert 50 < percent <= 100
+
+
+def test_predict_npy_matches_the_model(tmp_path, trained, model, sample, capsys):
+    np.save(tmp_path / "digits.npy", sample.X_test[:12])
+    np.save(tmp_path / "one.npy", sample.X_test[12].reshape(784))
+    code = main(
+        [
+            "predict",
+            str(trained.folder / "model.skdigits"),
+            str(tmp_path / "digits.npy"),
+            str(tmp_path / "one.npy"),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    rows = _table(captured.out)
+    assert list(rows) == [*(f"digits.npy[{i}]" for i in range(12)), "one.npy"]
+    expected = model.predict(sample.X_test[:13])
+    assert [digit for digit, _ in rows.values()] == expected.tolist()
+
+
+@pytest.mark.parametrize("target", ["file", "stdout"])
+def test_predict_json(tmp_path, trained, model, sample, capsys, target):
+    np.save(tmp_path / "digits.npy", sample.X_test[:5])
+    Image.fromarray(255 - sample.X_test[5]).resize((56, 56)).save(tmp_path / "six.png")
+    json_path = tmp_path / "predictions.json" if target == "file" else "-"
+    code = main(
+        [
+            "predict",
+            str(trained.folder / "model.skdigits"),
+            str(tmp_path / "digits.npy"),
+            str(tmp_path / "six.png"),
+            "--json",
+            str(json_path),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    if target == "file":
+        records = json.loads(json_path.read_text())
+        assert "digit" in captured.out  # the table is printed too
+    else:
+        records = json.loads(captured.out)  # nothing but the JSON on stdout
+    assert len(records) == 6
+    assert [r["index"] for r in records] == [0, 1, 2, 3, 4, None]
+    assert records[0]["file"] == str(tmp_path / "digits.npy")
+    assert records[5]["file"] == str(tmp_path / "six.png")
+    proba = model.predict_proba(sample.X_test[:5])
+    for record, p in zip(records, proba, strict=False):
+        assert set(record) == {
+            "file",
+            "index",
+            "prediction",
+            "probability",
+            "probabilities",
+        }
+        assert list(record["probabilities"]) == [str(d) for d in range(10)]
+        assert sum(record["probabilities"].values()) == pytest.approx(1, abs=1e-5)
+        assert record["prediction"] == int(np.argmax(p))
+        assert record["probability"] == pytest.approx(p.max(), abs=1e-6)
+
+
+def test_predict_errors(tmp_path, trained, sample, capsys):
+    model_file = str(trained.folder / "model.skdigits")
+    good = tmp_path / "good.png"
+    Image.fromarray(255 - sample.X_test[0]).save(good)
+    not_image = tmp_path / "photo.png"
+    not_image.write_text("this is text")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    not_model = tmp_path / "model.skdigits"
+    not_model.write_text("not a model")
+    blank = tmp_path / "blank.png"
+    Image.new("L", (30, 30), 255).save(blank)
+    cases = [
+        (
+            ["predict", str(tmp_path / "missing.skdigits"), str(good)],
+            "missing.skdigits",
+        ),
+        (["predict", str(tmp_path), str(good)], "is a folder"),
+        (["predict", str(not_model), str(good)], "model.skdigits"),
+        (["predict", model_file, str(tmp_path / "nope.png")], "nope.png"),
+        (["predict", model_file, str(not_image)], "photo.png"),
+        (["predict", model_file, str(empty)], "holds no PNG, JPEG or .npy"),
+        (["predict", model_file, str(blank)], "no digit found"),
+        (["predict", model_file], "FILE_OR_FOLDER"),
+        (
+            [
+                "predict",
+                model_file,
+                str(good),
+                "--json",
+                str(tmp_path / "no" / "x.json"),
+            ],
+            "--json",
+        ),
+    ]
+    for argv, fragment in cases:
+        code = main(argv)
+        _assert_one_line_error(code, capsys.readouterr(), fragment)
+
+
+# -- the entry points ---------------------------------------------------------------
+
+
+def test_python_m_skdigits_help_without_tensorflow():
+    help_run = subprocess.run(
+        [sys.executable, "-m", "skdigits", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert help_run.returncode == 0, help_run.stderr
+    assert "train" in help_run.stdout and "predict" in help_run.stdout
+    # Help must answer at once: no TensorFlow import just to print it.
+    probe = (
+        "import sys\n"
+        "from skdigits.cli import main\n"
+        "for argv in (['--help'], ['train', '--help'], ['predict', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    probe_run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert probe_run.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_version(capsys):
+    from skdigits import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"skdigits {__version__}"

@@ -1,0 +1,328 @@
+"""Tests for skdigits.image_io: reading digit files and preparing them MNIST-style."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from skdigits.datasets import load_mnist_sample
+from skdigits.image_io import (
+    DigitSource,
+    ImageReadError,
+    center_by_mass,
+    crop_to_ink,
+    fit_into_box,
+    has_light_background,
+    load_image,
+    prepare_digit,
+    read_digits,
+    to_grayscale,
+)
+
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    _, _, X_test, y_test = load_mnist_sample(return_X_y=True)
+    return X_test, y_test
+
+
+def _center_of_mass(image: np.ndarray) -> tuple[float, float]:
+    image = image.astype(float)
+    rows, cols = np.indices(image.shape)
+    return (rows * image).sum() / image.sum(), (cols * image).sum() / image.sum()
+
+
+def _ink_box(image: np.ndarray) -> tuple[int, int]:
+    rows = np.flatnonzero(image.any(axis=1))
+    cols = np.flatnonzero(image.any(axis=0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def _on_paper(digit: np.ndarray, scale: int = 3, canvas=(120, 100), at=(10, 6)):
+    """An MNIST digit as dark ink on white paper: upscaled, off centre."""
+    big = Image.fromarray(255 - digit).resize(
+        (28 * scale, 28 * scale), Image.Resampling.BICUBIC
+    )
+    paper = Image.new("L", (canvas[1], canvas[0]), 255)
+    paper.paste(big, (at[1], at[0]))
+    return np.asarray(paper)
+
+
+# -- grayscale ---------------------------------------------------------------
+
+
+def test_to_grayscale_of_rgb_matches_pillow():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, size=(9, 7, 3), dtype=np.uint8)
+    expected = np.asarray(Image.fromarray(rgb).convert("L"), dtype=float)
+    np.testing.assert_allclose(to_grayscale(rgb), expected, atol=1)
+
+
+def test_to_grayscale_lays_transparency_over_a_background_that_shows_the_ink():
+    dark_ink = np.zeros((4, 4, 4), dtype=np.uint8)  # black everywhere
+    dark_ink[1:3, 1:3, 3] = 255  # only the middle is opaque
+    gray = to_grayscale(dark_ink)
+    assert gray[0, 0] == 255 and gray[1, 1] == 0  # dark ink on white
+
+    light_ink = dark_ink.copy()
+    light_ink[..., :3] = 255  # white ink, transparent elsewhere
+    gray = to_grayscale(light_ink)
+    assert gray[0, 0] == 0 and gray[1, 1] == 255  # white ink on black
+
+    gray_alpha = np.stack([np.zeros((4, 4)), dark_ink[..., 3]], axis=-1)
+    np.testing.assert_array_equal(
+        to_grayscale(gray_alpha.astype(np.uint8)), 255 - dark_ink[..., 3]
+    )
+
+
+def test_to_grayscale_scales_unit_floats_and_rejects_bad_input():
+    np.testing.assert_array_equal(to_grayscale(np.array([[0.0, 1.0]])), [[0, 255]])
+    np.testing.assert_array_equal(to_grayscale(np.array([[0, 200]])), [[0, 200]])
+    with pytest.raises(ImageReadError, match="shape"):
+        to_grayscale(np.zeros((2, 2, 5)))
+    with pytest.raises(ImageReadError, match="0-255"):
+        to_grayscale(np.array([[-1.0, 3.0]]))
+    with pytest.raises(ImageReadError, match="NaN"):
+        to_grayscale(np.array([[np.nan, 3.0]]))
+    with pytest.raises(ImageReadError, match="numeric"):
+        to_grayscale(np.array([["a", "b"]]))
+
+
+# -- the steps ---------------------------------------------------------------
+
+
+def test_has_light_background_decides_from_the_border(mnist_test):
+    X, _ = mnist_test
+    assert not has_light_background(X[0])
+    assert has_light_background(255 - X[0])
+    # A big digit that touches the border on one side still reads right.
+    paper = np.full((30, 30), 230.0)
+    paper[:, 0:3] = 10  # ink along the left edge
+    paper[5:25, 10:14] = 10
+    assert has_light_background(paper)
+    assert not has_light_background(255 - paper)
+
+
+def test_crop_to_ink_subtracts_background_and_ignores_faint_noise():
+    image = np.full((40, 30), 20.0)  # dark grey "paper"
+    image[10:30, 8:18] = 220.0  # the ink
+    image[2, 2] = 40.0  # a faint speck: 10% of the ink, below the box cut
+    cropped = crop_to_ink(image)
+    assert cropped.shape == (20, 10)
+    np.testing.assert_array_equal(cropped, 200.0)
+
+
+def test_crop_to_ink_of_a_blank_image_raises():
+    with pytest.raises(ImageReadError, match="blank"):
+        crop_to_ink(np.full((10, 10), 128.0))
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ((100, 50), (20, 10)),
+        ((30, 90), (7, 20)),
+        ((20, 20), (20, 20)),
+        ((4, 2), (20, 10)),
+    ],
+)
+def test_fit_into_box_keeps_aspect_ratio(shape, expected):
+    fitted = fit_into_box(np.full(shape, 100.0))
+    assert fitted.shape == expected
+    assert fitted.max() == pytest.approx(255)  # stretched to full ink
+    assert fitted.min() >= 0  # Lanczos ringing clipped
+
+
+def test_fit_into_box_antialiases():
+    stripes = np.zeros((60, 60))
+    stripes[:, ::3] = 255  # thin lines: downscaled they become grey
+    fitted = fit_into_box(stripes)
+    assert 0 < np.median(fitted) < 255
+
+
+def test_center_by_mass_puts_the_centroid_on_mnist_centre():
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        h, w = rng.integers(5, 21, size=2)
+        blob = rng.random((h, w)) ** 4 * 255  # lopsided random ink
+        field = center_by_mass(blob)
+        assert field.shape == (28, 28) and field.dtype == np.uint8
+        row, col = _center_of_mass(field)
+        assert abs(row - 14) <= 0.5 + 0.05 and abs(col - 14) <= 0.5 + 0.05
+
+
+def test_center_by_mass_keeps_all_ink_of_a_lopsided_image():
+    image = np.zeros((20, 20))
+    image[0, 0] = 255  # all the mass in a corner
+    image[19, 19] = 1
+    field = center_by_mass(image)
+    assert field.sum() == 256  # nothing was cut off
+    with pytest.raises(ValueError, match="does not fit"):
+        center_by_mass(np.ones((29, 3)))
+
+
+# -- prepare_digit -------------------------------------------------------------
+
+
+def test_prepare_digit_leaves_mnist_digits_unchanged(mnist_test):
+    X, _ = mnist_test
+    for image in X[:20]:
+        prepared = prepare_digit(image)
+        assert prepared.dtype == np.uint8
+        np.testing.assert_array_equal(prepared, image)
+    # Floats in [0, 1] (as after PixelScaler) come back as the same uint8.
+    np.testing.assert_array_equal(prepare_digit(X[0] / 255.0), X[0])
+
+
+def test_prepare_digit_of_a_photo_like_image_matches_mnist(mnist_test):
+    X, _ = mnist_test
+    for image in X[:10]:
+        paper = _on_paper(image)
+        prepared = prepare_digit(paper)
+        assert prepared.shape == (28, 28) and prepared.dtype == np.uint8
+        assert max(_ink_box(prepared)) == 20  # fitted into 20x20
+        row, col = _center_of_mass(prepared)
+        assert abs(row - 14) <= 0.55 and abs(col - 14) <= 0.55
+        assert prepared.max() == 255
+        # The same digit as the original, up to a pixel of resampling.
+        assert np.corrcoef(prepared.ravel(), image.ravel())[0, 1] > 0.6
+
+
+def test_prepare_digit_grayscales_rgb_and_rgba(mnist_test):
+    X, _ = mnist_test
+    paper = _on_paper(X[1])
+    expected = prepare_digit(paper)
+    rgb = np.repeat(paper[..., np.newaxis], 3, axis=-1)
+    np.testing.assert_array_equal(prepare_digit(rgb), expected)
+    rgba = np.concatenate([rgb, np.full((*paper.shape, 1), 255, np.uint8)], axis=-1)
+    np.testing.assert_array_equal(prepare_digit(rgba), expected)
+    # Black ink on a transparent background, as drawing apps save it.
+    ink = np.zeros((*paper.shape, 4), dtype=np.uint8)
+    ink[..., 3] = 255 - paper
+    np.testing.assert_array_equal(prepare_digit(ink), expected)
+
+
+def test_prepare_digit_prepares_28x28_images_on_light_background(mnist_test):
+    X, _ = mnist_test
+    prepared = prepare_digit(255 - X[2])
+    assert prepared.shape == (28, 28)
+    assert not has_light_background(prepared)
+    assert np.corrcoef(prepared.ravel(), X[2].ravel())[0, 1] > 0.6
+
+
+def test_prepare_digit_of_blank_image_raises():
+    with pytest.raises(ImageReadError, match="no digit"):
+        prepare_digit(np.full((50, 40), 255, dtype=np.uint8))
+
+
+# -- files -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "I;16", "1"])
+def test_load_image_reads_png_modes(tmp_path, mode, mnist_test):
+    X, _ = mnist_test
+    paper = Image.fromarray(_on_paper(X[3]))
+    if mode == "I;16":
+        image = Image.fromarray(np.asarray(paper).astype(np.uint16) * 257)
+    else:
+        image = paper.convert(mode)
+    path = tmp_path / "digit.png"
+    image.save(path)
+    gray = load_image(path)
+    assert gray.shape == (120, 100) and gray.dtype == np.float32
+    assert 0 <= gray.min() and gray.max() <= 255
+    tolerance = 255 if mode == "1" else 2  # "1" is dithered to black/white
+    if mode != "1":
+        np.testing.assert_allclose(gray, np.asarray(paper), atol=tolerance)
+    assert prepare_digit(gray).shape == (28, 28)
+
+
+def test_load_image_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match=re.escape("missing.png")):
+        load_image(tmp_path / "missing.png")
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    with pytest.raises(ImageReadError, match=re.escape("notes.png")):
+        load_image(text)
+    good = tmp_path / "good.png"
+    Image.fromarray(np.zeros((50, 50), dtype=np.uint8)).save(good)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(good.read_bytes()[:60])  # truncated
+    with pytest.raises(ImageReadError, match=re.escape("broken.png")):
+        load_image(broken)
+    with pytest.raises(ImageReadError, match="folder"):
+        load_image(tmp_path)
+
+
+def test_read_digits_from_a_folder_of_images_and_arrays(tmp_path, mnist_test):
+    X, _ = mnist_test
+    Image.fromarray(_on_paper(X[0])).save(tmp_path / "b.png")
+    Image.fromarray(_on_paper(X[1])).convert("RGB").save(tmp_path / "a.JPG", quality=90)
+    np.save(tmp_path / "c.npy", X[2:5])
+    (tmp_path / "readme.txt").write_text("ignored: not a digit file")
+    images, sources = read_digits(tmp_path)  # a single path works too
+    assert images.shape == (5, 28, 28) and images.dtype == np.uint8
+    assert [s.file.rsplit("/", 1)[-1] for s in sources] == [
+        "a.JPG",
+        "b.png",
+        "c.npy",
+        "c.npy",
+        "c.npy",
+    ]
+    assert [s.index for s in sources] == [None, None, 0, 1, 2]
+    assert str(sources[2]).endswith("c.npy[0]") and str(sources[0]).endswith("a.JPG")
+    np.testing.assert_array_equal(images[2:], X[2:5])  # MNIST passes unchanged
+
+
+@pytest.mark.parametrize(
+    ("make", "n", "indexed"),
+    [
+        (lambda X: X[0], 1, False),  # (28, 28)
+        (lambda X: X[:4], 4, True),  # (n, 28, 28)
+        (lambda X: X[:3].reshape(3, 784), 3, True),  # (n, 784)
+        (lambda X: X[:2] / 255.0, 2, True),  # floats in [0, 1]
+        (lambda X: X[:2, :, :, np.newaxis], 2, True),  # (n, 28, 28, 1)
+    ],
+)
+def test_read_digits_npy_layouts(tmp_path, mnist_test, make, n, indexed):
+    X, _ = mnist_test
+    path = tmp_path / "digits.npy"
+    np.save(path, make(X))
+    images, sources = read_digits([path])
+    assert images.shape == (n, 28, 28)
+    np.testing.assert_array_equal(images, X[:n])
+    assert [s.index for s in sources] == (list(range(n)) if indexed else [None])
+    assert sources[0] == DigitSource(str(path), 0 if indexed else None)
+
+
+def test_read_digits_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        read_digits([tmp_path / "nope.png"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("x")
+    with pytest.raises(ImageReadError, match=re.escape("holds no PNG, JPEG or .npy")):
+        read_digits([empty])
+    cases = {
+        "objects.npy": np.array([{"a": 1}], dtype=object),
+        "cube.npy": np.zeros((2, 3, 4, 5, 6)),
+        "none.npy": np.zeros((0, 28, 28)),
+        "negative.npy": -np.ones((28, 28)),
+        "blank.npy": np.zeros((2, 40, 40)),
+    }
+    for name, array in cases.items():
+        np.save(tmp_path / name, array, allow_pickle=True)
+        with pytest.raises(ImageReadError, match=re.escape(name)):
+            read_digits([tmp_path / name])
+    (tmp_path / "fake.npy").write_text("no array here")
+    with pytest.raises(ImageReadError, match=re.escape("fake.npy")):
+        read_digits([tmp_path / "fake.npy"])
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((40, 40), 255, dtype=np.uint8)).save(blank)
+    with pytest.raises(ImageReadError, match=r"blank.png: no digit found"):
+        read_digits([blank])
+    with pytest.raises(ImageReadError, match="no files"):
+        read_digits([])

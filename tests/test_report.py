@@ -1,0 +1,231 @@
+"""Tests for skdigits.report: evaluation figures and the report folder."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.dummy import DummyClassifier
+from sklearn.metrics import accuracy_score, confusion_matrix, log_loss
+from sklearn.pipeline import Pipeline
+
+from skdigits.classifier import DenseDigitClassifier
+from skdigits.datasets import load_mnist_sample
+from skdigits.persistence import load_model
+from skdigits.plotting import ConfusedPair
+from skdigits.preprocessing import PixelScaler
+from skdigits.report import (
+    REPORT_FILES,
+    evaluate,
+    format_confused_pair,
+    library_versions,
+    write_report,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
+    return X_train[:2000], y_train[:2000], X_test[:400], y_test[:400]
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    X_train, y_train, _, _ = data
+    clf = DenseDigitClassifier(
+        hidden_layer_sizes=(16,), epochs=2, batch_size=200, random_state=0
+    )
+    return Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(X_train, y_train)
+
+
+@pytest.fixture(scope="module")
+def report(model, data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reports") / "run"
+    paths = write_report(
+        folder,
+        model,
+        *data,
+        data_source="MNIST sample, first 2000",
+        train_time=75.5,
+        command="skdigits train --epochs 2 --hidden 16",
+    )
+    return folder, paths
+
+
+# -- evaluate ------------------------------------------------------------------
+
+
+def test_evaluate_matches_sklearn_metrics(model, data):
+    _, _, X_test, y_test = data
+    result = evaluate(model, X_test, y_test)
+    proba = model.predict_proba(X_test)
+    assert result.accuracy == pytest.approx(
+        accuracy_score(y_test, model.predict(X_test))
+    )
+    assert result.loss == pytest.approx(log_loss(y_test, proba, labels=model.classes_))
+    np.testing.assert_array_equal(result.y_pred, model.predict(X_test))
+    np.testing.assert_array_equal(
+        result.confusion_matrix, confusion_matrix(y_test, result.y_pred)
+    )
+    assert result.n_samples == 400
+    assert result.n_errors == int((result.y_pred != y_test).sum())
+    cm = result.confusion_matrix
+    for pair in result.most_confused:
+        assert pair.a_to_b == cm[pair.label_a, pair.label_b]
+        assert pair.b_to_a == cm[pair.label_b, pair.label_a]
+    counts = [pair.count for pair in result.most_confused]
+    assert counts == sorted(counts, reverse=True) and len(counts) <= 5
+    rows = result.per_class()
+    assert [row["label"] for row in rows] == list(range(10))
+    assert sum(row["support"] for row in rows) == 400
+
+
+def test_evaluate_with_classes_missing_from_the_test_set(model, data):
+    _, _, X_test, y_test = data
+    keep = np.isin(y_test, [0, 1])  # log loss still knows all ten classes
+    result = evaluate(model, X_test[keep], y_test[keep], n_pairs=2)
+    assert math.isfinite(result.loss)
+    assert result.confusion_matrix.shape == (10, 10)
+    assert len(result.most_confused) <= 2
+
+
+def test_per_class_precision_of_a_never_predicted_class_is_nan():
+    X, y = load_digits(return_X_y=True)
+    dummy = DummyClassifier(strategy="most_frequent").fit(X, y)
+    rows = evaluate(dummy, X, y).per_class()
+    predicted = int(dummy.predict(X[:1])[0])
+    assert math.isnan(rows[(predicted + 1) % 10]["precision"])
+    assert rows[predicted]["recall"] == 1.0
+
+
+def test_format_confused_pair():
+    pair = ConfusedPair(2, 7, 14, 7, 7)
+    assert format_confused_pair(pair) == "2↔7: 14 (7 + 7)"
+    assert format_confused_pair(pair, ascii=True) == "2<->7: 14 (7 + 7)"
+
+
+def test_library_versions():
+    versions = library_versions()
+    assert set(versions) == {
+        "python",
+        "skdigits",
+        "scikit-learn",
+        "scikeras",
+        "tensorflow",
+        "keras",
+        "numpy",
+    }
+    assert all(isinstance(v, str) and v[0].isdigit() for v in versions.values())
+
+
+# -- write_report ------------------------------------------------------------------
+
+
+def test_write_report_writes_every_file(report):
+    folder, paths = report
+    assert set(paths) == set(REPORT_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(REPORT_FILES.values())
+    for key, path in paths.items():
+        assert path == folder / REPORT_FILES[key] and path.stat().st_size > 0
+
+
+def test_metrics_json(report, model, data):
+    folder, _ = report
+    metrics = json.loads((folder / "metrics.json").read_text())
+    _, _, X_test, y_test = data
+    assert metrics["accuracy"] == pytest.approx(model.score(X_test, y_test))
+    assert 0 < metrics["loss"] < 5
+    assert metrics["n_train"] == 2000 and metrics["n_test"] == 400
+    assert metrics["epochs_run"] == 2 and metrics["best_epoch"] is None
+    assert metrics["train_time_seconds"] == 75.5
+    assert metrics["seed"] == 0
+    assert metrics["data_source"] == "MNIST sample, first 2000"
+    assert metrics["hyperparameters"]["hidden_layer_sizes"] == [16]
+    assert "verbose" not in metrics["hyperparameters"]
+    assert metrics["command"] == "skdigits train --epochs 2 --hidden 16"
+    assert metrics["versions"] == library_versions()
+    assert len(metrics["per_class"]) == 10
+    for pair in metrics["most_confused"]:
+        assert pair["count"] == pair["a_to_b"] + pair["b_to_a"] > 0
+
+
+def test_history_csv(report, model):
+    folder, _ = report
+    with (folder / "history.csv").open() as file:
+        rows = list(csv.reader(file))
+    history = model[-1].history_
+    assert rows[0] == ["epoch", *history]
+    assert [int(row[0]) for row in rows[1:]] == [1, 2]
+    for i, key in enumerate(history, start=1):
+        np.testing.assert_allclose([float(r[i]) for r in rows[1:]], history[key])
+
+
+def test_figures_are_real_images(report):
+    folder, _ = report
+    for key in ("learning_curves", "confusion_matrix", "samples", "misclassified"):
+        image = mpimg.imread(folder / REPORT_FILES[key])
+        assert image.shape[0] > 250 and image.shape[1] > 250, key
+        assert image[..., :3].std() > 0.05, key  # not a blank canvas
+
+
+def test_report_markdown(report):
+    folder, _ = report
+    text = (folder / "report.md").read_text()
+    assert text.startswith("# skdigits training report")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert sorted(links) == sorted(
+        REPORT_FILES[k]
+        for k in ("learning_curves", "confusion_matrix", "samples", "misclassified")
+    )
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert f"{metrics['accuracy']:.2%}" in text
+    assert f"{metrics['loss']:.4f}" in text
+    assert "1 min 16 s" in text  # the training time, readable
+    assert "skdigits train --epochs 2 --hidden 16" in text
+    assert "skdigits predict model.skdigits" in text
+    assert "| `hidden_layer_sizes` | `[16]` |" in text
+    assert "train    2000  28x28" in text and "class  train  test" in text  # data
+
+
+def test_saved_model_predicts_like_the_original(report, model, data):
+    folder, _ = report
+    _, _, X_test, _ = data
+    loaded = load_model(folder / "model.skdigits")
+    np.testing.assert_allclose(
+        loaded.predict_proba(X_test), model.predict_proba(X_test), atol=1e-6
+    )
+
+
+def test_write_report_refuses_a_folder_with_files(model, data, tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="already holds files"):
+        write_report(tmp_path, model, *data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+    file = tmp_path / "keep.txt"
+    with pytest.raises(FileExistsError, match="not a folder"):
+        write_report(file, model, *data)
+
+
+def test_write_report_overwrite_keeps_other_files(model, data, tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    (tmp_path / "report.md").write_text("old")
+    write_report(tmp_path, model, *data, overwrite=True)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+    text = (tmp_path / "report.md").read_text()
+    assert text != "old"
+    assert "## Reproduce" not in text  # no command given
+    assert "not measured" in text and "not recorded" in text
+
+
+def test_write_report_needs_a_dense_digit_classifier(data, tmp_path):
+    X_train, y_train, X_test, y_test = data
+    other = DummyClassifier().fit(X_train.reshape(-1, 784), y_train)
+    with pytest.raises(TypeError, match="DenseDigitClassifier"):
+        write_report(tmp_path / "r", other, X_train, y_train, X_test, y_test)
+    assert not (tmp_path / "r").exists()
