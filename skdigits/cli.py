@@ -541,6 +541,38 @@ def _reproduce_command(params: dict[str, Any], data_value: str) -> str:
 # -- train ---------------------------------------------------------------------
 
 
+def _test_set_monitor(pipeline: Any, X_test: Any, y_test: Any, y_train: Any) -> Any:
+    """A Keras callback adding ``test_loss`` and ``test_accuracy`` per epoch."""
+    import numpy as np
+
+    from skdigits._tf_env import import_keras
+
+    keras = import_keras()
+    classes = np.unique(y_train)  # the classifier's classes_, in its order
+    known = np.isin(y_test, classes)
+    y_index = np.searchsorted(classes, np.asarray(y_test)[known])
+
+    class TestSetMonitor(keras.callbacks.Callback):
+        seconds = 0.0
+
+        def on_train_begin(self, logs=None):
+            # The scaler is fitted by now: the pipeline fits it first.
+            start = time.perf_counter()
+            self.X = pipeline.named_steps["scale"].transform(np.asarray(X_test)[known])
+            self.seconds += time.perf_counter() - start
+
+        def on_epoch_end(self, epoch, logs=None):
+            start = time.perf_counter()
+            proba = self.model.predict(self.X, batch_size=2000, verbose=0)
+            picked = np.clip(proba[np.arange(len(y_index)), y_index], 1e-7, 1.0)
+            if logs is not None:
+                logs["test_loss"] = float(-np.log(picked).mean())
+                logs["test_accuracy"] = float((proba.argmax(axis=1) == y_index).mean())
+            self.seconds += time.perf_counter() - start
+
+    return TestSetMonitor()
+
+
 def _train(args: argparse.Namespace) -> int:
     folder, created = _prepare_output(args)
     try:
@@ -581,6 +613,11 @@ def _train_into(args: argparse.Namespace, folder: Path) -> int:
     classifier = DenseDigitClassifier(random_state=args.seed, verbose=verbose, **chosen)
     params = classifier.get_params()
     pipeline = Pipeline([("scale", PixelScaler()), ("clf", classifier)])
+    # As in the notebook, the learning curves show the test set per epoch. It
+    # is only watched, never used to choose anything, and its evaluation time
+    # is not counted as training time.
+    monitor = _test_set_monitor(pipeline, data.X_test, data.y_test, data.y_train)
+    classifier.set_params(callbacks=[monitor])
 
     print(
         f"Training on {len(data.y_train):,} images: {_network_text(params)}.",
@@ -591,7 +628,8 @@ def _train_into(args: argparse.Namespace, folder: Path) -> int:
         pipeline.fit(data.X_train, data.y_train)
     except InvalidParameterError as exc:
         raise CommandError(_one_line(exc)) from None
-    train_time = time.perf_counter() - start
+    train_time = time.perf_counter() - start - monitor.seconds
+    classifier.set_params(callbacks=None)  # a monitor is not part of the model
     n_epochs = classifier.n_iter_
     print(
         f"Trained {n_epochs} epoch{'s' if n_epochs != 1 else ''} in "

@@ -165,6 +165,10 @@ def test_train_history_csv(trained):
     assert [row["epoch"] for row in rows] == ["1", "2", "3"]
     losses = [float(row["loss"]) for row in rows]
     assert losses[-1] < losses[0]
+    # the notebook's per-epoch test curves, recorded for monitoring only
+    test_accuracy = [float(row["test_accuracy"]) for row in rows]
+    assert all(0.0 <= a <= 1.0 for a in test_accuracy)
+    assert test_accuracy[-1] == pytest.approx(trained.metrics["accuracy"], abs=1e-6)
 
 
 @pytest.mark.parametrize("key", FIGURES)
