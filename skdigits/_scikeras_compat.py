@@ -24,12 +24,27 @@ SciKeras keeps doing what it is good at:
   collecting the per-epoch history;
 * making Keras models picklable (importing SciKeras registers this).
 
+Two of SciKeras's and TensorFlow's leftovers are cleaned up here, after every
+fit, so that a process can train many models (GridSearchCV, check_estimator):
+
+* SciKeras sets ``TF_DETERMINISTIC_OPS=1`` *before* asking TensorFlow whether
+  op determinism was on. TensorFlow reads that variable lazily, on the first
+  question, so in a fresh process the answer is "it was on already" and
+  SciKeras never turns it off: every later unseeded fit then fails with
+  "Random ops require a seed". :func:`fit_keras_network` restores the state it
+  found.
+* TensorFlow keeps a closure of every traced train step's all-reduce custom
+  gradient in a process-global registry, which pins each finished model's
+  graph in memory (tensorflow/tensorflow#97697; ``clear_session`` does not
+  help). :func:`_release_train_step_graphs` drops those entries.
+
 Nothing else in skdigits imports SciKeras.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -39,6 +54,7 @@ from skdigits._tf_env import import_keras
 import_keras()  # quiet, thread-aware TensorFlow start before SciKeras imports it
 
 from scikeras.wrappers import KerasClassifier  # noqa: E402
+from tensorflow.python.framework import config as _tf_config  # noqa: E402
 
 __all__ = ["fit_keras_network"]
 
@@ -97,8 +113,69 @@ def fit_keras_network(
         random_state=random_state,
     )
     fit_kwargs = {} if validation_data is None else {"validation_data": validation_data}
-    wrapper.fit(X, Y, sample_weight=sample_weight, **fit_kwargs)
+    try:
+        with _op_determinism_restored():
+            wrapper.fit(X, Y, sample_weight=sample_weight, **fit_kwargs)
+    finally:
+        _release_train_step_graphs()
     history = {
         key: [float(v) for v in values] for key, values in wrapper.history_.items()
     }
     return wrapper.model_, history
+
+
+@contextmanager
+def _op_determinism_restored() -> Iterator[None]:
+    """Leave TensorFlow's op-determinism switch as it was found.
+
+    Asking first also makes TensorFlow read ``TF_DETERMINISTIC_OPS`` now, from
+    the user's environment, not later from the value SciKeras sets.
+    """
+    was_enabled = _tf_config.is_op_determinism_enabled()
+    try:
+        yield
+    finally:
+        if not was_enabled and _tf_config.is_op_determinism_enabled():
+            _tf_config.disable_op_determinism()
+
+
+def _release_train_step_graphs() -> int:
+    """Drop the gradient-registry entries that pin finished train-step graphs.
+
+    Keras (TensorFlow backend) all-reduces the gradients of each traced train
+    step through ``ReplicaContext.all_reduce``, a ``tf.custom_gradient``. In
+    graph mode TensorFlow registers that gradient's closure under a fresh
+    ``CustomGradient-<uid>`` name in ``ops._gradient_registry`` and never
+    removes it; the closure holds the step's tensors, hence its whole
+    FuncGraph. Only these all-reduce entries are dropped: the gradient of an
+    optimizer update is never asked for, and a traced function does not
+    consult the registry again. Returns how many were dropped; 0 if
+    TensorFlow's internals have changed shape.
+    """
+    try:
+        from tensorflow.python.framework import ops
+
+        registry = ops._gradient_registry._registry
+    except (ImportError, AttributeError):  # pragma: no cover - TF changed
+        return 0
+    dropped = 0
+    for name, entry in list(registry.items()):
+        if name.startswith("CustomGradient-") and _is_all_reduce_gradient(
+            entry.get("type") if isinstance(entry, dict) else None
+        ):
+            registry.pop(name, None)
+            dropped += 1
+    return dropped
+
+
+def _is_all_reduce_gradient(fn: Any) -> bool:
+    """Whether ``fn`` is custom_gradient's wrapper around all_reduce's grad."""
+    for cell in getattr(fn, "__closure__", None) or ():
+        tape_grad_fn = cell.cell_contents
+        if getattr(tape_grad_fn, "__name__", "") != "tape_grad_fn":
+            continue
+        for inner in getattr(tape_grad_fn, "__closure__", None) or ():
+            name = getattr(inner.cell_contents, "__qualname__", "")
+            if ".all_reduce.<locals>.grad_wrapper." in name:
+                return True
+    return False
