@@ -43,8 +43,8 @@ def _elu(z: np.ndarray) -> np.ndarray:
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
-# Hidden-layer activations: each one is a Keras name with an exact NumPy twin,
-# so that the fast prediction path gives Keras's probabilities.
+#: Hidden-layer activations: each one is a Keras name with an exact NumPy
+#: twin, so that the fast prediction path gives Keras's probabilities.
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda z: np.maximum(z, 0),
     "tanh": np.tanh,
@@ -57,7 +57,7 @@ ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda z: z,
 }
 
-# Keras optimizer names that take a ``learning_rate``.
+#: Keras optimizer names that take a ``learning_rate``.
 OPTIMIZERS = ("adam", "adamw", "nadam", "adamax", "rmsprop", "sgd", "adagrad")
 
 
@@ -114,6 +114,19 @@ def build_dense_network(
 
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     """Return a fresh Keras optimizer ``name`` with the given learning rate.
+
+    Parameters
+    ----------
+    name : str
+        Keras name of the optimizer, one of :data:`OPTIMIZERS`.
+    learning_rate : float or keras.optimizers.schedules.LearningRateSchedule
+        A fixed learning rate, or a schedule giving the rate at each training
+        step (as ``DenseDigitClassifier`` passes for ``lr_schedule="cosine"``).
+
+    Returns
+    -------
+    optimizer : keras.optimizers.Optimizer
+        A new optimizer instance, never shared between models.
 
     Examples
     --------

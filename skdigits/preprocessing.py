@@ -258,6 +258,16 @@ class PixelScaler(TransformerMixin, BaseEstimator):
         -------
         self : PixelScaler
             The fitted scaler.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdigits.preprocessing import PixelScaler
+        >>> X = np.array([[0, 100, 200]], dtype=np.uint8)
+        >>> PixelScaler().fit(X).max_value_
+        200.0
+        >>> PixelScaler(max_value=255).fit(X).max_value_
+        255.0
         """
         X_checked = self._check_pixels(X)
         data_max = float(X_checked.max())
@@ -293,9 +303,17 @@ class PixelScaler(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_scaled : ndarray of shape (n_samples, n_pixels) or \
-                (n_samples, *image_shape_), dtype float32
+                (n_samples, height, width), dtype float32
             ``X / max_value_``, clipped to 1 when ``clip=True``; flat or
             images according to ``output``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdigits.preprocessing import PixelScaler
+        >>> scaler = PixelScaler().fit(np.array([[0, 100, 200]]))
+        >>> scaler.transform(np.array([[50, 200, 300]]))  # 300 is clipped
+        array([[0.25, 1.  , 1.  ]], dtype=float32)
         """
         check_is_fitted(self)
         if (
@@ -332,6 +350,15 @@ class PixelScaler(TransformerMixin, BaseEstimator):
             Pixels on the original scale, in the layout given. Values clipped
             by :meth:`transform` are not recovered. Use
             ``np.rint(X_original).astype(np.uint8)`` to get 8-bit images back.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdigits.preprocessing import PixelScaler
+        >>> X = np.array([[0, 51, 255]], dtype=np.uint8)
+        >>> scaler = PixelScaler().fit(X)
+        >>> np.rint(scaler.inverse_transform(scaler.transform(X))).astype(np.uint8)
+        array([[  0,  51, 255]], dtype=uint8)
         """
         check_is_fitted(self)
         X_checked = self._check_pixels(X, allow_negative=True)
@@ -354,6 +381,15 @@ class PixelScaler(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
             One name per pixel; pixels are scaled in place, so names map
             one-to-one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdigits.preprocessing import PixelScaler
+        >>> scaler = PixelScaler().fit(np.ones((2, 28, 28)))
+        >>> names = scaler.get_feature_names_out()
+        >>> len(names), names[0], names[-1]
+        (784, 'pixel_r00_c00', 'pixel_r27_c27')
         """
         check_is_fitted(self)
         if input_features is None and not hasattr(self, "feature_names_in_"):

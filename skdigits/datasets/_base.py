@@ -52,15 +52,82 @@ KNOWN_MD5: dict[str, str] = {
 
 
 class DatasetFormatError(ValueError):
-    """A data file is corrupt, truncated, or not in the expected format."""
+    """A data file is corrupt, truncated, or not in the expected format.
+
+    A subclass of :class:`ValueError`. The message names the file and what
+    is wrong with it.
+
+    See Also
+    --------
+    ChecksumError : A known file with the wrong checksum.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skdigits.datasets import DatasetFormatError, read_idx
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "labels"
+    ...     _ = path.write_bytes(b"not an IDX file")
+    ...     try:
+    ...         read_idx(path)
+    ...     except DatasetFormatError as exc:
+    ...         print("not an IDX file" in str(exc))
+    True
+    """
 
 
 class ChecksumError(DatasetFormatError):
-    """A data file with a known name does not have the known checksum."""
+    """A data file with a known name does not have the known checksum.
+
+    Raised for the files whose checksums skdigits knows (``mnist.npz`` and
+    the four MNIST IDX files, gzipped or not). A subclass of
+    :class:`DatasetFormatError`, so of :class:`ValueError` too.
+
+    See Also
+    --------
+    fetch_mnist : Its ``verify_checksums=False`` skips the check.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skdigits.datasets import ChecksumError, read_idx
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "t10k-labels-idx1-ubyte"  # a known name
+    ...     _ = path.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 1, 7]))
+    ...     try:
+    ...         read_idx(path)
+    ...     except ChecksumError as exc:
+    ...         print(type(exc).__name__, "md5" in str(exc))
+    ...     labels = read_idx(path, verify_checksum=False)
+    ChecksumError True
+    >>> labels
+    array([7], dtype=uint8)
+    """
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The data was not found anywhere it was looked for."""
+    """The data was not found anywhere it was looked for.
+
+    A subclass of :class:`FileNotFoundError`; the message lists the places
+    that were searched and how to point skdigits at a copy.
+
+    See Also
+    --------
+    fetch_mnist : Describes where MNIST is looked for.
+
+    Examples
+    --------
+    >>> from skdigits.datasets import DatasetNotFoundError, fetch_mnist
+    >>> try:
+    ...     fetch_mnist("/no/such/mnist.npz")
+    ... except DatasetNotFoundError as exc:
+    ...     print(str(exc).split(":")[0])
+    path=/no/such/mnist.npz does not exist
+    >>> issubclass(DatasetNotFoundError, FileNotFoundError)
+    True
+    """
 
 
 def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:

@@ -15,7 +15,10 @@ __all__ = ["DatasetSummary", "SplitSummary", "describe_dataset"]
 class SplitSummary:
     """Figures for one split (e.g. train) of a data set.
 
-    Attributes
+    Made by :func:`describe_dataset`; all parameters are stored as
+    attributes of the same name.
+
+    Parameters
     ----------
     name : str
         The split's name, e.g. ``"train"``.
@@ -29,6 +32,19 @@ class SplitSummary:
         Smallest and largest pixel value (None when there are no pixels).
     class_counts : dict
         Number of images per class label, in sorted label order.
+
+    See Also
+    --------
+    DatasetSummary : The figures of all splits.
+
+    Examples
+    --------
+    >>> from skdigits.datasets import describe_dataset, load_mnist_sample
+    >>> test = describe_dataset(load_mnist_sample())["test"]
+    >>> test.n_samples, test.image_shape, test.dtype
+    (1000, (28, 28), 'uint8')
+    >>> test.class_counts[5]
+    89
     """
 
     name: str
@@ -44,7 +60,10 @@ class SplitSummary:
 class DatasetSummary:
     """Figures of a data set, per split; ``str()`` gives a readable table.
 
-    Attributes
+    Made by :func:`describe_dataset`; all parameters are stored as
+    attributes of the same name.
+
+    Parameters
     ----------
     splits : tuple of SplitSummary
         One entry per split, e.g. train then test.
@@ -52,6 +71,29 @@ class DatasetSummary:
         First line of the text form.
     source : str or None
         Where the data came from, if known.
+
+    See Also
+    --------
+    describe_dataset : Makes it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.datasets import describe_dataset
+    >>> X = np.zeros((3, 8, 8), dtype=np.uint8)
+    >>> summary = describe_dataset((X, np.array([1, 0, 1])), title="Tiny")
+    >>> summary.classes, summary["data"].class_counts
+    ([0, 1], {0: 1, 1: 2})
+    >>> print(summary)
+    Tiny
+    <BLANKLINE>
+    split  images  image shape  dtype  pixel min  pixel max
+    data        3  8x8          uint8          0          0
+    <BLANKLINE>
+    class  data
+    0         1
+    1         2
+    total     3
     """
 
     splits: tuple[SplitSummary, ...]
@@ -59,7 +101,18 @@ class DatasetSummary:
     source: str | None = None
 
     def __getitem__(self, name: str) -> SplitSummary:
-        """The split called ``name``, e.g. ``summary["train"]``."""
+        """The split called ``name``, e.g. ``summary["train"]``.
+
+        Parameters
+        ----------
+        name : str
+            The split's name.
+
+        Returns
+        -------
+        split : SplitSummary
+            Its figures.
+        """
         for split in self.splits:
             if split.name == name:
                 return split
@@ -67,11 +120,37 @@ class DatasetSummary:
 
     @property
     def classes(self) -> list[Any]:
-        """All class labels seen in any split, sorted."""
+        """All class labels seen in any split, sorted.
+
+        Returns
+        -------
+        classes : list
+            The labels, each once.
+
+        Examples
+        --------
+        >>> from skdigits.datasets import describe_dataset, load_mnist_sample
+        >>> describe_dataset(load_mnist_sample()).classes
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+        """
         return sorted({label for s in self.splits for label in s.class_counts})
 
     def to_text(self) -> str:
-        """The figures as a compact plain-text report."""
+        """The figures as a compact plain-text report.
+
+        Returns
+        -------
+        text : str
+            The title, the source if known, a table of the splits and a
+            table of the class counts per split; what ``str()`` gives.
+
+        Examples
+        --------
+        >>> from skdigits.datasets import describe_dataset, load_mnist_sample
+        >>> text = describe_dataset(load_mnist_sample()).to_text()
+        >>> text.splitlines()[0]
+        'Dataset summary'
+        """
         lines = [self.title]
         if self.source:
             lines.append(f"source: {self.source}")

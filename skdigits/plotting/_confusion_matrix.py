@@ -30,6 +30,38 @@ class ConfusedPair(NamedTuple):
 
     ``count`` is ``a_to_b + b_to_a``: ``a_to_b`` samples of true class
     ``label_a`` were predicted as ``label_b`` and ``b_to_a`` the other way.
+    It is a :func:`~collections.namedtuple`, so it also unpacks as
+    ``label_a, label_b, count, a_to_b, b_to_a``.
+
+    Parameters
+    ----------
+    label_a : object
+        The first class of the pair, the one that comes first in the
+        matrix's label order.
+    label_b : object
+        The second class of the pair.
+    count : int or float
+        ``a_to_b + b_to_a``; a float when the matrix was normalized and had
+        no raw counts.
+    a_to_b : int or float
+        Samples of class ``label_a`` predicted as ``label_b``.
+    b_to_a : int or float
+        Samples of class ``label_b`` predicted as ``label_a``.
+
+    See Also
+    --------
+    ConfusionMatrixDisplay.most_confused : Returns these, largest count first.
+
+    Examples
+    --------
+    >>> from skdigits.plotting import ConfusionMatrixDisplay
+    >>> disp = ConfusionMatrixDisplay([[50, 3, 0], [1, 40, 2], [0, 0, 45]])
+    >>> pair = disp.most_confused(1)[0]
+    >>> pair
+    ConfusedPair(label_a=0, label_b=1, count=4, a_to_b=3, b_to_a=1)
+    >>> label_a, label_b, count, a_to_b, b_to_a = pair
+    >>> f"{label_a}<->{label_b}: {count} ({label_a}->{label_b} {a_to_b})"
+    '0<->1: 4 (0->1 3)'
     """
 
     label_a: Any
@@ -236,6 +268,18 @@ class ConfusionMatrixDisplay(_SklearnConfusionMatrixDisplay):
         display : ConfusionMatrixDisplay
             The display, with `ax_`, `figure_`, `im_`, `text_` and
             `colorbar_` set.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from skdigits.plotting import ConfusionMatrixDisplay
+        >>> disp = ConfusionMatrixDisplay([[980, 2, 0], [5, 1120, 10], [0, 0, 1000]])
+        >>> fig, ax = plt.subplots()
+        >>> disp = disp.plot(ax=ax, log_scale=True, colorbar=False)
+        >>> disp.ax_ is ax, disp.colorbar_ is None
+        (True, True)
+        >>> disp.text_[0, 2].get_text()  # zero cells are left empty, labelled 0
+        '0'
         """
         import matplotlib.pyplot as plt
         from matplotlib.colors import LogNorm

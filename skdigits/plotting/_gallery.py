@@ -127,6 +127,15 @@ class DigitGalleryDisplay:
         -------
         display : DigitGalleryDisplay
             The display, with `ax_`, `figure_`, `im_` and `indices_` set.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdigits.plotting import DigitGalleryDisplay
+        >>> images = np.zeros((3, 28, 28), dtype=np.uint8)
+        >>> disp = DigitGalleryDisplay(images, [7, 2, 1]).plot(ncols=3, cmap="gray_r")
+        >>> [ax.get_title() for ax in disp.ax_]
+        ['label 7', 'label 2', 'label 1']
         """
         images = _as_images(self.images, self.image_shape)
         labels = np.asarray(self.labels)

@@ -139,6 +139,16 @@ class TrainingHistoryDisplay:
         display : TrainingHistoryDisplay
             The display, with `ax_`, `figure_`, `lines_`,
             `best_epoch_lines_` and `epochs_` set.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from skdigits.plotting import TrainingHistoryDisplay
+        >>> disp = TrainingHistoryDisplay({"loss": [0.7, 0.3, 0.2]}, best_epoch=2)
+        >>> fig, axes = plt.subplots(1, 2)
+        >>> disp = disp.plot(ax=axes, log_loss=False, title="")
+        >>> disp.ax_[0].get_yscale(), len(disp.best_epoch_lines_)
+        ('linear', 2)
         """
         import matplotlib.pyplot as plt
         import seaborn as sns
@@ -203,6 +213,9 @@ class TrainingHistoryDisplay:
                 for name, label, style, color in (
                     (key, "train", "-", "C0"),
                     (f"val_{key}", "validation", "--", "C1"),
+                    # The notebook watched the test set per epoch; the CLI
+                    # records it as test_* (monitoring only, never selection).
+                    (f"test_{key}", "test", ":", "C2"),
                 ):
                     if name not in history:
                         continue

@@ -198,6 +198,17 @@ class MisclassifiedDisplay:
         -------
         display : MisclassifiedDisplay
             The display, with `ax_`, `figure_`, `im_` and `indices_` set.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdigits.plotting import MisclassifiedDisplay
+        >>> images = np.zeros((2, 28, 28), dtype=np.uint8)
+        >>> disp = MisclassifiedDisplay(
+        ...     images, y_true=[4, 7], y_pred=[9, 1], y_proba=[0.91, 0.55]
+        ... ).plot()
+        >>> len(disp.im_), disp.indices_.tolist()
+        (2, [0, 1])
         """
         import matplotlib.pyplot as plt
 

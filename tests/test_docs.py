@@ -1,0 +1,217 @@
+"""The documentation covers the public API.
+
+* every name in the ``__all__`` of a public skdigits module is in the API
+  reference (``docs/api.rst``), by the object it names, so an object
+  exported under two names (``skdigits.ConfusionMatrixDisplay`` and
+  ``skdigits.plotting.ConfusionMatrixDisplay``) counts once;
+* every public class and function has a numpydoc docstring with the
+  sections the reference renders: Parameters (when it takes any), Returns
+  (functions) or Parameters/Attributes (classes), and Examples, which
+  ``pytest --doctest-modules`` runs.
+
+These tests read the files and the docstrings only; they need neither Sphinx
+nor numpydoc, so they run with the ``test`` extras.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import skdigits
+
+API_RST = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
+
+# Public objects whose docstrings still lack a section; their modules are
+# not the documentation's to edit. Remove a name once it is fixed.
+KNOWN_GAPS = {
+    "skdigits.persistence.ModelFormatError": "Examples",
+    "skdigits.image_io.DigitSource": "Parameters, Examples",
+    "skdigits.image_io.ImageReadError": "Examples",
+    "skdigits.report.Evaluation": "Examples",
+}
+
+
+def _public_modules() -> list[str]:
+    """skdigits and its modules whose dotted names have no ``_`` part."""
+    names = ["skdigits"]
+    for info in pkgutil.walk_packages(skdigits.__path__, "skdigits."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return sorted(names)
+
+
+def _public_objects() -> dict[str, object]:
+    """``module.name`` -> object, for every name in a public ``__all__``."""
+    objects = {}
+    for module_name in _public_modules():
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", ()):
+            if name.startswith("__"):
+                continue
+            obj = getattr(module, name)
+            if inspect.ismodule(obj):
+                continue
+            objects[f"{module_name}.{name}"] = obj
+    return objects
+
+
+def _documented_names() -> set[str]:
+    """Fully qualified names that ``docs/api.rst`` documents."""
+    text = API_RST.read_text(encoding="utf-8")
+    documented = set()
+    module = None
+    in_autosummary = False
+    for line in text.splitlines():
+        directive = re.match(r"^\.\. ([\w:-]+)::\s*(\S*)", line)
+        if directive:
+            kind, argument = directive.groups()
+            in_autosummary = kind == "autosummary"
+            if kind in ("currentmodule", "automodule", "module", "py:module"):
+                module = argument
+            elif kind in ("autodata", "data", "autoclass", "autofunction"):
+                documented.add(f"{module}.{argument}")
+            continue
+        if in_autosummary:
+            if line.strip() and not line.startswith(" "):
+                in_autosummary = False
+            else:
+                entry = line.strip()
+                if entry and not entry.startswith(":"):
+                    documented.add(f"{module}.{entry.lstrip('~')}")
+    return documented
+
+
+PUBLIC = _public_objects()
+
+
+def _resolve(qualified: str) -> object:
+    module_name, _, name = qualified.rpartition(".")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def test_every_public_object_is_in_the_api_reference():
+    documented = _documented_names()
+    documented_ids = {
+        id(_resolve(name))
+        for name in documented
+        if inspect.isclass(_resolve(name)) or inspect.isroutine(_resolve(name))
+    }
+    missing = sorted(
+        qualified
+        for qualified, obj in PUBLIC.items()
+        if qualified not in documented
+        and not (
+            (inspect.isclass(obj) or inspect.isroutine(obj))
+            and id(obj) in documented_ids
+        )
+    )
+    assert not missing, f"add these to docs/api.rst: {missing}"
+
+
+def test_the_api_reference_names_only_existing_objects():
+    for name in _documented_names():
+        _resolve(name)  # raises if api.rst names something that is gone
+
+
+def _sections(doc: str) -> set[str]:
+    """Titles of the numpydoc sections of a docstring."""
+    lines = inspect.cleandoc(doc).splitlines()
+    return {
+        lines[i].strip()
+        for i in range(len(lines) - 1)
+        if lines[i].strip()
+        and re.fullmatch(r"-{3,}", lines[i + 1].strip())
+        and len(lines[i + 1].strip()) >= len(lines[i].strip())
+    }
+
+
+def _needed_sections(obj: object) -> set[str]:
+    needed = {"Examples"}
+    if inspect.isclass(obj):
+        if not issubclass(obj, BaseException):
+            needed.add("Parameters|Attributes")
+        return needed
+    signature = inspect.signature(obj)
+    if any(p.name not in ("self", "cls") for p in signature.parameters.values()):
+        needed.add("Parameters")
+    needed.add("Returns|Yields")
+    return needed
+
+
+DOCUMENTED_OBJECTS = {
+    qualified: obj
+    for qualified, obj in PUBLIC.items()
+    if inspect.isclass(obj) or inspect.isroutine(obj)
+}
+
+
+@pytest.mark.parametrize("qualified", sorted(DOCUMENTED_OBJECTS))
+def test_public_docstrings_have_the_numpydoc_sections(qualified):
+    obj = DOCUMENTED_OBJECTS[qualified]
+    if getattr(obj, "__module__", "").startswith("skdigits") is False:
+        pytest.skip("defined outside skdigits")
+    doc = inspect.getdoc(obj) or ""
+    assert doc.strip(), f"{qualified} has no docstring"
+    sections = _sections(doc)
+    missing = [
+        need
+        for need in sorted(_needed_sections(obj))
+        if not any(option in sections for option in need.split("|"))
+    ]
+    if missing and qualified in KNOWN_GAPS:
+        pytest.xfail(f"known gap: {KNOWN_GAPS[qualified]}")
+    assert not missing, f"{qualified}: docstring lacks {missing}"
+
+
+def test_known_gaps_are_public_objects():
+    # Keeps KNOWN_GAPS from silently outliving a rename.
+    assert set(KNOWN_GAPS) <= set(PUBLIC)
+
+
+def test_benchmark_markdown_converts_to_clean_rst():
+    # docs/sphinxext turns benchmarks/RESULTS.md into the performance page.
+    pytest.importorskip("docutils")
+    import sys
+
+    sys.path.insert(0, str(API_RST.parent / "sphinxext"))
+    try:
+        import skdigits_docs
+    finally:
+        sys.path.pop(0)
+    markdown = "\n".join(
+        [
+            "# skdigits performance benchmark",
+            "",
+            "Generated by `bench.py`; **quick run**, see [the docs](https://x.org/a_b).",
+            "",
+            "## Targets",
+            "",
+            "| section | what | measured | met |",
+            "|---|---|---|---|",
+            "| accuracy | test accuracy (≥ 98.5 %) | 97.10 % | **no** |",
+            "| 1. latency | predict_proba, batch_size=1 | 0.1 ms | * |",
+            "",
+            "|  |  |",
+            "|---|---|",
+            "| command | `python bench.py --quick` |",
+            "",
+            "### Notes",
+            "",
+            "- n_jobs_ and snake_case_names, 2 * 3",
+            "",
+            "```text",
+            "epoch  acc",
+            "```",
+        ]
+    )
+    rst = skdigits_docs.markdown_to_rst(markdown)
+    assert ".. list-table::" in rst
+    assert "skdigits performance benchmark" not in rst  # the page has a title
+    page = "Performance\n===========\n\nResults\n-------\n\n" + rst
+    assert skdigits_docs._rst_problems(page) == []
