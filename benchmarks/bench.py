@@ -12,7 +12,7 @@ on the same machine, under the same load, minutes apart:
    cProfile of where the wrapper spends time outside Keras.
 3. ``latency``: ``predict_proba`` latency at batch 1, 32 and 10,000 against
    SciKeras's ``KerasClassifier``, Keras ``Model.predict`` and
-   ``MLPClassifier``; the NumPy/Keras agreement and the NumPy/Keras threshold.
+   ``MLPClassifier``; the NumPy/Keras agreement, and NumPy vs Keras by batch size.
 4. ``memory``: peak RSS of one full fit, and RSS over 50 successive small fits,
    each measured in a fresh subprocess so the other sections cannot pollute it.
 
@@ -95,7 +95,7 @@ FULL = Config(
     baseline_epochs=100,
     clf_epochs=None,
     overhead_epochs=5,
-    overhead_rounds=3,
+    overhead_rounds=5,
     latency_fit_samples=10_000,
     latency_calls={1: 200, 32: 200, 10_000: 20},
     latency_warmup=5,
@@ -128,7 +128,7 @@ QUICK = Config(
     overhead_epochs=2,  # the second epoch is the one without tracing
     overhead_rounds=1,
     latency_fit_samples=1000,
-    latency_calls={1: 5, 32: 5, 4096: 1},  # 4096 > 2048: the Keras path
+    latency_calls={1: 5, 32: 5, 4096: 1},  # 4096 > 2048: several chunks
     latency_warmup=1,
     latency_blocks=1,
     threshold_sizes=(4096,),
@@ -659,12 +659,10 @@ def section_latency(data, cfg: Config) -> dict:
         mlp = mlp_classifier(max_iter=1, batch_size=min(1000, n)).fit(Xf, yf)
     model = clf.model_
     weights = dense_weights(model)
-    keras_batch = max(
-        clf.batch_size, 1000
-    )  # what predict_proba uses above the threshold
-    threshold = getattr(DenseDigitClassifier, "_numpy_predict_max_samples", None)
+    keras_batch = 1000  # a sensible batch for Keras's predict on big inputs
+    chunk = getattr(DenseDigitClassifier, "_predict_chunk_size", 2048)
 
-    out: dict = {"numpy_predict_max_samples": threshold, "batches": {}}
+    out: dict = {"predict_chunk_size": chunk, "batches": {}}
     for batch, n_calls in cfg.latency_calls.items():
         Xb = rows_of(data.X_test, batch)
         candidates = {
@@ -705,9 +703,9 @@ def section_latency(data, cfg: Config) -> dict:
             flush=True,
         )
 
-    out["agreement"] = check_agreement(clf, model, data.X_test, threshold, keras_batch)
+    out["agreement"] = check_agreement(clf, model, data.X_test, keras_batch)
     out["threshold_sweep"] = threshold_sweep(
-        weights, model, data.X_test, cfg, keras_batch, threshold or 2048
+        weights, model, data.X_test, cfg, keras_batch, chunk
     )
     out["batch1_profile"] = profile_predict_proba(
         clf, data.X_test[:1], cfg.profile_calls
@@ -715,12 +713,9 @@ def section_latency(data, cfg: Config) -> dict:
     return out
 
 
-def check_agreement(clf, model, X_test, threshold, keras_batch) -> dict:
-    """NumPy fast path vs Keras on the whole test set, in chunks the fast path takes."""
-    chunk = threshold or 2048
-    p_numpy = np.concatenate(
-        [clf.predict_proba(X_test[i : i + chunk]) for i in range(0, len(X_test), chunk)]
-    )
+def check_agreement(clf, model, X_test, keras_batch) -> dict:
+    """The classifier's NumPy predict_proba vs Keras on the whole test set."""
+    p_numpy = clf.predict_proba(X_test)
     p_keras = model.predict(X_test, batch_size=keras_batch, verbose=0)
     diff = np.abs(p_numpy.astype(np.float64) - p_keras)
     res = {
@@ -740,11 +735,12 @@ def check_agreement(clf, model, X_test, threshold, keras_batch) -> dict:
 def threshold_sweep(
     weights, model, X_test, cfg: Config, keras_batch, chunk
 ) -> list[dict]:
-    """NumPy forward vs Keras predict (as predict_proba calls it) by batch size.
+    """NumPy forward vs Keras predict by batch size.
 
-    Also the NumPy forward in chunks of the threshold (a bounded-memory way
-    to use NumPy at any size), with one BLAS thread, and Keras's
-    ``predict_on_batch`` (one call of the traced function, no data pipeline).
+    The NumPy forward on the whole batch, in chunks of ``chunk`` (what
+    ``predict_proba`` does), and with one BLAS thread, against Keras's
+    ``predict`` and ``predict_on_batch`` (one call of the traced function, no
+    data pipeline).
     """
     from skdigits.network import dense_forward
 
@@ -781,7 +777,7 @@ def threshold_sweep(
         row["numpy_over_keras"] = row["numpy_median"] / row["keras_predict_median"]
         rows.append(row)
         print(
-            f"  threshold n={n}: "
+            f"  by size n={n}: "
             + ", ".join(f"{k} {r['median'] * 1e3:.1f} ms" for k, r in res.items()),
             flush=True,
         )
@@ -1470,17 +1466,16 @@ def md_latency(lat: dict) -> list[str]:
         "",
         md_table(["candidate"] + [f"batch {b}" for b in batches], rows),
         "",
-        f"Agreement on {ag['n_samples']} test images, `predict_proba` in chunks of "
-        f"≤{lat['numpy_predict_max_samples']} (NumPy path) vs `model_.predict`: max "
+        f"Agreement on {ag['n_samples']} test images, `predict_proba` (NumPy, "
+        f"chunks of {lat['predict_chunk_size']}) vs `model_.predict`: max "
         f"|diff| {ag['max_abs_diff']:.2e}, mean {ag['mean_abs_diff']:.2e}, "
         f"{ag['argmax_disagreements']} argmax disagreements (float32 eps "
         f"{ag['float32_eps']:.1e}).",
         "",
-        "Threshold (`_numpy_predict_max_samples` = "
-        f"{lat['numpy_predict_max_samples']}):"
-        " NumPy forward (whole batch; in chunks of the threshold; with one BLAS "
-        "thread) vs Keras `predict` as `predict_proba` calls it above the threshold "
-        "(batch_size=1000) and Keras `predict_on_batch` (medians, ms):",
+        "NumPy forward by batch size (whole batch; in chunks of "
+        f"`_predict_chunk_size` = {lat['predict_chunk_size']}, as `predict_proba` "
+        "runs it; with one BLAS thread) vs Keras `predict` (batch_size=1000) and "
+        "Keras `predict_on_batch` (medians, ms):",
         "",
         md_table(
             [

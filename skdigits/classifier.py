@@ -129,11 +129,13 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    ``predict_proba`` on up to 2048 samples runs the trained weights through a
-    NumPy forward pass (:func:`skdigits.network.dense_forward`), which is about
-    a hundred times faster than ``keras.Model.predict`` for one sample; larger
-    batches go through Keras. Both give the same probabilities to float32
-    rounding.
+    ``predict_proba`` runs the trained weights through a NumPy forward pass
+    (:func:`skdigits.network.dense_forward`), in chunks of 2048 samples to
+    bound its memory. For one sample that is a few hundred times faster than
+    ``keras.Model.predict``, which costs tens of milliseconds per call
+    whatever the batch size, and for 10,000 samples it is still about twice
+    as fast (see the performance page). It gives Keras's probabilities to
+    float32 rounding.
 
     Examples
     --------
@@ -172,8 +174,10 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
     }
 
-    # predict_proba uses the NumPy forward pass up to this many samples.
-    _numpy_predict_max_samples = 2048
+    # predict_proba runs the NumPy forward pass on this many samples at a
+    # time: big enough for fast matrix products, small enough that the
+    # hidden activations of a huge X never all sit in memory at once.
+    _predict_chunk_size = 2048
 
     def __init__(
         self,
@@ -331,10 +335,19 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_data(X, reset=False)
-        if X.shape[0] <= self._numpy_predict_max_samples:
-            activation, weights = self._forward_spec
+        activation, weights = self._forward_spec
+        # NumPy, not keras.Model.predict: measured faster at every batch size
+        # on CPU (benchmarks/RESULTS.md, section 3), and far faster for few
+        # samples, where Keras's per-call set-up dominates.
+        chunk = self._predict_chunk_size
+        if X.shape[0] <= chunk:
             return dense_forward(weights, X, activation)
-        return self.model_.predict(X, batch_size=max(self.batch_size, 1000), verbose=0)
+        return np.concatenate(
+            [
+                dense_forward(weights, X[start : start + chunk], activation)
+                for start in range(0, X.shape[0], chunk)
+            ]
+        )
 
     def predict(self, X) -> np.ndarray:
         """Most probable class for each sample of ``X``.

@@ -119,11 +119,14 @@ def test_fast_path_matches_keras_predict(digits):
     fast = clf.predict_proba(X[:500])
     keras_proba = clf.model_.predict(X[:500], verbose=0)
     np.testing.assert_allclose(fast, keras_proba, rtol=1e-5, atol=1e-6)
-    # beyond the NumPy threshold the Keras path answers, with the same result
-    big = np.concatenate([X, X])[: clf._numpy_predict_max_samples + 1]
-    via_keras = clf.predict_proba(big)
-    np.testing.assert_allclose(via_keras[:500], fast, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(fast.sum(axis=1), 1.0, rtol=1e-5)
+    # More samples than one chunk: the chunks join up in order, as Keras has it
+    big = np.concatenate([X, X])[: 2 * clf._predict_chunk_size + 7]
+    chunked = clf.predict_proba(big)
+    assert chunked.shape == (len(big), clf.n_classes_)
+    np.testing.assert_allclose(
+        chunked, clf.model_.predict(big, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_early_stopping_holds_out_validation_and_restores(digits):
