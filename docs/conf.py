@@ -96,9 +96,8 @@ numpydoc_validation_exclude = {
     r"\.set_\w+_request$",
     r"\.__init__$",
     r"\.__getitem__$",
-    # A NamedTuple and a dataclass whose fields are documented under
-    # Attributes rather than Parameters (see the report to their authors).
-    r"^skdigits\.image_io\.DigitSource$",
+    # A result dataclass that users read, never build: its fields are
+    # documented under Attributes rather than Parameters.
     r"^skdigits\.report\.Evaluation$",
 }
 
@@ -200,17 +199,6 @@ skdigits_docs.write_if_changed(
 )
 rst_epilog = _defaults_substitutions
 
-# Pages listed in a toctree that may not exist yet (another author writes
-# them); their entries are dropped until they appear.
-OPTIONAL_PAGES = ("parallel",)
-
-
-def _drop_missing_pages(app, docname, source):
-    if docname == root_doc:
-        source[0] = skdigits_docs.drop_missing_toctree_entries(
-            DOCS, source[0], OPTIONAL_PAGES
-        )
-
 
 def _close_figures(app, docname, source):
     # The plot directive and sphinx-gallery close their figures; this is a
@@ -221,7 +209,6 @@ def _close_figures(app, docname, source):
 
 
 def setup(app):
-    app.connect("source-read", _drop_missing_pages)
     app.connect("source-read", _close_figures)
     # Before numpydoc (priority 500) turns the sections into reST.
     app.connect(

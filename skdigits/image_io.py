@@ -70,14 +70,52 @@ _BOX_INK = 0.25
 
 
 class ImageReadError(ValueError):
-    """A file is not a readable digit image or array, or holds no digit."""
+    """A file is not a readable digit image or array, or holds no digit.
+
+    A subclass of :class:`ValueError`; the message names the file.
+    ``skdigits predict`` prints it as a one-line error.
+
+    See Also
+    --------
+    read_digits : Reads and prepares digit images.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skdigits.image_io import ImageReadError, read_digits
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "digit.png"
+    ...     _ = path.write_bytes(b"not a PNG")
+    ...     try:
+    ...         read_digits([path])
+    ...     except ImageReadError as exc:
+    ...         print(type(exc).__name__, "digit.png" in str(exc))
+    ImageReadError True
+    """
 
 
 class DigitSource(NamedTuple):
     """Where a digit came from: a file and, for arrays, its position in it.
 
     ``str()`` gives ``"file"`` for an image file and ``"file[index]"`` for
-    the ``index``-th digit of a ``.npy`` stack.
+    the ``index``-th digit of a ``.npy`` stack. :func:`read_digits` returns
+    one per digit, in the order of the digits.
+
+    Parameters
+    ----------
+    file : str
+        The file's path, as given.
+    index : int or None, default=None
+        Position of the digit in a ``.npy`` stack; None for an image file.
+
+    Examples
+    --------
+    >>> from skdigits.image_io import DigitSource
+    >>> str(DigitSource("seven.png")), str(DigitSource("digits.npy", 3))
+    ('seven.png', 'digits.npy[3]')
+    >>> DigitSource("digits.npy", 3).index
+    3
     """
 
     file: str

@@ -39,7 +39,31 @@ _NETWORK = "network.keras"
 
 
 class ModelFormatError(ValueError):
-    """A file is not a valid skdigits model, or its parts do not agree."""
+    """A file is not a valid skdigits model, or its parts do not agree.
+
+    A subclass of :class:`ValueError`, raised by :func:`load_model` for a
+    truncated or corrupted file, a file of another kind, or a model whose
+    saved classes or shapes do not match its network. The message names the
+    file and what is wrong with it.
+
+    See Also
+    --------
+    load_model : Reads a model file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skdigits.persistence import ModelFormatError, load_model
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "model.skdigits"
+    ...     _ = path.write_text("not a model")
+    ...     try:
+    ...         load_model(path)
+    ...     except ModelFormatError as exc:
+    ...         print(type(exc).__name__, "model.skdigits" in str(exc))
+    ModelFormatError True
+    """
 
 
 def _estimator_classes() -> dict[str, type]:

@@ -89,6 +89,23 @@ class Evaluation:
         Counts: row = true class, column = predicted class.
     most_confused : list of ConfusedPair
         The pairs of classes mixed up most, both directions added up.
+
+    See Also
+    --------
+    evaluate : Makes it from a fitted classifier and test data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits.report import evaluate
+    >>> X, y = np.zeros((4, 2)), np.array([0, 0, 0, 1])
+    >>> result = evaluate(DummyClassifier().fit(X, y), X, y)
+    >>> result.accuracy, result.n_samples, result.n_errors
+    (0.75, 4, 1)
+    >>> result.confusion_matrix
+    array([[3, 0],
+           [1, 0]])
     """
 
     accuracy: float

@@ -29,12 +29,7 @@ API_RST = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
 
 # Public objects whose docstrings still lack a section; their modules are
 # not the documentation's to edit. Remove a name once it is fixed.
-KNOWN_GAPS = {
-    "skdigits.persistence.ModelFormatError": "Examples",
-    "skdigits.image_io.DigitSource": "Parameters, Examples",
-    "skdigits.image_io.ImageReadError": "Examples",
-    "skdigits.report.Evaluation": "Examples",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _public_modules() -> list[str]:
@@ -215,3 +210,31 @@ def test_benchmark_markdown_converts_to_clean_rst():
     assert "skdigits performance benchmark" not in rst  # the page has a title
     page = "Performance\n===========\n\nResults\n-------\n\n" + rst
     assert skdigits_docs._rst_problems(page) == []
+
+
+# -- the examples in the documentation's own pages -------------------------------
+
+DOCS = API_RST.parent
+PAGES_WITH_EXAMPLES = sorted(
+    page.name for page in DOCS.glob("*.rst") if ">>>" in page.read_text("utf-8")
+)
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
+def test_the_examples_in_the_pages_run(page):
+    # The pages' >>> examples (the user guide, data, parallel) are doctests,
+    # so what the documentation shows is what the code does.
+    import doctest
+
+    import matplotlib.pyplot as plt
+
+    result = doctest.testfile(
+        str(DOCS / page),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+        verbose=False,
+        report=False,
+    )
+    plt.close("all")
+    assert result.attempted > 0
+    assert result.failed == 0, f"{result.failed} example(s) in docs/{page} failed"

@@ -8,8 +8,6 @@ Everything here works offline:
   :func:`write_performance_include` writes it for ``performance.rst``;
 * :func:`write_cli_include` captures ``skdigits --help`` (and each
   sub-command's) for ``cli.rst``;
-* :func:`drop_missing_toctree_entries` removes toctree entries whose page
-  does not exist (yet), e.g. a page another author is still writing;
 * :func:`resolve_offline` links ``sklearn.*``, ``numpy.*`` and
   ``matplotlib.*`` references to their online documentation without
   fetching an intersphinx inventory, and renders references that come from
@@ -583,19 +581,6 @@ def classifier_defaults_rst(estimator_class) -> tuple[str, str]:
         ]
         substitutions.append(f".. |clf_{name}| replace:: {value}")
     return "\n".join(rows) + "\n", "\n".join(substitutions) + "\n"
-
-
-# -- toctree entries of pages that do not exist yet ----------------------------
-
-
-def drop_missing_toctree_entries(
-    srcdir: Path, source: str, optional: tuple[str, ...]
-) -> str:
-    """Remove toctree lines naming an ``optional`` page that does not exist."""
-    for name in optional:
-        if not (srcdir / f"{name}.rst").is_file():
-            source = re.sub(rf"(?m)^[ \t]+{re.escape(name)}[ \t]*\n", "", source)
-    return source
 
 
 # -- docstrings ----------------------------------------------------------------
