@@ -230,13 +230,13 @@ class MisclassifiedDisplay:
 
         n_errors = n_images if self.n_errors is None else self.n_errors
         if title is None:
-            among = f" among {self.n_samples} samples" if self.n_samples else ""
+            among = f" among {self.n_samples:,} samples" if self.n_samples else ""
             if n_errors == 0:
                 title = "No misclassified samples"
             elif n_images < n_errors:
-                title = f"{n_images} of {n_errors} misclassified samples{among}"
+                title = f"{n_images} of {n_errors:,} misclassified samples{among}"
             else:
-                title = f"{n_errors} misclassified samples{among}"
+                title = f"{n_errors:,} misclassified samples{among}"
             if n_images and y_proba is not None:
                 title += ", most confident first"
 
