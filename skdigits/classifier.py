@@ -296,6 +296,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             dropout=self.dropout,
             optimizer=self.optimizer,
             learning_rate=self._learning_rate(X, sample_weight),
+            seed=seed,
         )
         model, history = fit_keras_network(
             build_fn,
@@ -476,6 +477,7 @@ def _build_compiled_network(
     dropout: float,
     optimizer: str,
     learning_rate: Any,
+    seed: int | None,
 ):
     """Model-building function for SciKeras: the network, compiled."""
     model = build_dense_network(
@@ -484,6 +486,7 @@ def _build_compiled_network(
         hidden_layer_sizes=hidden_layer_sizes,
         activation=activation,
         dropout=dropout,
+        seed=seed,
     )
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),

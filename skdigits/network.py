@@ -68,6 +68,7 @@ def build_dense_network(
     hidden_layer_sizes: Sequence[int] = (784, 196),
     activation: str = "relu",
     dropout: float = 0.1,
+    seed: int | None = None,
 ) -> keras.Model:
     """Build the notebook's network: Dropout, dense hidden layers, softmax.
 
@@ -83,6 +84,10 @@ def build_dense_network(
         Activation of the hidden layers, one of :data:`ACTIVATIONS`.
     dropout : float, default=0.1
         Rate of the ``Dropout`` applied to the input pixels, as in the notebook.
+    seed : int or None, default=None
+        Seeds the initial weights and the dropout masks, each layer from its
+        own seed drawn from ``seed``. None leaves them to Keras, which draws
+        them from Python's global ``random``.
 
     Returns
     -------
@@ -95,20 +100,43 @@ def build_dense_network(
     >>> model = build_dense_network(784, 10)
     >>> model.count_params()
     771270
+    >>> import numpy as np
+    >>> def first_kernel(seed):
+    ...     model = build_dense_network(4, 2, hidden_layer_sizes=(3,), seed=seed)
+    ...     return model.weights[0].numpy()
+    >>> np.array_equal(first_kernel(0), first_kernel(0))
+    True
+    >>> np.array_equal(first_kernel(0), first_kernel(1))
+    False
     """
     from skdigits._tf_env import import_keras
 
     keras = import_keras()
-    layers = [keras.Input(shape=(n_features,), name="pixels")]
-    if dropout > 0:
-        layers.append(keras.layers.Dropout(dropout, name="input_dropout"))
-    for i, width in enumerate(hidden_layer_sizes, start=1):
-        layers.append(
-            keras.layers.Dense(width, activation=activation, name=f"hidden_{i}")
+    # Explicit per-layer seeds: Keras would otherwise draw them from Python's
+    # global `random`, which any other thread of the process (a Dask worker's
+    # event loop, say) may advance between seeding and building.
+    n_seeds = len(hidden_layer_sizes) + 2  # dropout, hidden layers, output
+    if seed is None:
+        seeds = iter([None] * n_seeds)
+    else:
+        rng = np.random.default_rng(seed)
+        seeds = iter(rng.integers(1, 2**31 - 1, size=n_seeds).tolist())
+
+    def dense(width: int, activation: str, name: str) -> keras.layers.Dense:
+        initializer = keras.initializers.GlorotUniform(seed=next(seeds))
+        return keras.layers.Dense(
+            width, activation=activation, kernel_initializer=initializer, name=name
         )
-    layers.append(
-        keras.layers.Dense(n_classes, activation="softmax", name="probabilities")
-    )
+
+    layers = [keras.Input(shape=(n_features,), name="pixels")]
+    dropout_seed = next(seeds)
+    if dropout > 0:
+        layers.append(
+            keras.layers.Dropout(dropout, seed=dropout_seed, name="input_dropout")
+        )
+    for i, width in enumerate(hidden_layer_sizes, start=1):
+        layers.append(dense(width, activation, f"hidden_{i}"))
+    layers.append(dense(n_classes, "softmax", "probabilities"))
     return keras.Sequential(layers, name="dense_digit_network")
 
 

@@ -500,6 +500,25 @@ def test_a_seeded_fit_does_not_leave_op_determinism_on(fresh_process_fits):
         assert "unseeded fit after it: ok" in stdout
 
 
+def test_a_seeded_fit_ignores_other_users_of_python_random(monkeypatch):
+    # A Dask worker's event loop (or any other thread) may draw from Python's
+    # global `random` between SciKeras seeding it and the network being
+    # built; the initial weights and dropout masks must not depend on that.
+    import skdigits.classifier as classifier_module
+
+    expected = _fit_predict(0)
+    build = classifier_module.build_dense_network
+
+    def build_after_another_thread_drew(*args, **kwargs):
+        random.random()
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(
+        classifier_module, "build_dense_network", build_after_another_thread_drew
+    )
+    assert_array_equal(_fit_predict(0), expected)
+
+
 def test_random_state_none_is_not_reproducible():
     # Documented: random_state=None means every fit differs. (Run after the
     # seeded fits above, this also fails while op determinism leaks.)
