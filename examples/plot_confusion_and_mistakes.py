@@ -28,7 +28,7 @@ from skdigits import (
 )
 from skdigits.datasets import load_mnist_sample
 
-# Documentation builds and tests set SKDIGITS_EXAMPLE_FAST=1 for a quick run.
+# The test suite sets SKDIGITS_EXAMPLE_FAST=1 for a quick run.
 FAST = os.environ.get("SKDIGITS_EXAMPLE_FAST", "0") != "0"
 n_train, epochs = (1000, 1) if FAST else (10_000, 5)
 

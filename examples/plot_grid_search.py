@@ -24,9 +24,9 @@ from sklearn.pipeline import Pipeline
 from skdigits import DenseDigitClassifier, PixelScaler, TrainingHistoryDisplay
 from skdigits.datasets import load_mnist_sample
 
-# Documentation builds and tests set SKDIGITS_EXAMPLE_FAST=1 for a quick run.
+# The test suite sets SKDIGITS_EXAMPLE_FAST=1 for a quick run.
 FAST = os.environ.get("SKDIGITS_EXAMPLE_FAST", "0") != "0"
-n_train, epochs, cv = (900, 3, 2) if FAST else (3000, 5, 3)
+n_train, epochs, cv = (900, 10, 2) if FAST else (3000, 15, 3)
 
 data = load_mnist_sample()
 X, y = data.X_train[:n_train], data.y_train[:n_train]

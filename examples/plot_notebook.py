@@ -32,7 +32,7 @@ from skdigits.plotting import (
     TrainingHistoryDisplay,
 )
 
-# Documentation builds and tests set SKDIGITS_EXAMPLE_FAST=1 for a quick run.
+# The test suite sets SKDIGITS_EXAMPLE_FAST=1 for a quick run.
 FAST = os.environ.get("SKDIGITS_EXAMPLE_FAST", "0") != "0"
 
 data = load_mnist_sample()
