@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import re
 import socket
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -786,3 +788,48 @@ def test_bundled_sample_is_taken_from_full_mnist(full):
     assert_array_equal(sample.y_train, full.y_train[sample.train_index])
     assert_array_equal(sample.X_test, full.X_test[sample.test_index])
     assert_array_equal(sample.y_test, full.y_test[sample.test_index])
+
+
+DOWNLOAD_START_SCRIPT = """
+import sys
+from pathlib import Path
+
+import skdigits._tf_env as tf_env
+
+quiet_import = tf_env.import_keras
+
+
+def import_keras_offline():
+    keras = quiet_import()
+
+    def no_network(**kwargs):
+        raise OSError("offline")
+
+    keras.utils.get_file = no_network  # the test never downloads anything
+    return keras
+
+
+tf_env.import_keras = import_keras_offline
+from skdigits.datasets._mnist import _download_mnist
+
+try:
+    _download_mnist(Path(sys.argv[1]))
+except OSError as exc:
+    print("download refused:", exc)
+"""
+
+
+def test_the_download_path_starts_tensorflow_quietly(tmp_path):
+    # `skdigits train` with no data tries Keras's download before the sample;
+    # starting TensorFlow there must not print its start-up notices.
+    proc = subprocess.run(
+        [sys.executable, "-c", DOWNLOAD_START_SCRIPT, str(tmp_path / "mnist")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        # As a user's shell: no log level set beforehand.
+        env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "download refused: offline" in proc.stdout
+    assert "oneDNN" not in proc.stderr and "I0000" not in proc.stderr, proc.stderr

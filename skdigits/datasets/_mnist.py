@@ -197,8 +197,11 @@ def _download_mnist(folder: Path) -> Path:
     Keras (imported only here: it starts TensorFlow) shows a progress bar
     and checks the file's sha256.
     """
-    import keras
+    # Through skdigits's quiet start: a plain `import keras` would print
+    # TensorFlow's start-up notices on the terminal.
+    from skdigits._tf_env import import_keras
 
+    keras = import_keras()
     folder.mkdir(parents=True, exist_ok=True)
     return Path(
         keras.utils.get_file(
