@@ -202,7 +202,10 @@ class PixelScaler(TransformerMixin, BaseEstimator):
             # numpy's "could not convert string to float: 'a'" does not say
             # what was being converted; keep its text, add the context.
             message = str(exc)
-            if "could not convert" in message.lower() or "must be a string or" in message:
+            if (
+                "could not convert" in message.lower()
+                or "must be a string or" in message
+            ):
                 error = TypeError if isinstance(exc, TypeError) else ValueError
                 raise error(
                     f"X must contain only numbers (pixel intensities): {message}"
