@@ -5,6 +5,7 @@ from __future__ import annotations
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdigits.classifier import DenseDigitClassifier
+from skdigits.preprocessing import PixelScaler
 
 # One table of the checks expected to fail, each with its reason. Only
 # properties of stochastic minibatch training belong here, never a missing
@@ -35,8 +36,14 @@ def _small_classifier() -> DenseDigitClassifier:
     )
 
 
-@parametrize_with_checks(
-    [_small_classifier()], expected_failed_checks=_expected_failed_checks
-)
+ESTIMATORS = [
+    _small_classifier(),
+    PixelScaler(),
+    PixelScaler(max_value=255),
+    PixelScaler(clip=False),
+]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -13,7 +13,6 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import Pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 
 from skdigits.datasets import load_mnist_sample
@@ -35,13 +34,6 @@ def images() -> np.ndarray:
     X = rng.integers(0, 180, size=(5, 28, 28), dtype=np.uint8)
     X[2, 14, 9] = 200
     return X
-
-
-@parametrize_with_checks(
-    [PixelScaler(), PixelScaler(max_value=255), PixelScaler(clip=False)]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 # -- numbers ---------------------------------------------------------------------
