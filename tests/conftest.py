@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pytest
 
 matplotlib.use("Agg")  # tests never open windows
@@ -39,3 +40,13 @@ def mnist_path(request: pytest.FixtureRequest) -> Path:
     if not path.exists():
         pytest.skip(f"full MNIST not found at {path} (from --mnist/SKDIGITS_MNIST)")
     return path
+
+
+@pytest.fixture(scope="session")
+def digits300() -> tuple[np.ndarray, np.ndarray]:
+    """300 of scikit-learn's 8x8 digits, scaled to [0, 1]: enough for tiny
+    networks that must train in a second (reliability, Dask, SciKeras glue)."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return (X[:300] / 16.0).astype(np.float32), y[:300]

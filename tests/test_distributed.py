@@ -7,10 +7,8 @@ Worker processes start TensorFlow from scratch, so the grid is tiny.
 from __future__ import annotations
 
 import joblib
-import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_digits
 
 distributed = pytest.importorskip("distributed")
 
@@ -21,12 +19,6 @@ from test_reliability import (  # noqa: E402
     grid_search,
     make_tf_thread_probe,
 )
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X[:300] / 16.0).astype(np.float32), y[:300]
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +64,8 @@ def test_tensorflow_in_dask_workers_follows_the_nannys_thread_budget(client):
     check_tf_follows_thread_budget(results, budget)
 
 
-def test_grid_search_on_dask_gives_the_sequential_results(client, digits):
-    X, y = digits
+def test_grid_search_on_dask_gives_the_sequential_results(client, digits300):
+    X, y = digits300
     sequential = grid_search(X, y, n_jobs=1)
     with (
         distributed.get_task_stream(client) as stream,

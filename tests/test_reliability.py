@@ -21,7 +21,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
@@ -37,12 +36,6 @@ keras = import_keras()
 def tiny(**params) -> DenseDigitClassifier:
     defaults = dict(hidden_layer_sizes=(8,), epochs=1, batch_size=32, random_state=0)
     return DenseDigitClassifier(**{**defaults, **params})
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X[:300] / 16.0).astype(np.float32), y[:300]
 
 
 class TrainingRecorder(keras.callbacks.Callback):
@@ -254,9 +247,9 @@ def _bad_call(estimator, case: Case, method: str, X, y):
 
 
 @pytest.fixture(scope="module")
-def fitted(digits):
+def fitted(digits300):
     # Fitted on images, so that both image and flat input can be probed.
-    X, y = digits
+    X, y = digits300
     images = X.reshape(-1, 8, 8)
     fitted = {kind: _new(kind).fit(images, y) for kind in BOTH}
     # The recorder does see real training, so a zero count below means something.
@@ -270,9 +263,9 @@ def fitted(digits):
     ids=[f"{kind}-{case.id}" for case in BAD_INPUT for kind in case.estimators],
 )
 def test_bad_input_is_refused_before_training_and_changes_nothing(
-    fitted, digits, kind, case
+    fitted, digits300, kind, case
 ):
-    X, y = digits
+    X, y = digits300
     estimator = fitted[kind]
     recorder = estimator.callbacks[0] if kind == "classifier" else None
     starts = recorder.starts if recorder else 0
@@ -312,9 +305,9 @@ def test_the_bad_input_table_is_complete():
     assert {m for case in BAD_INPUT for m in case.methods} == {"fit", "predict"}
 
 
-def test_object_arrays_of_numbers_are_converted(fitted, digits):
+def test_object_arrays_of_numbers_are_converted(fitted, digits300):
     # scikit-learn's check_dtype_object: object arrays of numbers are data.
-    X, y = digits
+    X, y = digits300
     as_object = X.astype(object)
     for kind in BOTH:
         assert_array_equal(
@@ -330,10 +323,10 @@ def test_object_arrays_of_numbers_are_converted(fitted, digits):
 
 
 @pytest.mark.parametrize("labels", [(3, 7), ("cat", "dog")])
-def test_a_class_of_one_sample_trains_even_with_early_stopping(digits, labels):
+def test_a_class_of_one_sample_trains_even_with_early_stopping(digits300, labels):
     # One sample cannot be on both sides of the validation split, so the
     # hold-out falls back to an unstratified split instead of failing.
-    X, y = digits
+    X, y = digits300
     y_named = np.where(np.arange(len(y)) == 0, labels[1], labels[0])
     clf = tiny(epochs=2, early_stopping=True, validation_fraction=0.2).fit(X, y_named)
     assert list(clf.classes_) == list(labels)
@@ -351,8 +344,8 @@ def _global_random_state():
 
 
 @pytest.mark.parametrize("hook", ["epoch", "batch"])
-def test_interrupted_first_fit_leaves_the_estimator_unfitted(digits, hook):
-    X, y = digits
+def test_interrupted_first_fit_leaves_the_estimator_unfitted(digits300, hook):
+    X, y = digits300
     env_before = os.environ.get("TF_DETERMINISTIC_OPS")
     py_state, np_state = _global_random_state()
     interrupt = Interrupt(hook)
@@ -374,8 +367,8 @@ def test_interrupted_first_fit_leaves_the_estimator_unfitted(digits, hook):
 
 
 @pytest.mark.parametrize("hook", ["epoch", "batch"])
-def test_interrupted_refit_keeps_the_previous_model(digits, hook):
-    X, y = digits
+def test_interrupted_refit_keeps_the_previous_model(digits300, hook):
+    X, y = digits300
     clf = tiny(epochs=2).fit(X, y)
     state = dict(vars(clf))
     history = {k: list(v) for k, v in clf.history_.items()}
@@ -537,8 +530,8 @@ def grid_search(X, y, n_jobs):
     ).fit(X, y)
 
 
-def test_parallel_grid_search_gives_the_sequential_results(digits):
-    X, y = digits
+def test_parallel_grid_search_gives_the_sequential_results(digits300):
+    X, y = digits300
     sequential = grid_search(X, y, n_jobs=1)
     parallel = grid_search(X, y, n_jobs=2)  # joblib's default backend, loky
     scores = sequential.cv_results_["mean_test_score"]

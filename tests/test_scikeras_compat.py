@@ -4,18 +4,13 @@ op-determinism fix is in test_reliability.py (it needs a new interpreter)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
-from skdigits._scikeras_compat import _release_train_step_graphs
+from skdigits._scikeras_compat import (
+    _op_determinism_restored,
+    _release_train_step_graphs,
+)
 from skdigits.classifier import DenseDigitClassifier
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X[:300] / 16.0).astype(np.float32), y[:300]
 
 
 def custom_gradient_entries() -> int:
@@ -32,11 +27,11 @@ def fit_small(X, y, **params):
     ).fit(X, y)
 
 
-def test_finished_fits_do_not_pile_up_train_step_graphs(digits):
-    fit_small(*digits)  # whatever earlier tests left, this fit's are gone
+def test_finished_fits_do_not_pile_up_train_step_graphs(digits300):
+    fit_small(*digits300)  # whatever earlier tests left, this fit's are gone
     before = custom_gradient_entries()
     for _ in range(3):
-        fit_small(*digits)
+        fit_small(*digits300)
     # Each fit traces its train step, which registers all-reduce gradients
     # (tensorflow/tensorflow#97697); they must all have been dropped again.
     assert custom_gradient_entries() == before
@@ -65,10 +60,21 @@ def test_the_release_targets_only_all_reduce_gradients():
     assert custom_gradient_entries() == before + 1  # is kept
 
 
-def test_a_seeded_fit_leaves_op_determinism_as_it_found_it(digits):
-    from tensorflow.python.framework.config import is_op_determinism_enabled
+@pytest.mark.parametrize("enabled_before", [False, True])
+def test_the_guard_leaves_op_determinism_as_it_found_it(enabled_before):
+    # In this process TensorFlow has long read TF_DETERMINISTIC_OPS, so
+    # SciKeras's own reset works here; the guard must hold on its own, as it
+    # does in a fresh interpreter (tested end to end in test_reliability.py).
+    from tensorflow.python.framework import config
 
-    assert not is_op_determinism_enabled()
-    fit_small(*digits, random_state=0)
-    assert not is_op_determinism_enabled()
-    fit_small(*digits, random_state=None)  # needs no seed
+    (
+        config.enable_op_determinism
+        if enabled_before
+        else config.disable_op_determinism
+    )()
+    try:
+        with _op_determinism_restored():
+            config.enable_op_determinism()  # what SciKeras does for a seeded fit
+        assert config.is_op_determinism_enabled() is enabled_before
+    finally:
+        config.disable_op_determinism()
