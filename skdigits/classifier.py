@@ -23,7 +23,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdigits._scikeras_compat import fit_keras_network
 from skdigits._tf_env import import_keras
 from skdigits.network import (
     ACTIVATIONS,
@@ -276,8 +275,13 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         classes, y_index = np.unique(y, return_inverse=True)
         Y = np.eye(len(classes), dtype=np.float32)[y_index]
         seed = self._seed()
+        # TensorFlow starts here, not when this module is imported: prediction,
+        # loading a saved model and ``skdigits --help`` never need it.
+        from skdigits import callbacks as skdigits_callbacks
+        from skdigits._scikeras_compat import fit_keras_network
+
         keras = import_keras()
-        callbacks = [*(self.callbacks or []), _LearningRateLogger()]
+        callbacks = [*(self.callbacks or []), skdigits_callbacks.LearningRateLogger()]
         validation_data, stopper = None, None
         if self.early_stopping:
             X, Y, sample_weight, validation_data = self._hold_out(
@@ -458,15 +462,6 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         )
         sw_train = None if sample_weight is None else sample_weight[train]
         return X[train], Y[train], sw_train, (X[val], Y[val])
-
-
-class _LearningRateLogger(import_keras().callbacks.Callback):
-    """Adds the optimizer's learning rate at the end of each epoch to the logs."""
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            rate = self.model.optimizer.learning_rate
-            logs["learning_rate"] = float(import_keras().ops.convert_to_numpy(rate))
 
 
 def _build_compiled_network(

@@ -212,3 +212,35 @@ def test_full_mnist_short_fit_beats_97_percent(mnist_path):
     accuracy = clf.score(X_test, data.y_test)
     print(f"full MNIST test accuracy after 4 epochs: {accuracy:.4f}")
     assert accuracy > 0.97
+
+
+def test_importing_the_classifier_does_not_start_tensorflow():
+    # Prediction, load_model and `skdigits --help` rely on this: TensorFlow
+    # starts when a network is built or trained, not at import.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, skdigits.classifier, skdigits.callbacks\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'scikeras') "
+        "if m in sys.modules))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert run.stdout.strip() == "[]"
+
+
+def test_learning_rate_logger_is_a_picklable_keras_callback():
+    import pickle
+
+    from skdigits import callbacks
+    from skdigits._tf_env import import_keras
+
+    logger = callbacks.LearningRateLogger()
+    assert isinstance(logger, import_keras().callbacks.Callback)
+    assert type(pickle.loads(pickle.dumps(logger))) is callbacks.LearningRateLogger
