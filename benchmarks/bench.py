@@ -32,12 +32,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime
 import gc
 import json
-import math
-import os
-import platform
 import pstats
 import shlex
 import subprocess
@@ -47,7 +43,6 @@ import warnings
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -55,6 +50,19 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # run as a script: make `benchmarks` importable
+
+from benchmarks.common import (  # noqa: E402
+    loadavg,
+    machine_info,
+    one_blas_thread,
+    reset_peak_rss,
+    rows_of,
+    rss_mb,
+    summarize,
+    time_interleaved,
+)
+
 SECTIONS = ("accuracy", "overhead", "latency", "memory")
 TARGET_ACCURACY = 0.985  # "time to accuracy" threshold (test accuracy)
 
@@ -144,69 +152,6 @@ QUICK = Config(
 
 
 # -- small helpers ---------------------------------------------------------------
-
-
-def summarize(seconds) -> dict:
-    """Median, p90 and spread of a list of durations (seconds)."""
-    a = np.asarray(seconds, dtype=float)
-    if a.size == 0:
-        return {"n": 0}
-    q10, q25, q50, q75, q90 = np.percentile(a, [10, 25, 50, 75, 90])
-    return {
-        "n": int(a.size),
-        "median": float(q50),
-        "p90": float(q90),
-        "p10": float(q10),
-        "iqr": float(q75 - q25),
-        "min": float(a.min()),
-        "max": float(a.max()),
-        "mean": float(a.mean()),
-    }
-
-
-def time_interleaved(
-    fns: dict, n_calls: int, n_warmup: int, blocks: int, contexts: dict | None = None
-) -> dict:
-    """Time each ``fn()`` ``n_calls`` times, alternating between them in blocks.
-
-    Alternating blocks (A B C A B C ...) spreads a burst of load from the other
-    jobs on this shared machine over every candidate instead of one.
-    ``contexts[name]()``, if given, is entered around each of that candidate's
-    blocks (not each call, so that its own cost is not timed).
-    """
-    contexts = contexts or {}
-    for name, fn in fns.items():
-        with contexts.get(name, nullcontext)():
-            for _ in range(n_warmup):
-                fn()
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    per_block = max(1, math.ceil(n_calls / blocks))
-    while any(len(t) < n_calls for t in times.values()):
-        for name, fn in fns.items():
-            with contexts.get(name, nullcontext)():
-                for _ in range(min(per_block, n_calls - len(times[name]))):
-                    t0 = time.perf_counter()
-                    fn()
-                    times[name].append(time.perf_counter() - t0)
-    return {name: {**summarize(t), "seconds": t} for name, t in times.items()}
-
-
-def one_blas_thread():
-    """Limit NumPy's BLAS to one thread (threadpoolctl ships with scikit-learn).
-
-    On this shared 2-core machine a 2-thread OpenBLAS product waits for the
-    busy second core, which gives small batches tails of tens of ms.
-    """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def loadavg() -> list[float]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return []
 
 
 def time_to_accuracy(accuracy, epoch_seconds, target=TARGET_ACCURACY) -> dict:
@@ -346,12 +291,6 @@ def load_data(spec: str, cfg: Config) -> SimpleNamespace:
         y_test=labels(y_test, cfg.n_test),
         source=source,
     )
-
-
-def rows_of(X: np.ndarray, n: int) -> np.ndarray:
-    """``n`` rows of ``X``, repeating it if it is shorter (small test sets)."""
-    reps = math.ceil(n / len(X))
-    return np.ascontiguousarray(np.concatenate([X] * reps)[:n])
 
 
 # -- 1. accuracy and time to accuracy --------------------------------------------
@@ -806,39 +745,6 @@ def profile_predict_proba(clf, x1, n_calls: int) -> dict:
 # -- 4. memory -----------------------------------------------------------------------
 
 
-def rss_mb() -> dict:
-    """Current and peak resident set size in MB (Linux /proc, else psutil/resource)."""
-    try:
-        fields = {}
-        with open("/proc/self/status") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    fields[key] = int(value.split()[0]) / 1024  # kB -> MB
-        return {"rss": fields["VmRSS"], "peak": fields["VmHWM"]}
-    except (OSError, KeyError):
-        pass
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
-    try:
-        import psutil
-
-        return {"rss": psutil.Process().memory_info().rss / 2**20, "peak": peak}
-    except ImportError:
-        return {"rss": None, "peak": peak}
-
-
-def reset_peak_rss() -> bool:
-    """Reset VmHWM (Linux >= 4.0), so the next peak is the fit's, not loading's."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def memory_peak(data, cfg: Config, kind: str) -> dict:
     """Peak RSS while fitting the default classifier, or plain Keras, once."""
     from skdigits.classifier import DenseDigitClassifier
@@ -998,69 +904,6 @@ def section_memory(args, cfg: Config) -> dict:
 
 
 # -- machine, targets, output -----------------------------------------------------
-
-
-def machine_info() -> dict:
-    def first(path, key):
-        try:
-            with open(path) as f:
-                for line in f:
-                    if line.startswith(key):
-                        return line.split(":", 1)[1].strip() if ":" in line else line
-        except OSError:
-            pass
-        return None
-
-    def version(dist):
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return None
-
-    os_name = None
-    try:
-        os_name = platform.freedesktop_os_release().get("PRETTY_NAME")
-    except (OSError, AttributeError):
-        pass
-    mem = first("/proc/meminfo", "MemTotal")
-    try:
-        cores_usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores_usable = os.cpu_count()
-    try:
-        git = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        git = None
-    return {
-        "cpu": first("/proc/cpuinfo", "model name") or platform.processor(),
-        "cores": os.cpu_count(),
-        "cores_usable": cores_usable,
-        "ram_gb": round(int(mem.split()[0]) / 2**20, 1) if mem else None,
-        "os": f"{os_name or platform.system()} ({platform.platform()})",
-        "python": platform.python_version(),
-        "versions": {
-            d: version(d)
-            for d in (
-                "numpy",
-                "scikit-learn",
-                "tensorflow",
-                "keras",
-                "scikeras",
-                "skdigits",
-                "psutil",
-            )
-        },
-        "git": git,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"
-        ),
-    }
 
 
 def evaluate_targets(results: dict) -> list[dict]:

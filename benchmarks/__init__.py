@@ -1,0 +1,1 @@
+"""skdigits benchmarks, one module per question; see README.md."""
