@@ -67,7 +67,7 @@ def render_results(results_dir: Path = RESULTS_DIR, targets: dict | None = None)
     ran = {q: r for q, r in records.items() if r is not None}
     quick = [q for q, r in ran.items() if r["config"].get("quick")]
     out = [
-        "# skdigits performance benchmark",
+        "# Benchmark results",
         "",
         "Rendered by `python -m benchmarks` from `benchmarks/results/<question>.json`"
         " (every raw number), one file per question; targets from "
