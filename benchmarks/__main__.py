@@ -26,14 +26,14 @@ from pathlib import Path
 
 import benchmarks
 from benchmarks.common import HERE, RunConfig, load_result, loadavg, save_result
-from benchmarks.render import in_report_order, render_results
+from benchmarks.render import in_report_order, measured_text, render_results
 from benchmarks.targets import check, load_targets
 
 NOT_QUESTIONS = {"common", "targets"}  # the harness, not questions
 
 
 def measurable() -> list[str]:
-    """The questions that can be measured: modules here with ``measure``."""
+    """The questions: this package's public modules, less the harness's."""
     return in_report_order(
         m.name
         for m in pkgutil.iter_modules(benchmarks.__path__)
@@ -123,7 +123,10 @@ def main(argv=None) -> int:
         record = load_result(question, results_dir)
         for row in check(question, record["result"], targets.get(question, {})):
             mark = {True: "ok", False: "MISS", None: "--"}[row["met"]]
-            print(f"   [{mark}] {question}: {row['what']} ({row['target']})")
+            print(
+                f"   [{mark}] {question}: {row['what']}: {measured_text(row)} "
+                f"(target {row['target']})"
+            )
     print(f"wrote {os.path.relpath(output / 'RESULTS.md')}", flush=True)
     return 0
 

@@ -5,8 +5,11 @@ each module ``benchmarks/<question>.py`` answers one question through
 ``measure(config) -> dict`` (JSON-able numbers only, no Markdown), and its
 result is stored on its own in ``benchmarks/results/<question>.json`` with the
 commit and machine it ran on, so that re-running one question keeps the
-others. Rendering to Markdown is kept apart from measuring, and targets are
-data, not code.
+others. Rendering to Markdown is kept apart from measuring
+(``benchmarks/render/<question>.py``: ``render(record) -> str``), and targets
+are data, not code (a table ``[<question>]`` in ``benchmarks/targets.toml``,
+whose header explains the keys). ``python -m benchmarks`` runs questions and
+rebuilds ``RESULTS.md`` from every stored result.
 
 Everything a question needs from outside itself lives here: the run
 configuration, loading the data, timing with interleaved rounds, fresh
