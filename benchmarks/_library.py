@@ -1,6 +1,6 @@
 """The library's formatting helpers, imported for the benchmark in one place.
 
-The benchmark keeps no copies of library code. These two helpers move to
+The benchmark keeps no copies of library code. These helpers move to
 ``skdigits/_formatting.py`` (issue 17); when they do, only the imports below
 change.
 """
@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from skdigits.report import _jsonable as jsonable
+from skdigits.report import _percent as percent
 from skdigits.report import _table
 
-__all__ = ["jsonable", "markdown_table"]
+__all__ = ["jsonable", "markdown_table", "percent"]
 
 
 def markdown_table(

@@ -50,7 +50,7 @@ def bound_text(target: dict) -> str:
     )
     unit = target.get("unit", "")
     if unit == "%":
-        return f"{op} {100 * bound:g} %"
+        return f"{op} {100 * bound:g}%"
     return f"{op} {bound:g}" + (f" {unit}" if unit not in ("", "ratio") else "")
 
 

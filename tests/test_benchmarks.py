@@ -236,7 +236,7 @@ def test_targets_compare_in_the_stated_direction():
         (pytest.approx(0.3), False),
         (0.99, True),
     ]
-    assert [r["target"] for r in rows[:2]] == ["<= 0.2 ms", ">= 98 %"]
+    assert [r["target"] for r in rows[:2]] == ["<= 0.2 ms", ">= 98%"]
     assert rows[2]["met"] is None and "not understood" in rows[2]["what"]
     assert lookup({"x": {}}, "x.y") is not None  # missing: a sentinel, not None
     assert all(r["met"] is None for r in check("q", None, targets))

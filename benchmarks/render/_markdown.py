@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from benchmarks._library import markdown_table
+from benchmarks._library import markdown_table, percent
 
 __all__ = ["markdown_table", "ms", "pct", "sec"]
 
 
 def pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.2f} %"
+    return "—" if x is None else percent(x)
 
 
 def sec(x: float | None, digits: int = 2) -> str:
