@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import pkgutil
 import shlex
 import sys
@@ -54,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--data",
+        metavar="PATH",
         help="keras-layout mnist.npz (any sizes), a folder fetch_mnist accepts, "
         "or 'sample' for the bundled sample",
     )
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--output",
         type=Path,
+        metavar="FOLDER",
         help="folder for results/ and RESULTS.md (default: benchmarks/)",
     )
     parser.add_argument(
@@ -127,7 +128,7 @@ def main(argv=None) -> int:
                 f"   [{mark}] {question}: {row['what']}: {measured_text(row)} "
                 f"(target {row['target']})"
             )
-    print(f"wrote {os.path.relpath(output / 'RESULTS.md')}", flush=True)
+    print(f"wrote {output / 'RESULTS.md'}", flush=True)
     return 0
 
 
