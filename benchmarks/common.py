@@ -5,8 +5,11 @@ each module ``benchmarks/<question>.py`` answers one question through
 ``measure(config) -> dict`` (JSON-able numbers only, no Markdown), and its
 result is stored on its own in ``benchmarks/results/<question>.json`` with the
 commit and machine it ran on, so that re-running one question keeps the
-others. Rendering to Markdown is kept apart from measuring, and targets are
-data, not code.
+others. Rendering to Markdown is kept apart from measuring
+(``benchmarks/render/<question>.py``: ``render(record) -> str``), and targets
+are data, not code (a table ``[<question>]`` in ``benchmarks/targets.toml``,
+whose header explains the keys). ``python -m benchmarks`` runs questions and
+rebuilds ``RESULTS.md`` from every stored result.
 
 Everything a question needs from outside itself lives here: the run
 configuration, loading the data, timing with interleaved rounds, fresh
@@ -20,6 +23,7 @@ import json
 import math
 import os
 import platform
+import pstats
 import subprocess
 import sys
 import time
@@ -128,10 +132,25 @@ def git_commit() -> str | None:
         return None
 
 
-def save_result(question: str, result: dict, config: RunConfig) -> Path:
-    """Store one question's result with when, where and at which commit it ran."""
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{question}.json"
+def save_result(
+    question: str,
+    result: dict,
+    config: RunConfig,
+    *,
+    run: dict | None = None,
+    results_dir: Path | None = None,
+) -> Path:
+    """Store one question's result with when, where and at which commit it ran.
+
+    ``run`` (optional) says how the run went: its wall time, the load average
+    before and after, the command. NumPy scalars in ``result`` are turned into
+    Python numbers; the data is named by its file name only.
+    """
+    from benchmarks._library import jsonable
+
+    folder = RESULTS_DIR if results_dir is None else Path(results_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{question}.json"
     record = {
         "question": question,
         "config": {
@@ -140,15 +159,17 @@ def save_result(question: str, result: dict, config: RunConfig) -> Path:
             "seeds": list(config.seeds),
         },
         "machine": machine_info(),
+        **({"run": run} if run else {}),
         "result": result,
     }
-    path.write_text(json.dumps(record, indent=1) + "\n")
+    path.write_text(json.dumps(jsonable(record), indent=1) + "\n")
     return path
 
 
-def load_result(question: str) -> dict | None:
+def load_result(question: str, results_dir: Path | None = None) -> dict | None:
     """The stored record of ``question``, or None if it never ran."""
-    path = RESULTS_DIR / f"{question}.json"
+    folder = RESULTS_DIR if results_dir is None else Path(results_dir)
+    path = folder / f"{question}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -275,16 +296,6 @@ def machine_info() -> dict:
         cores_usable = len(os.sched_getaffinity(0))
     except AttributeError:
         cores_usable = os.cpu_count()
-    try:
-        git = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        git = None
     return {
         "cpu": first("/proc/cpuinfo", "model name") or platform.processor(),
         "cores": os.cpu_count(),
@@ -304,7 +315,7 @@ def machine_info() -> dict:
                 "psutil",
             )
         },
-        "git": git,
+        "git": git_commit(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"
         ),
@@ -315,3 +326,26 @@ def rows_of(X: np.ndarray, n: int) -> np.ndarray:
     """``n`` rows of ``X``, repeating it if it is shorter (small test sets)."""
     reps = math.ceil(n / len(X))
     return np.ascontiguousarray(np.concatenate([X] * reps)[:n])
+
+
+def top_functions(stats: pstats.Stats, packages: tuple[str, ...], n: int) -> list[dict]:
+    """The ``n`` functions of ``packages`` with the largest cumulative time.
+
+    Files are named by their last two path parts, so no machine path leaks
+    into the results.
+    """
+    rows = []
+    for (file, line, func), (_, calls, tottime, cumtime, _) in stats.stats.items():
+        parts = Path(file).parts
+        if not any(p in parts for p in packages):
+            continue
+        rows.append(
+            {
+                "function": f"{'/'.join(parts[-2:])}:{line}({func})",
+                "calls": calls,
+                "tottime": tottime,
+                "cumtime": cumtime,
+            }
+        )
+    rows.sort(key=lambda r: r["cumtime"], reverse=True)
+    return rows[:n]

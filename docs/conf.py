@@ -4,11 +4,14 @@ Build from the repository root with::
 
     sphinx-build -W --keep-going -b html docs docs/_build/html
 
-The build needs no network: there is no intersphinx inventory to fetch
-(references to scikit-learn, NumPy and matplotlib are linked by
-``sphinxext/skdigits_docs.py``), the theme loads no external assets, and the
-examples and the user guide's figures run on the MNIST sample bundled with
-skdigits.
+The build needs no network. No intersphinx inventory can be had offline
+(none of scikit-learn, NumPy, matplotlib, Python or Keras ships its
+``objects.inv``), so references to scikit-learn, NumPy and matplotlib objects
+are linked by ``sphinxext/skdigits_docs.py`` to their API pages, for objects
+that exist in the installed packages; the few other references that cannot
+resolve are listed in ``nitpick_ignore`` below, each with its reason. The
+theme loads no external assets, and the examples and the user guide's figures
+run on the MNIST sample bundled with skdigits.
 """
 
 from __future__ import annotations
@@ -53,7 +56,12 @@ extensions = [
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
     "sphinx_gallery.gen_gallery",
+    # Markdown: benchmarks/RESULTS.md is included in performance.rst.
+    "myst_parser",
+    # The command line's reference, from skdigits.cli.build_parser().
+    "sphinx_argparse_cli",
 ]
+source_suffix = {".rst": "restructuredtext"}
 
 templates_path = ["_templates"]
 exclude_patterns = [
@@ -66,14 +74,26 @@ exclude_patterns = [
     "auto_examples/*.md5",
     "auto_examples/*.codeobj.json",
     "sphinxext",
-    "_gallery_src",
 ]
 root_doc = "index"
 default_role = "literal"  # `x` in docstrings renders as code, as in numpydoc
 pygments_style = "sphinx"
-# Not nitpicky: without intersphinx, references to Python's and Keras's own
-# objects cannot resolve and would be reported; they render as code instead.
-nitpicky = False
+# Every cross-reference must resolve. These are the ones that cannot offline,
+# each with its reason; add to them only what has no other way.
+nitpicky = True
+nitpick_ignore_regex = [
+    # Python's standard library (collections.namedtuple in ConfusedPair's
+    # docstring): Python's objects.inv is not available offline, and its
+    # pages do not follow the dotted names.
+    ("py:.*", r"collections\..*"),
+    # Dask's objects (distributed.LocalCluster in parallel.rst): Dask ships
+    # no objects.inv.
+    ("py:.*", r"(distributed|dask)\..*"),
+    # Labels of scikit-learn's user guide, in the docstrings of the methods
+    # that skdigits's estimators inherit from scikit-learn (score,
+    # set_output): they resolve only with scikit-learn's inventory.
+    ("std:ref", r"accuracy_score|df_output_transform|sphx_glr_auto_examples_.*"),
+]
 
 # -- autodoc / autosummary / numpydoc ----------------------------------------
 
@@ -116,7 +136,7 @@ plot_working_directory = str(REPO)
 # -- sphinx-gallery (the examples) -------------------------------------------
 
 sphinx_gallery_conf = {
-    "examples_dirs": skdigits_docs.gallery_source(REPO / "examples", DOCS),
+    "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     # Run every plot_*.py (others are shown but not run).
     "filename_pattern": r"/plot_",
@@ -159,32 +179,21 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-# Pages without sub-pages need no left sidebar.
-html_sidebars = {
-    page: []
-    for page in (
-        "index",
-        "user_guide",
-        "data",
-        "parallel",
-        "cli",
-        "performance",
-        "changelog",
-    )
-}
+# Top-level pages need no left sidebar, except the API reference, whose
+# sub-pages are listed there; any new page is picked up by the glob.
+html_sidebars = {page.stem: [] for page in DOCS.glob("*.rst") if page.stem != "api"}
 html_context = {"default_mode": "light"}
 
+
+# -- MyST (Markdown) -------------------------------------------------------------
+
+myst_heading_anchors = 2  # RESULTS.md's sections get anchors to link to
 
 # -- generated include files -----------------------------------------------------
 # Written at configuration time, into docs/generated/ (git-ignored), as
 # ``*.inc`` files that pages include (they are not pages themselves).
 
 GENERATED = DOCS / "generated"
-skdigits_docs.write_performance_include(
-    REPO / "benchmarks" / "RESULTS.md", GENERATED / "performance_results.rst.inc"
-)
-skdigits_docs.write_cli_include(REPO, GENERATED / "cli_help.rst.inc")
-skdigits_docs.write_cli_options_include(GENERATED / "cli_options.rst.inc")
 
 # The user guide's table of DenseDigitClassifier's parameters, and
 # |clf_epochs|-style substitutions, from the classifier itself, so the guide
@@ -211,8 +220,4 @@ def _close_figures(app, docname, source):
 
 def setup(app):
     app.connect("source-read", _close_figures)
-    # Before numpydoc (priority 500) turns the sections into reST.
-    app.connect(
-        "autodoc-process-docstring", skdigits_docs.quote_fitted_names, priority=400
-    )
     app.connect("missing-reference", skdigits_docs.resolve_offline)

@@ -6,9 +6,9 @@ Where the network goes wrong
 Accuracy says how often a digit classifier is right; the confusion matrix
 and the misclassified images say where and why it is wrong. This example
 trains the notebook's network on the bundled MNIST sample and looks at its
-mistakes with :class:`~skdigits.ConfusionMatrixDisplay` (with a logarithmic
-colour scale and :meth:`~skdigits.ConfusionMatrixDisplay.most_confused`) and
-:class:`~skdigits.MisclassifiedDisplay`.
+mistakes with :class:`~skdigits.plotting.ConfusionMatrixDisplay` (with a logarithmic
+colour scale and :meth:`~skdigits.plotting.ConfusionMatrixDisplay.most_confused`) and
+:class:`~skdigits.plotting.MisclassifiedDisplay`.
 """
 
 # %%
@@ -62,7 +62,7 @@ display = ConfusionMatrixDisplay.from_predictions(
 # %%
 # The most confused pairs
 # -----------------------
-# :meth:`~skdigits.ConfusionMatrixDisplay.most_confused` adds up the two
+# :meth:`~skdigits.plotting.ConfusionMatrixDisplay.most_confused` adds up the two
 # off-diagonal cells of each pair of digits, so a pair the network confuses
 # both ways ranks above one it confuses in one direction only.
 for pair in display.most_confused(5):
@@ -82,7 +82,7 @@ recall = ConfusionMatrixDisplay.from_predictions(
 # %%
 # The mistakes themselves
 # -----------------------
-# :class:`~skdigits.MisclassifiedDisplay` shows the misclassified test images,
+# :class:`~skdigits.plotting.MisclassifiedDisplay` shows the misclassified test images,
 # the most confident mistakes first. Many of them would puzzle a person too.
 mistakes = MisclassifiedDisplay.from_estimator(
     model, data.X_test, data.y_test, n_images=15

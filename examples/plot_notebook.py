@@ -90,8 +90,9 @@ curves = TrainingHistoryDisplay.from_estimator(model)
 # --------------------
 # Rows are the true digits, columns the predictions. Almost every image sits
 # on the diagonal; the logarithmic colour scale makes the few mistakes
-# visible next to it, and :meth:`~skdigits.ConfusionMatrixDisplay.most_confused`
-# lists the pairs of digits the network mixes up most.
+# visible next to it, and
+# :meth:`~skdigits.plotting.ConfusionMatrixDisplay.most_confused` lists the
+# pairs of digits the network mixes up most.
 display = ConfusionMatrixDisplay.from_estimator(
     model, data.X_test, data.y_test, log_scale=True
 )

@@ -43,7 +43,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     a softmax ``Dense`` over the classes. It trains with ``optimizer`` on
     categorical cross-entropy; labels of any type are one-hot encoded
     internally. Training runs through SciKeras (see
-    :mod:`skdigits._scikeras_compat` for why it is composed, not inherited).
+    ``skdigits._scikeras_compat`` for why it is composed, not inherited).
 
     The usual way from raw ``uint8`` images to predictions is
     ``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``.
@@ -107,7 +107,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         Number of classes.
     n_features_in_ : int
         Number of pixels per sample (height * width for image input).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     image_shape_ : tuple of int or None
         ``(height, width)`` when ``fit`` got a stack of images, else None.

@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     -------
     parser : argparse.ArgumentParser
         Parsing sets ``command`` and the command's options; a mistake raises
-        :class:`CommandError` (rather than exiting), which :func:`main` turns
+        ``CommandError`` (rather than exiting), which :func:`main` turns
         into one line on stderr.
 
     Examples

@@ -16,7 +16,7 @@ The folder holds:
 ``confusion_matrix.png``    test confusion matrix, log colour scale
 ``samples.png``             one training image per class
 ``misclassified.png``       the most confident mistakes on the test set
-``model.skdigits``          the fitted model (:func:`skdigits.save_model`)
+``model.skdigits``          the fitted model (:func:`~skdigits.persistence.save_model`)
 ==========================  ====================================================
 """
 
@@ -665,7 +665,7 @@ def write_report(
         The fitted model: a :class:`~skdigits.DenseDigitClassifier`, or a
         Pipeline of :class:`~skdigits.PixelScaler` steps ending in one. Its
         ``history_`` gives the learning curves, and it is saved with
-        :func:`skdigits.save_model`.
+        :func:`~skdigits.persistence.save_model`.
     X_train, y_train : array-like
         The training data; one image per class is shown from it, and its
         size is recorded.
@@ -695,7 +695,7 @@ def write_report(
     FileExistsError
         ``folder`` is not empty and ``overwrite`` is False.
     TypeError
-        The model is not one that :func:`skdigits.save_model` can save.
+        The model is not one that :func:`~skdigits.persistence.save_model` can save.
 
     Examples
     --------

@@ -1,0 +1,20 @@
+"""Number formats shared by the renderers; tables come from the library."""
+
+from __future__ import annotations
+
+from benchmarks._library import markdown_table, percent
+
+__all__ = ["markdown_table", "ms", "pct", "sec"]
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else percent(x)
+
+
+def sec(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def ms(x: float | None) -> str:
+    """Seconds shown in ms: three decimals below 10 ms, one above."""
+    return "—" if x is None else (f"{x * 1e3:.3f}" if x < 0.01 else f"{x * 1e3:.1f}")
