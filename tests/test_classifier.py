@@ -163,14 +163,16 @@ def test_zero_sample_weight_drops_the_sample(digits):
 def test_sample_weight_counts_as_repeats(digits):
     # The same pixels labelled 0 with weight 3 and 1 with weight 1: the
     # network cannot tell the copies apart, so it should learn P(0) = 3/4,
-    # exactly as when the 0-labelled copy is repeated three times.
+    # as when the 0-labelled copy is repeated three times instead.
     X, _ = digits
     X = X[:200]
     X_both = np.r_[X, X]
     y_both = np.r_[np.zeros(200, int), np.ones(200, int)]
     weights = np.r_[np.full(200, 3.0), np.ones(200)]
     weighted = small(epochs=10).fit(X_both, y_both, sample_weight=weights)
-    repeated = small(epochs=10).fit(np.r_[X, X, X, X], np.r_[y_both, np.zeros(400)])
+    repeated = small(epochs=10).fit(
+        np.r_[X, X, X, X], np.r_[y_both, np.zeros(400, int)]
+    )
     p_weighted = weighted.predict_proba(X)[:, 0].mean()
     p_repeated = repeated.predict_proba(X)[:, 0].mean()
     assert p_weighted == pytest.approx(0.75, abs=0.05)
