@@ -528,3 +528,98 @@ def test_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"skdigits {__version__}"
+
+
+# -- where train finds its data (through main() and its printed output only) -----
+
+
+class _RefusedNetwork:
+    """Every outgoing connection is refused, as on a machine with no network;
+    the attempts are counted."""
+
+    def __init__(self, mp: pytest.MonkeyPatch):
+        import socket
+
+        self.attempts: list = []
+
+        def refuse(*args, **kwargs):
+            self.attempts.append(args)
+            raise ConnectionRefusedError(111, "Connection refused")
+
+        mp.setattr(socket, "create_connection", refuse)
+        mp.setattr(socket.socket, "connect", lambda sock, *a: refuse(*a))
+        mp.setattr(socket.socket, "connect_ex", lambda sock, *a: refuse(*a))
+
+
+def _where_train_looks(mp: pytest.MonkeyPatch, root: Path) -> Path:
+    """No SKDIGITS_MNIST, an empty data home, and no network; return the home."""
+    home = root / "data-home"
+    home.mkdir()
+    mp.delenv("SKDIGITS_MNIST", raising=False)
+    mp.setenv("SKDIGITS_DATA", str(home))
+    mp.chdir(root)
+    return home
+
+
+SMALLEST = ["--epochs", "1", "--hidden", "8", "--batch-size", "1024", "--quiet"]
+
+
+def test_train_offline_without_no_download_falls_back_to_the_sample(
+    tmp_path, monkeypatch
+):
+    _where_train_looks(monkeypatch, tmp_path)
+    network = _RefusedNetwork(monkeypatch)
+    run = _run(["train", *SMALLEST, "--output", str(tmp_path / "out")])
+    assert run.code == 0, run.err
+    assert network.attempts, "train did not try to download full MNIST"
+    out = " ".join(run.out.split())  # the notice may be wrapped
+    assert "Full MNIST was not found" in out
+    assert "could not be downloaded" in out
+    assert "--no-download was given" not in out
+    assert "bundled MNIST sample" in out
+    n_sample = len(load_mnist_sample().y_train)
+    assert f"Training on {n_sample:,} images" in out
+
+
+def _tiny_mnist(path: Path, n_train: int = 600, n_test: int = 100) -> Path:
+    """A small keras-layout mnist.npz: the sample's first images."""
+    data = load_mnist_sample()
+    np.savez(
+        path,
+        x_train=data.X_train[:n_train],
+        y_train=data.y_train[:n_train],
+        x_test=data.X_test[:n_test],
+        y_test=data.y_test[:n_test],
+    )
+    return path
+
+
+def test_train_finds_full_mnist_through_skdigits_mnist(tmp_path, monkeypatch):
+    _where_train_looks(monkeypatch, tmp_path)
+    network = _RefusedNetwork(monkeypatch)
+    path = _tiny_mnist(tmp_path / "my-mnist.npz")
+    monkeypatch.setenv("SKDIGITS_MNIST", str(path))
+    run = _run(["train", *SMALLEST, "--output", str(tmp_path / "out")])
+    assert run.code == 0, run.err
+    assert not network.attempts
+    assert "Full MNIST was not found" not in run.out
+    assert "bundled MNIST sample" not in run.out
+    assert "Training on 600 images" in run.out
+
+
+@pytest.mark.mnist
+def test_train_finds_full_mnist_in_the_data_home(tmp_path, monkeypatch, mnist_path):
+    # The data home holds files under their original names, which are checked
+    # against MNIST's checksums: so this takes the real files, linked.
+    home = _where_train_looks(monkeypatch, tmp_path)
+    network = _RefusedNetwork(monkeypatch)
+    if mnist_path.is_dir():
+        (home / "mnist").symlink_to(mnist_path.resolve(), target_is_directory=True)
+    else:
+        (home / "mnist").mkdir()
+        (home / "mnist" / "mnist.npz").symlink_to(mnist_path.resolve())
+    run = _run(["train", *SMALLEST, "--output", str(tmp_path / "out")])
+    assert run.code == 0, run.err
+    assert not network.attempts
+    assert "Full MNIST was not found" not in run.out
+    assert "Training on 60,000 images" in run.out

@@ -15,6 +15,7 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402  (dask is there whenever distributed is)
 from test_reliability import (  # noqa: E402
     THREAD_VARIABLES,
+    check_scores_are_sensible,
     check_tf_follows_thread_budget,
     grid_search,
     make_tf_thread_probe,
@@ -75,6 +76,8 @@ def test_grid_search_on_dask_gives_the_sequential_results(client, digits300):
     # The fits really ran on the cluster's workers, not here.
     workers = {task["worker"] for task in stream.data}
     assert workers and workers <= set(client.scheduler_info()["workers"])
+    check_scores_are_sensible(sequential)
+    check_scores_are_sensible(on_dask)
     assert on_dask.best_params_ == sequential.best_params_
     assert_array_equal(
         on_dask.cv_results_["mean_test_score"],

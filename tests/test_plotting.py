@@ -10,7 +10,7 @@ import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.colors import LogNorm, to_rgba
+from matplotlib.colors import LogNorm, Normalize, to_rgba
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression, Perceptron
@@ -257,16 +257,52 @@ def test_log_scale_normalized_with_zeros(tmp_path, notebook_matrix):
 
 
 @pytest.mark.parametrize(
-    "cm",
-    [np.zeros((3, 3), dtype=int), np.diag([5, 5, 5]), np.array([[0.0, 0.0], [0, 1]])],
+    "cm, norm_limits",
+    [
+        # Nothing LogNorm could place: the plain linear scale, as without log.
+        (np.zeros((3, 3), dtype=int), None),
+        # One value: a decade below it, so the cells get the top colour.
+        (np.diag([5, 5, 5]), (0.5, 5.0)),
+        (np.array([[0.0, 0.0], [0, 1]]), (0.1, 1.0)),
+    ],
     ids=["all-zero", "one-value", "single-positive"],
 )
-def test_log_scale_degenerate_matrices(tmp_path, cm):
+def test_log_scale_degenerate_matrices(tmp_path, cm, norm_limits):
     disp = ConfusionMatrixDisplay(cm).plot(log_scale=True)
     disp.figure_.savefig(tmp_path / "cm.png")
+    norm = disp.im_.norm
+    if norm_limits is None:
+        assert type(norm) is Normalize
+    else:
+        assert isinstance(norm, LogNorm)
+        assert (norm.vmin, norm.vmax) == pytest.approx(norm_limits)
+        top = to_rgba(disp.im_.cmap(1.0))
+        assert to_rgba(disp.im_.to_rgba(cm.max())) == top
     texts = _text_grid(disp)
     assert texts[0, 1] in ("0", "")
     assert not any("nan" in t.lower() for t in texts.ravel())
+
+
+def _cell_colour(disp, row: int, col: int) -> np.ndarray:
+    """RGB of the drawn figure inside cell (row, col), clear of its text."""
+    fig = disp.figure_
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    # A point in the cell's corner region: the count is written at its centre.
+    x, y = disp.ax_.transData.transform((col - 0.35, row - 0.35))
+    return pixels[round(pixels.shape[0] - y), round(x), :3] / 255
+
+
+def test_log_scale_leaves_empty_cells_blank(notebook_matrix):
+    disp = ConfusionMatrixDisplay(notebook_matrix).plot(log_scale=True)
+    background = np.array(to_rgba(disp.ax_.get_facecolor())[:3])
+    lowest = np.array(to_rgba(disp.im_.cmap(0.0))[:3])
+    # A zero cell shows the axes' background, not the colour of a count of 1.
+    np.testing.assert_allclose(_cell_colour(disp, 0, 1), background, atol=0.02)
+    np.testing.assert_allclose(_cell_colour(disp, 0, 6), lowest, atol=0.02)
+    assert not np.allclose(_cell_colour(disp, 0, 0), background, atol=0.1)
+    # The same cells through the image's own mapping: zeros are transparent.
+    assert disp.im_.to_rgba(np.array([[0.0]]))[0, 0, 3] == 0
 
 
 def test_log_scale_respects_im_kw_limits():
@@ -450,6 +486,35 @@ def test_history_from_estimator_and_pipeline(digits):
 
     no_best = SimpleNamespace(history_={"loss": [1.0, 0.2]})
     assert TrainingHistoryDisplay.from_estimator(no_best).best_epoch_lines_ is None
+
+
+def test_history_from_a_real_early_stopped_classifier(tmp_path):
+    from skdigits.classifier import DenseDigitClassifier
+
+    X, y = load_digits(return_X_y=True)
+    clf = DenseDigitClassifier(
+        hidden_layer_sizes=(16,),
+        batch_size=64,
+        epochs=40,
+        learning_rate=0.01,
+        early_stopping=True,
+        n_iter_no_change=2,
+        random_state=0,
+    ).fit(X[:800] / 16, y[:800])
+    assert clf.best_epoch_ is not None and clf.n_iter_ < 40  # it did stop
+    disp = TrainingHistoryDisplay.from_estimator(clf)
+    assert disp.best_epoch == clf.best_epoch_
+    np.testing.assert_array_equal(disp.epochs_, np.arange(1, clf.n_iter_ + 1))
+    assert set(disp.lines_) == {"loss", "val_loss", "accuracy", "val_accuracy"}
+    for key, line in disp.lines_.items():
+        np.testing.assert_array_equal(line.get_xdata(), disp.epochs_)
+        np.testing.assert_allclose(line.get_ydata(), clf.history_[key])
+    assert [line.get_xdata()[0] for line in disp.best_epoch_lines_] == [
+        clf.best_epoch_
+    ] * 2
+    assert f"restored weights (epoch {clf.best_epoch_})" in _legend_texts(disp)
+    assert disp.figure_.get_suptitle() == "Training history of DenseDigitClassifier"
+    assert_png_ok(disp.figure_, tmp_path / "history_real.png")
 
 
 def test_history_errors(fitted_lr):

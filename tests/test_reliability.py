@@ -522,18 +522,30 @@ def test_random_state_none_is_not_reproducible():
 
 
 def grid_search(X, y, n_jobs):
+    # error_score="raise": a candidate that crashes (in a worker, say) must
+    # fail the test, not become a NaN score that equals the other run's NaN.
     return GridSearchCV(
-        tiny(epochs=3),
+        tiny(epochs=3, learning_rate=0.01),
         {"dropout": [0.0, 0.3], "hidden_layer_sizes": [(8,), (32,)]},
         cv=2,
         n_jobs=n_jobs,
+        error_score="raise",
     ).fit(X, y)
+
+
+def check_scores_are_sensible(search) -> None:
+    """Finite, and every candidate well above chance (10 %): 25-66 % here."""
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores)), scores
+    assert scores.min() > 0.2, scores
 
 
 def test_parallel_grid_search_gives_the_sequential_results(digits300):
     X, y = digits300
     sequential = grid_search(X, y, n_jobs=1)
     parallel = grid_search(X, y, n_jobs=2)  # joblib's default backend, loky
+    check_scores_are_sensible(sequential)
+    check_scores_are_sensible(parallel)
     scores = sequential.cv_results_["mean_test_score"]
     assert len(set(scores)) > 1  # the candidates differ, so the ranking means something
     assert parallel.best_params_ == sequential.best_params_
