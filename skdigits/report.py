@@ -37,12 +37,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from skdigits._estimators import final_estimator
+from skdigits._formatting import (
+    duration_text,
+    jsonable,
+    markdown_table,
+    percent,
+    plain,
+)
 from skdigits.datasets import describe_dataset
 from skdigits.plotting import ConfusedPair, ConfusionMatrixDisplay
 
 __all__ = [
     "REPORT_FILES",
     "Evaluation",
+    "ReportFolderError",
+    "check_report_folder",
     "evaluate",
     "format_confused_pair",
     "library_versions",
@@ -145,7 +155,7 @@ class Evaluation:
         for k, label in enumerate(self.classes):
             rows.append(
                 {
-                    "label": _plain(label),
+                    "label": plain(label),
                     "support": int(support[k]),
                     "recall": float(cm[k, k] / support[k]) if support[k] else math.nan,
                     "precision": (
@@ -154,15 +164,6 @@ class Evaluation:
                 }
             )
         return rows
-
-
-def _plain(value: Any) -> Any:
-    """NumPy scalars and arrays to plain Python, for JSON and printing."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
 
 
 def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
@@ -283,49 +284,14 @@ def library_versions() -> dict[str, str | None]:
 # -- the report folder ---------------------------------------------------------
 
 
-def _final_step(estimator: Any) -> Any:
-    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-
-
-def _jsonable(value: Any) -> Any:
-    """Parameters as JSON: tuples to lists, NumPy to Python, others by repr."""
-    value = _plain(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return repr(value)
-
-
 def _hyperparameters(classifier: Any) -> dict[str, Any]:
     # verbose and callbacks change what is printed, not what is learned.
     params = classifier.get_params(deep=False)
     return {
-        name: _jsonable(value)
+        name: jsonable(value)
         for name, value in params.items()
         if name not in ("verbose", "callbacks")
     }
-
-
-def _duration(seconds: float | None) -> str:
-    """``"48.2 s"`` or ``"3 min 05 s"``."""
-    if seconds is None:
-        return "not measured"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def _percent(value: float, digits: int = 2) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.{digits}%}"
 
 
 def _metrics(
@@ -353,7 +319,7 @@ def _metrics(
         "hyperparameters": _hyperparameters(classifier),
         "most_confused": [
             {
-                "labels": [_plain(pair.label_a), _plain(pair.label_b)],
+                "labels": [plain(pair.label_a), plain(pair.label_b)],
                 "count": pair.count,
                 "a_to_b": pair.a_to_b,
                 "b_to_a": pair.b_to_a,
@@ -443,14 +409,6 @@ def _write_figures(
     )
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]], align: str) -> str:
-    """A Markdown table; ``align`` has one ``l`` or ``r`` per column."""
-    rule = ["---:" if a == "r" else "---" for a in align]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _markdown(
     metrics: dict[str, Any], evaluation: Evaluation, data_summary: str
 ) -> str:
@@ -466,22 +424,22 @@ def _markdown(
     out = [
         "# skdigits training report",
         "",
-        f"**Test accuracy {_percent(metrics['accuracy'])}** "
+        f"**Test accuracy {percent(metrics['accuracy'])}** "
         f"({n_errors:,} of {n_test:,} test images wrong), "
         f"test log loss {metrics['loss']:.4f}, after {epochs_text} "
-        f"in {_duration(metrics['train_time_seconds'])}.",
+        f"in {duration_text(metrics['train_time_seconds'])}.",
         "",
         f"Trained on {created:%Y-%m-%d %H:%M} with skdigits "
         f"{metrics['versions']['skdigits']}.",
         "",
-        _table(
+        markdown_table(
             ("result", "value"),
             [
-                ("Test accuracy", _percent(metrics["accuracy"])),
+                ("Test accuracy", percent(metrics["accuracy"])),
                 ("Test log loss", f"{metrics['loss']:.4f}"),
                 ("Misclassified", f"{n_errors:,} of {n_test:,}"),
                 ("Epochs run", epochs_text),
-                ("Training time", _duration(metrics["train_time_seconds"])),
+                ("Training time", duration_text(metrics["train_time_seconds"])),
                 ("Training images", f"{metrics['n_train']:,}"),
                 ("Test images", f"{n_test:,}"),
                 ("Data", data),
@@ -500,7 +458,7 @@ def _markdown(
         "",
         "## Network and training",
         "",
-        _table(
+        markdown_table(
             ("setting", "value"),
             [(f"`{name}`", f"`{value}`") for name, value in params.items()],
             "ll",
@@ -522,7 +480,7 @@ def _markdown(
         out += [
             "### Most confused pairs",
             "",
-            _table(
+            markdown_table(
                 ("pair", "mistakes", "a read as b", "b read as a"),
                 [
                     (
@@ -542,14 +500,14 @@ def _markdown(
     out += [
         "### Per class",
         "",
-        _table(
+        markdown_table(
             ("digit", "test images", "recall", "precision"),
             [
                 (
                     row["label"],
                     f"{row['support']:,}",
-                    _percent(row["recall"], 1),
-                    _percent(row["precision"], 1),
+                    percent(row["recall"], 1),
+                    percent(row["precision"], 1),
                 )
                 for row in evaluation.per_class()
             ],
@@ -601,7 +559,7 @@ def _markdown(
         "",
         "## Files",
         "",
-        _table(
+        markdown_table(
             ("file", "content"),
             [
                 (
@@ -628,7 +586,7 @@ def _markdown(
         "",
         "## Versions",
         "",
-        _table(
+        markdown_table(
             ("library", "version"),
             [
                 (name, version or "not installed")
@@ -639,6 +597,80 @@ def _markdown(
         "",
     ]
     return "\n".join(out)
+
+
+class ReportFolderError(FileExistsError):
+    """The report folder is a file, or already holds files.
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder asked for.
+    reason : {"not a folder", "not empty"}
+        What is in the way.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The folder asked for.
+    reason : str
+        ``"not a folder"`` or ``"not empty"``, for callers that word the
+        error their own way (the command line names ``--force``).
+    """
+
+    _MESSAGES = {
+        "not a folder": "{folder} exists and is not a folder.",
+        "not empty": "{folder} already holds files; choose another folder or "
+        "allow overwriting.",
+    }
+
+    def __init__(self, folder: str | os.PathLike[str], reason: str) -> None:
+        self.folder = Path(folder)
+        self.reason = reason
+        super().__init__(self._MESSAGES[reason].format(folder=self.folder))
+
+
+def check_report_folder(
+    folder: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Check, before any work, that a report can be written into ``folder``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The report folder; it may not exist yet.
+    overwrite : bool, default=False
+        Accept a folder that already holds files.
+
+    Returns
+    -------
+    folder : pathlib.Path
+        ``folder`` as a path.
+
+    Raises
+    ------
+    ReportFolderError
+        ``folder`` is a file, or holds files and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skdigits.report import ReportFolderError, check_report_folder
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "notes.txt").write_text("mine")
+    ...     try:
+    ...         check_report_folder(tmp)
+    ...     except ReportFolderError as exc:
+    ...         print(exc.reason)
+    not empty
+    """
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ReportFolderError(folder, "not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise ReportFolderError(folder, "not empty")
+    return folder
 
 
 def write_report(
@@ -692,8 +724,9 @@ def write_report(
 
     Raises
     ------
-    FileExistsError
-        ``folder`` is not empty and ``overwrite`` is False.
+    ReportFolderError
+        ``folder`` is a file, or is not empty and ``overwrite`` is False (a
+        subclass of :class:`FileExistsError`).
     TypeError
         The model is not one that :func:`skdigits.save_model` can save.
 
@@ -722,18 +755,13 @@ def write_report(
     from skdigits.persistence import save_model
 
     folder = Path(folder)
-    classifier = _final_step(estimator)
+    classifier = final_estimator(estimator)
     if getattr(classifier, "history_", None) is None:
         raise TypeError(
             "write_report needs a fitted DenseDigitClassifier (or a Pipeline "
             f"ending in one); got {type(classifier).__name__} without history_."
         )
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{folder} exists and is not a folder.")
-    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{folder} already holds files; choose another folder or allow overwriting."
-        )
+    check_report_folder(folder, overwrite=overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     created = datetime.now().astimezone()
     if evaluation is None:

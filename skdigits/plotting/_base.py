@@ -1,5 +1,5 @@
-"""Helpers shared by the displays: unwrapping estimators, turning feature rows
-back into images and laying out image grids.
+"""Helpers shared by the displays: turning feature rows back into images and
+laying out image grids.
 
 matplotlib (and seaborn) are imported inside the functions so that
 ``import skdigits.plotting`` stays cheap.
@@ -20,22 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # Height, in inches, of one title line on an image panel; panels grow by this
 # much per line so titles never run into the image above them.
 _TITLE_LINE_HEIGHT = 0.22
-
-
-def _final_estimator(estimator: Any) -> Any:
-    """Return the estimator that was actually fitted last.
-
-    Unwraps :class:`~sklearn.pipeline.Pipeline` (its last step) and searches
-    such as :class:`~sklearn.model_selection.GridSearchCV` (their
-    ``best_estimator_``), repeatedly, so a search over a pipeline works too.
-    """
-    while True:
-        if hasattr(estimator, "steps"):  # Pipeline, without importing it
-            estimator = estimator.steps[-1][1]
-        elif hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        else:
-            return estimator
 
 
 def _as_images(X: ArrayLike, image_shape: tuple[int, int] | None = None) -> np.ndarray:

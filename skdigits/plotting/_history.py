@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from skdigits.plotting._base import _final_estimator, _plain_log_formatter
+from skdigits._estimators import final_estimator
+from skdigits.plotting._base import _plain_log_formatter
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -404,7 +405,7 @@ class TrainingHistoryDisplay:
         2
         >>> disp.figure_  # doctest: +SKIP
         """
-        final = _final_estimator(estimator)
+        final = final_estimator(estimator)
         history = getattr(final, "history_", None)
         if history is None:
             raise ValueError(
