@@ -27,10 +27,11 @@ import json
 import math
 import os
 import platform
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ from skdigits._formatting import (
     plain,
 )
 from skdigits.datasets import describe_dataset
-from skdigits.plotting import ConfusedPair, ConfusionMatrixDisplay
+from skdigits.metrics import ConfusedPair, most_confused
 
 __all__ = [
     "REPORT_FILES",
@@ -140,30 +141,35 @@ class Evaluation:
     def per_class(self) -> list[dict[str, Any]]:
         """Support, recall and precision of each class, in ``classes`` order.
 
+        Computed by :func:`sklearn.metrics.precision_recall_fscore_support`.
+
         Returns
         -------
         rows : list of dict
             ``{"label", "support", "recall", "precision"}`` per class; recall
             is the share of that class's samples found, precision the share
             of that class's predictions that were right (NaN when the class
-            was never predicted).
+            was never predicted, and recall NaN when it has no sample).
         """
-        cm = self.confusion_matrix
-        support = cm.sum(axis=1)
-        predicted = cm.sum(axis=0)
-        rows = []
-        for k, label in enumerate(self.classes):
-            rows.append(
-                {
-                    "label": plain(label),
-                    "support": int(support[k]),
-                    "recall": float(cm[k, k] / support[k]) if support[k] else math.nan,
-                    "precision": (
-                        float(cm[k, k] / predicted[k]) if predicted[k] else math.nan
-                    ),
-                }
+        from sklearn.metrics import precision_recall_fscore_support
+
+        precision, recall, _, support = precision_recall_fscore_support(
+            self.y_true,
+            self.y_pred,
+            labels=self.classes,
+            zero_division=np.nan,
+        )
+        return [
+            {
+                "label": plain(label),
+                "support": int(n),
+                "recall": float(r),
+                "precision": float(p),
+            }
+            for label, n, r, p in zip(
+                self.classes, support, recall, precision, strict=True
             )
-        return rows
+        ]
 
 
 def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
@@ -208,7 +214,6 @@ def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
     y_proba = np.asarray(estimator.predict_proba(X))
     y_pred = classes[np.argmax(y_proba, axis=1)]
     cm = confusion_matrix(y_true, y_pred, labels=classes)
-    display = ConfusionMatrixDisplay(cm, display_labels=classes)
     return Evaluation(
         accuracy=float(np.mean(y_pred == y_true)),
         loss=float(log_loss(y_true, y_proba, labels=classes)),
@@ -217,7 +222,7 @@ def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
         y_pred=y_pred,
         y_proba=y_proba,
         confusion_matrix=cm,
-        most_confused=display.most_confused(n_pairs),
+        most_confused=most_confused(cm, classes, n_pairs),
     )
 
 
@@ -227,7 +232,7 @@ def format_confused_pair(pair: ConfusedPair, *, ascii: bool = False) -> str:
     Parameters
     ----------
     pair : ConfusedPair
-        As returned by ``ConfusionMatrixDisplay.most_confused``.
+        As returned by :func:`skdigits.metrics.most_confused`.
     ascii : bool, default=False
         Write ``<->`` instead of ``↔`` (for terminals that cannot show it).
 
@@ -239,7 +244,7 @@ def format_confused_pair(pair: ConfusedPair, *, ascii: bool = False) -> str:
 
     Examples
     --------
-    >>> from skdigits.plotting import ConfusedPair
+    >>> from skdigits.metrics import ConfusedPair
     >>> from skdigits.report import format_confused_pair
     >>> print(format_confused_pair(ConfusedPair(2, 7, 14, 9, 5)))
     2↔7: 14 (9 + 5)
@@ -377,6 +382,7 @@ def _write_figures(
     seed: int | None,
 ) -> None:
     from skdigits.plotting import (
+        ConfusionMatrixDisplay,
         DigitGalleryDisplay,
         MisclassifiedDisplay,
         TrainingHistoryDisplay,
@@ -409,194 +415,120 @@ def _write_figures(
     )
 
 
+def _template(name: str) -> string.Template:
+    """A layout file of the report, from the package's ``templates`` folder."""
+    text = resources.files("skdigits").joinpath("templates", name)
+    return string.Template(text.read_text(encoding="utf-8").rstrip("\n"))
+
+
 def _markdown(
     metrics: dict[str, Any], evaluation: Evaluation, data_summary: str
 ) -> str:
+    """``report.md``: the layout is ``templates/report.md``; this fills it in."""
     files = REPORT_FILES
     n_test, n_errors = metrics["n_test"], metrics["n_errors"]
-    params = metrics["hyperparameters"]
-    created = datetime.fromisoformat(metrics["created"])
-    data = metrics["data_source"] or "not recorded"
     epochs = metrics["epochs_run"]
     epochs_text = f"{epochs} epoch{'s' if epochs != 1 else ''}"
     if metrics["best_epoch"] is not None:
         epochs_text += f" (weights of epoch {metrics['best_epoch']} restored)"
-    out = [
-        "# skdigits training report",
-        "",
-        f"**Test accuracy {percent(metrics['accuracy'])}** "
-        f"({n_errors:,} of {n_test:,} test images wrong), "
-        f"test log loss {metrics['loss']:.4f}, after {epochs_text} "
-        f"in {duration_text(metrics['train_time_seconds'])}.",
-        "",
-        f"Trained on {created:%Y-%m-%d %H:%M} with skdigits "
-        f"{metrics['versions']['skdigits']}.",
-        "",
-        markdown_table(
-            ("result", "value"),
-            [
-                ("Test accuracy", percent(metrics["accuracy"])),
-                ("Test log loss", f"{metrics['loss']:.4f}"),
-                ("Misclassified", f"{n_errors:,} of {n_test:,}"),
-                ("Epochs run", epochs_text),
-                ("Training time", duration_text(metrics["train_time_seconds"])),
-                ("Training images", f"{metrics['n_train']:,}"),
-                ("Test images", f"{n_test:,}"),
-                ("Data", data),
-                ("Seed", metrics["seed"] if metrics["seed"] is not None else "none"),
-            ],
-            "ll",
-        ),
-        "",
-        "## Data",
-        "",
-        "```text",
-        data_summary,
-        "```",
-        "",
-        f"![One training image per class]({files['samples']})",
-        "",
-        "## Network and training",
-        "",
-        markdown_table(
-            ("setting", "value"),
-            [(f"`{name}`", f"`{value}`") for name, value in params.items()],
-            "ll",
-        ),
-        "",
-        f"![Loss and accuracy per epoch]({files['learning_curves']})",
-        "",
-        f"Every epoch's values are in [`{files['history']}`]({files['history']}).",
-        "",
-        "## Results on the test set",
-        "",
-        f"![Test confusion matrix, log colour scale]({files['confusion_matrix']})",
-        "",
-        "Rows are the true digits, columns the predictions; the colour scale is "
-        "logarithmic so that the few mistakes stand out next to the diagonal.",
-        "",
+    train_time = duration_text(metrics["train_time_seconds"])
+    results = [
+        ("Test accuracy", percent(metrics["accuracy"])),
+        ("Test log loss", f"{metrics['loss']:.4f}"),
+        ("Misclassified", f"{n_errors:,} of {n_test:,}"),
+        ("Epochs run", epochs_text),
+        ("Training time", train_time),
+        ("Training images", f"{metrics['n_train']:,}"),
+        ("Test images", f"{n_test:,}"),
+        ("Data", metrics["data_source"] or "not recorded"),
+        ("Seed", metrics["seed"] if metrics["seed"] is not None else "none"),
     ]
-    if evaluation.most_confused:
-        out += [
-            "### Most confused pairs",
-            "",
-            markdown_table(
-                ("pair", "mistakes", "a read as b", "b read as a"),
-                [
-                    (
-                        f"{pair.label_a} ↔ {pair.label_b}",
-                        pair.count,
-                        f"{pair.a_to_b} ({pair.label_a} → {pair.label_b})",
-                        f"{pair.b_to_a} ({pair.label_b} → {pair.label_a})",
-                    )
-                    for pair in evaluation.most_confused
-                ],
-                "lrrr",
-            ),
-            "",
-        ]
+    settings = [
+        (f"`{name}`", f"`{value}`")
+        for name, value in metrics["hyperparameters"].items()
+    ]
+    pairs = [
+        (
+            f"{pair.label_a} ↔ {pair.label_b}",
+            pair.count,
+            f"{pair.a_to_b} ({pair.label_a} → {pair.label_b})",
+            f"{pair.b_to_a} ({pair.label_b} → {pair.label_a})",
+        )
+        for pair in evaluation.most_confused
+    ]
+    per_class = [
+        (
+            row["label"],
+            f"{row['support']:,}",
+            percent(row["recall"], 1),
+            percent(row["precision"], 1),
+        )
+        for row in evaluation.per_class()
+    ]
+    figures = ", ".join(
+        f"`{files[key]}`"
+        for key in ("learning_curves", "confusion_matrix", "samples", "misclassified")
+    )
+    file_rows = [
+        (
+            f"[`{files['metrics']}`]({files['metrics']})",
+            "all numbers of this report, settings and versions",
+        ),
+        (
+            f"[`{files['history']}`]({files['history']})",
+            "loss, accuracy and learning rate per epoch",
+        ),
+        (
+            f"`{files['model']}`",
+            "the fitted pipeline (PixelScaler + DenseDigitClassifier), "
+            "pickle-free; `skdigits.load_model` reads it",
+        ),
+        (figures, "the figures above"),
+    ]
+    versions = [
+        (name, version or "not installed")
+        for name, version in metrics["versions"].items()
+    ]
+    if pairs:
+        table = markdown_table(
+            ("pair", "mistakes", "a read as b", "b read as a"), pairs, "lrrr"
+        )
+        most_confused_text = _template("report_most_confused.md").substitute(
+            table=table
+        )
     else:
-        out += ["No test image was misclassified.", ""]
-    out += [
-        "### Per class",
-        "",
-        markdown_table(
-            ("digit", "test images", "recall", "precision"),
-            [
-                (
-                    row["label"],
-                    f"{row['support']:,}",
-                    percent(row["recall"], 1),
-                    percent(row["precision"], 1),
-                )
-                for row in evaluation.per_class()
-            ],
-            "lrrr",
-        ),
-        "",
-        "Recall: the share of a digit's test images recognised as that digit. "
-        "Precision: the share of predictions of a digit that were right.",
-        "",
-        "### Misclassified test images",
-        "",
-        f"![The most confident mistakes]({files['misclassified']})",
-        "",
-        "The most confident mistakes first; each title gives the true digit, "
-        "the prediction and the probability the model gave it.",
-        "",
-    ]
+        most_confused_text = "No test image was misclassified."
+    reproduce = ""
     if metrics["command"]:
-        out += [
-            "## Reproduce",
-            "",
-            "```sh",
-            metrics["command"],
-            "```",
-            "",
-        ]
-    out += [
-        "## Use the model",
-        "",
-        "From this folder, classify PNG or JPEG digits (any size, dark on "
-        "light or light on dark), folders of them, or `.npy` arrays of 28x28 "
-        "digits:",
-        "",
-        "```sh",
-        f"skdigits predict {files['model']} my_digit.png",
-        f"skdigits predict {files['model']} digits/ --json predictions.json",
-        "```",
-        "",
-        "In Python:",
-        "",
-        "```python",
-        "from skdigits import load_model",
-        "from skdigits.image_io import read_digits",
-        "",
-        f'model = load_model("{files["model"]}")',
-        'images, names = read_digits(["my_digit.png"])  # (n, 28, 28) uint8',
-        "print(model.predict(images), model.predict_proba(images).max(axis=1))",
-        "```",
-        "",
-        "## Files",
-        "",
-        markdown_table(
-            ("file", "content"),
-            [
-                (
-                    f"[`{files['metrics']}`]({files['metrics']})",
-                    "all numbers of this report, settings and versions",
-                ),
-                (
-                    f"[`{files['history']}`]({files['history']})",
-                    "loss, accuracy and learning rate per epoch",
-                ),
-                (
-                    f"`{files['model']}`",
-                    "the fitted pipeline (PixelScaler + DenseDigitClassifier), "
-                    "pickle-free; `skdigits.load_model` reads it",
-                ),
-                (
-                    f"`{files['learning_curves']}`, `{files['confusion_matrix']}`, "
-                    f"`{files['samples']}`, `{files['misclassified']}`",
-                    "the figures above",
-                ),
-            ],
-            "ll",
-        ),
-        "",
-        "## Versions",
-        "",
-        markdown_table(
-            ("library", "version"),
-            [
-                (name, version or "not installed")
-                for name, version in metrics["versions"].items()
-            ],
-            "ll",
-        ),
-        "",
-    ]
-    return "\n".join(out)
+        reproduce = _template("report_reproduce.md").substitute(
+            command=metrics["command"]
+        )
+        reproduce += "\n\n"
+    created = datetime.fromisoformat(metrics["created"])
+    return (
+        _template("report.md").substitute(
+            files,
+            accuracy=percent(metrics["accuracy"]),
+            n_errors=f"{n_errors:,}",
+            n_test=f"{n_test:,}",
+            loss=f"{metrics['loss']:.4f}",
+            epochs=epochs_text,
+            train_time=train_time,
+            created=f"{created:%Y-%m-%d %H:%M}",
+            version=metrics["versions"]["skdigits"],
+            results_table=markdown_table(("result", "value"), results, "ll"),
+            data_summary=data_summary,
+            settings_table=markdown_table(("setting", "value"), settings, "ll"),
+            most_confused=most_confused_text,
+            per_class_table=markdown_table(
+                ("digit", "test images", "recall", "precision"), per_class, "lrrr"
+            ),
+            reproduce=reproduce,
+            files_table=markdown_table(("file", "content"), file_rows, "ll"),
+            versions_table=markdown_table(("library", "version"), versions, "ll"),
+        )
+        + "\n"
+    )
 
 
 class ReportFolderError(FileExistsError):

@@ -8,6 +8,7 @@ matplotlib (and seaborn) are imported inside the functions so that
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +17,27 @@ from numpy.typing import ArrayLike
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+
+class _AxesArrayDisplay:
+    """Base of the displays that draw on several Axes, kept in ``axes_``.
+
+    scikit-learn keeps one Axes in ``ax_`` and an array of them in ``axes_``
+    (``PartialDependenceDisplay``); these displays used ``ax_`` for the array
+    before, which still works, with a warning.
+    """
+
+    @property
+    def ax_(self) -> np.ndarray:
+        warnings.warn(
+            f"{type(self).__name__}.ax_ is deprecated: the array of Axes is "
+            "`axes_`, as in scikit-learn. `ax_` will be removed in a future "
+            "version.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.axes_
+
 
 # Height, in inches, of one title line on an image panel; panels grow by this
 # much per line so titles never run into the image above them.
@@ -131,11 +153,6 @@ def _show_image(ax: Axes, image: np.ndarray, title: str, **im_kw: Any) -> Any:
     ax.set(xticks=[], yticks=[])
     ax.set_title(title, fontsize="medium")
     return im
-
-
-def _as_label(value: Any) -> Any:
-    """Numpy scalars to plain Python objects, for readable reprs and titles."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _plain_log_formatter() -> Any:
