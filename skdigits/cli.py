@@ -1,7 +1,8 @@
 """The ``skdigits`` command line: ``train`` and ``predict``.
 
-Each subcommand is one small function that parses nothing itself and calls
-one library function: ``train`` calls :func:`skdigits.training.train_and_report`,
+Each subcommand is two small functions: ``_add_NAME`` declares its options
+(and is listed in :func:`build_parser`), and ``_NAME(args)`` calls the
+library: ``train`` calls :func:`skdigits.training.train_and_report`,
 ``predict`` calls :func:`skdigits.persistence.load_model` and
 :func:`skdigits.image_io.read_digits`.
 
@@ -221,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
 
+    for add_command in (_add_train, _add_predict):
+        add_command(commands)
+    return parser
+
+
+def _add_train(commands: Any) -> None:
     train = commands.add_parser(
         "train",
         help="train on MNIST and write a report folder",
@@ -272,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(handler=_train)
 
+
+def _add_predict(commands: Any) -> None:
     predict = commands.add_parser(
         "predict",
         help="classify digit images with a saved model",
@@ -302,7 +311,6 @@ def build_parser() -> argparse.ArgumentParser:
         "stdout instead of the table",
     )
     predict.set_defaults(handler=_predict)
-    return parser
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -480,20 +488,7 @@ def _train(args: argparse.Namespace) -> int:
         f"{run.train_time:.1f} s.\n",
         flush=True,
     )
-    evaluation = run.evaluation
-    print(
-        f"Test accuracy: {evaluation.accuracy:.2%} ({evaluation.n_errors:,} of "
-        f"{evaluation.n_samples:,} test images wrong)"
-    )
-    print(f"Test loss:     {evaluation.loss:.4f} (log loss)")
-    if evaluation.most_confused:
-        from skdigits.report import format_confused_pair
-
-        plain_text = not _can_print("↔→", sys.stdout)
-        to = "->" if plain_text else "→"
-        print(f"Most confused pairs (mistakes a{to}b + b{to}a, true{to}predicted):")
-        for pair in evaluation.most_confused:
-            print(f"  {format_confused_pair(pair, ascii=plain_text)}")
+    print(run.evaluation.to_text(ascii=not _can_print("↔→", sys.stdout)))
     print(f"\nReport: {run.paths['report']}")
     model = shlex.quote(str(run.paths["model"]))
     print(f"Model:  {run.paths['model']}\n  try:  skdigits predict {model} IMAGE.png")

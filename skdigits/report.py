@@ -138,6 +138,47 @@ class Evaluation:
         """Number of misclassified test samples."""
         return int(np.sum(self.y_true != self.y_pred))
 
+    def to_text(self, *, ascii: bool = False) -> str:
+        """Accuracy, loss and the most confused pairs, for a terminal.
+
+        Parameters
+        ----------
+        ascii : bool, default=False
+            Write ``<->`` and ``->`` instead of ``↔`` and ``→``.
+
+        Returns
+        -------
+        text : str
+            A few lines, without a final newline.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.dummy import DummyClassifier
+        >>> from skdigits.report import evaluate
+        >>> X, y = np.zeros((4, 2)), np.array([0, 0, 0, 1])
+        >>> print(evaluate(DummyClassifier().fit(X, y), X, y).to_text(ascii=True))
+        Test accuracy: 75.00% (1 of 4 test images wrong)
+        Test loss:     0.5623 (log loss)
+        Most confused pairs (mistakes a->b + b->a, true->predicted):
+          0<->1: 1 (0 + 1)
+        """
+        lines = [
+            f"Test accuracy: {self.accuracy:.2%} ({self.n_errors:,} of "
+            f"{self.n_samples:,} test images wrong)",
+            f"Test loss:     {self.loss:.4f} (log loss)",
+        ]
+        if self.most_confused:
+            to = "->" if ascii else "→"
+            lines.append(
+                f"Most confused pairs (mistakes a{to}b + b{to}a, true{to}predicted):"
+            )
+            lines += [
+                f"  {format_confused_pair(pair, ascii=ascii)}"
+                for pair in self.most_confused
+            ]
+        return "\n".join(lines)
+
     def per_class(self) -> list[dict[str, Any]]:
         """Support, recall and precision of each class, in ``classes`` order.
 

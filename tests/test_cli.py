@@ -365,6 +365,23 @@ def test_train_with_invalid_data_is_an_error_not_a_fallback(
     assert not (tmp_path / "o").exists()  # no empty report folder left behind
 
 
+def test_data_errors_name_the_option_not_fetch_mnists_parameter(tmp_path, capsys):
+    # The message is built from the error's location and reason, so it says
+    # "--data" where fetch_mnist's own message says "path=" or "path".
+    missing = tmp_path / "nowhere.npz"
+    code = main(["train", *TINY, "--data", str(missing)])
+    line = capsys.readouterr().err.strip()
+    assert code == 2
+    assert line.startswith(f"skdigits: error: --data: {missing} does not exist: ")
+    partial = tmp_path / "idx"
+    partial.mkdir()
+    (partial / "train-images-idx3-ubyte").write_bytes(b"")
+    code = main(["train", *TINY, "--data", str(partial)])
+    line = capsys.readouterr().err.strip()
+    assert line.startswith(f"skdigits: error: --data: {partial} has some MNIST IDX")
+    assert "path" not in line.split(str(partial))[0]
+
+
 def test_train_with_invalid_skdigits_mnist_is_an_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SKDIGITS_MNIST", str(tmp_path / "nowhere"))
     code = main(["train", *TINY, "--output", str(tmp_path / "o")])
