@@ -25,6 +25,10 @@ def test_ties_follow_the_label_order_and_zero_pairs_are_dropped():
     pairs = most_confused(cm, labels=["c", "a", "b"], n=None)
     assert [(p.label_a, p.label_b) for p in pairs] == [("c", "a"), ("c", "b")]
     assert most_confused(cm, n=1) == [ConfusedPair(0, 1, 2, 1, 1)]
+    # Many ties among 435 pairs: by count, then by position.
+    many = np.random.default_rng(0).integers(0, 3, (30, 30))
+    ranked = [(-p.count, p.label_a, p.label_b) for p in most_confused(many, n=None)]
+    assert ranked == sorted(ranked)
     assert most_confused(cm, n=0) == []
 
 

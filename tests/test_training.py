@@ -7,6 +7,8 @@ function itself decides.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -35,11 +37,16 @@ def test_the_classifier_is_cloned_and_the_monitor_not_kept(small, tmp_path):
     assert 0 < run.train_time and set(run.paths) >= {"report", "model"}
 
 
-def test_bad_settings_and_folders_fail_before_training(small, tmp_path):
+def test_bad_settings_and_folders_fail_before_training(small, tmp_path, monkeypatch):
+    made = []
+    mkdir = Path.mkdir
+    monkeypatch.setattr(
+        Path, "mkdir", lambda self, *a, **k: made.append(self) or mkdir(self, *a, **k)
+    )
     bad = DenseDigitClassifier(epochs=0)
     with pytest.raises(InvalidParameterError, match="epochs"):
         train_and_report(tmp_path / "a", *small, classifier=bad)
-    assert not (tmp_path / "a").exists()
+    assert made == []  # refused before the folder was even made
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "mine.txt").write_text("kept")
     with pytest.raises(ReportFolderError, match="already holds files"):
