@@ -34,6 +34,22 @@ def _define_callbacks() -> dict[str, type]:
 
         The value is the rate of the last step of the epoch, so a schedule
         (warm-up, cosine decay) shows in ``history_["learning_rate"]``.
+        :class:`~skdigits.DenseDigitClassifier` always adds one.
+
+        Attributes
+        ----------
+        model : keras.Model
+            The network being trained; Keras sets it.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skdigits import DenseDigitClassifier
+        >>> X, y = load_digits(return_X_y=True)
+        >>> clf = DenseDigitClassifier((16,), epochs=2, random_state=0)
+        >>> clf = clf.fit(X[:200] / 16, y[:200])
+        >>> len(clf.history_["learning_rate"])
+        2
         """
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -64,6 +80,25 @@ def _define_callbacks() -> dict[str, type]:
             begins, so the steps fitted before the classifier can be used.
         batch_size : int, default=2000
             Samples per forward pass.
+
+        Attributes
+        ----------
+        seconds : float
+            Time spent on the test set so far, in seconds.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skdigits import DenseDigitClassifier
+        >>> from skdigits.callbacks import TestSetMonitor
+        >>> X, y = load_digits(return_X_y=True)
+        >>> X = X / 16
+        >>> monitor = TestSetMonitor(X[200:400], y[200:400], classes=np.unique(y))
+        >>> clf = DenseDigitClassifier((16,), epochs=3, random_state=0,
+        ...                            callbacks=[monitor]).fit(X[:200], y[:200])
+        >>> len(clf.history_["test_accuracy"]), monitor.seconds > 0
+        (3, True)
         """
 
         def __init__(

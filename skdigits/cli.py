@@ -112,6 +112,21 @@ class EstimatorOption:
     default : object, default=argparse.SUPPRESS
         The command line's own default. By default there is none: the
         classifier's default applies.
+
+    Examples
+    --------
+    A row of :data:`ESTIMATOR_OPTIONS`; its value is checked by the
+    classifier's ``_parameter_constraints``:
+
+    >>> from skdigits.cli import EstimatorOption
+    >>> epochs = EstimatorOption("--epochs", "epochs", "N", "passes over the data")
+    >>> epochs.validated("3")
+    3
+    >>> epochs.validated("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: The 'epochs' parameter of DenseDigitClassifier \
+must be an int in the range [1, inf). Got 0 instead.
     """
 
     flag: str

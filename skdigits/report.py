@@ -589,6 +589,15 @@ class ReportFolderError(FileExistsError):
     reason : str
         ``"not a folder"`` or ``"not empty"``, for callers that word the
         error their own way (the command line names ``--force``).
+
+    Examples
+    --------
+    >>> from skdigits.report import ReportFolderError
+    >>> error = ReportFolderError("run1", "not empty")
+    >>> print(error)
+    run1 already holds files; choose another folder or allow overwriting.
+    >>> error.reason, isinstance(error, FileExistsError)
+    ('not empty', True)
     """
 
     _MESSAGES = {

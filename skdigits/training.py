@@ -38,6 +38,14 @@ class TrainingRun:
         Seconds spent fitting, without the time spent watching the test set.
     paths : dict of str to pathlib.Path
         The report's files, by their key in :data:`skdigits.report.REPORT_FILES`.
+
+    Examples
+    --------
+    See :func:`train_and_report`, which returns it:
+
+    >>> from skdigits.training import TrainingRun
+    >>> [name for name in TrainingRun.__dataclass_fields__]
+    ['model', 'evaluation', 'train_time', 'paths']
     """
 
     model: Any
