@@ -101,6 +101,8 @@ def _define_callbacks() -> dict[str, type]:
         (3, True)
         """
 
+        __test__ = False  # a test-set monitor, not a pytest test class
+
         def __init__(
             self,
             X: Any,

@@ -1,4 +1,10 @@
-"""Tests for skdigits.report: evaluation figures and the report folder."""
+"""Tests for skdigits.report: evaluation figures and the report folder.
+
+The report folder's files are checked here, once, on one shared fitted
+model; that a saved model reloads and predicts the same is
+test_persistence.py's, and that `skdigits train` writes the same folder as
+before the refactor is test_cli.py's.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,6 @@ from sklearn.pipeline import Pipeline
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.datasets import load_mnist_sample
 from skdigits.metrics import ConfusedPair, most_confused
-from skdigits.persistence import load_model
 from skdigits.preprocessing import PixelScaler
 from skdigits.report import (
     REPORT_FILES,
@@ -204,15 +209,6 @@ def test_report_markdown(report):
     assert "skdigits predict model.skdigits" in text
     assert "| `hidden_layer_sizes` | `[16]` |" in text
     assert "train    2000  28x28" in text and "class  train  test" in text  # data
-
-
-def test_saved_model_predicts_like_the_original(report, model, data):
-    folder, _ = report
-    _, _, X_test, _ = data
-    loaded = load_model(folder / "model.skdigits")
-    np.testing.assert_allclose(
-        loaded.predict_proba(X_test), model.predict_proba(X_test), atol=1e-6
-    )
 
 
 def test_write_report_refuses_a_folder_with_files(model, data, tmp_path):
