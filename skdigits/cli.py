@@ -12,11 +12,14 @@ classifier's own ``_parameter_constraints`` while the arguments are parsed,
 so the error message is the estimator's and nothing is trained. To add such
 an option, add a row.
 
-Importing the classifier does not start TensorFlow, so ``skdigits --help``
-answers at once. A user's mistake (a bad option value, a missing or
-unreadable file, a file that is not a model) is reported as one line on
-stderr, ``skdigits: error: ...``, with exit code 2; an unexpected failure also
-gets one line and exit code 1 (``SKDIGITS_DEBUG=1`` shows the traceback).
+Nothing heavy is imported to build the parser: ``skdigits --help`` answers
+at once, and ``train --help`` imports the classifier (scikit-learn, not
+TensorFlow) only to show its defaults.
+
+A user's mistake (a bad option value, a missing or unreadable file, a file
+that is not a model) is reported as one line on stderr, ``skdigits: error:
+...``, with exit code 2; an unexpected failure also gets one line and exit
+code 1 (``SKDIGITS_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ class EstimatorOption:
     metavar : str
         The value's name in the help.
     help : str
-        What it does; the default is appended.
+        What it does; ``train --help`` appends the default.
     parse : callable, default=_scalar
         Turns the typed text into a value; it does not judge the value (the
         classifier's ``_parameter_constraints`` do).
@@ -183,22 +186,37 @@ ESTIMATOR_OPTIONS: tuple[EstimatorOption, ...] = (
 
 
 def _add_estimator_options(group: Any) -> None:
-    from skdigits.classifier import DenseDigitClassifier
-
-    defaults = DenseDigitClassifier().get_params()
     for option in ESTIMATOR_OPTIONS:
-        if option.default is argparse.SUPPRESS:
-            default = f"classifier default: {_value_text(defaults[option.param])}"
-        else:
-            default = f"default: {_value_text(option.default)}"
         group.add_argument(
             option.flag,
             dest=option.param,
             type=option.validated,
             default=option.default,
             metavar=option.metavar,
-            help=f"{option.help} ({default})",
+            help=option.help,
         )
+
+
+class _TrainHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Adds each classifier option's default to its help, as argparse's
+    ``ArgumentDefaultsHelpFormatter`` does, reading it from the classifier.
+
+    The classifier (and so scikit-learn, about a second) is imported only
+    when ``train --help`` is shown, not for ``skdigits --help`` or
+    ``predict --help``.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        option = next((o for o in ESTIMATOR_OPTIONS if o.param == action.dest), None)
+        if option is None or text is None:
+            return text
+        if option.default is not argparse.SUPPRESS:
+            return f"{text} (default: {_value_text(option.default)})"
+        from skdigits.classifier import DenseDigitClassifier
+
+        default = DenseDigitClassifier().get_params()[option.param]
+        return f"{text} (classifier default: {_value_text(default)})"
 
 
 # -- the parser --------------------------------------------------------------------
@@ -258,7 +276,7 @@ def _add_train(commands: Any) -> None:
         "  skdigits train                      # full MNIST if found\n"
         "  skdigits train --data ~/data/mnist.npz --epochs 30\n"
         "  skdigits train --data sample --hidden 256 --output run1",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_TrainHelpFormatter,
     )
     data = train.add_argument_group("data")
     data.add_argument(
