@@ -13,12 +13,16 @@ pickle and compare by class like any other.
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from skdigits._tf_env import import_keras
 
 # Defined on first access by __getattr__ below.
-__all__ = ["LearningRateLogger"]  # noqa: F822
+__all__ = ["LearningRateLogger", "TestSetMonitor"]  # noqa: F822
 
 
 @functools.cache
@@ -30,6 +34,22 @@ def _define_callbacks() -> dict[str, type]:
 
         The value is the rate of the last step of the epoch, so a schedule
         (warm-up, cosine decay) shows in ``history_["learning_rate"]``.
+        :class:`~skdigits.DenseDigitClassifier` always adds one.
+
+        Attributes
+        ----------
+        model : keras.Model
+            The network being trained; Keras sets it.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skdigits import DenseDigitClassifier
+        >>> X, y = load_digits(return_X_y=True)
+        >>> clf = DenseDigitClassifier((16,), epochs=2, random_state=0)
+        >>> clf = clf.fit(X[:200] / 16, y[:200])
+        >>> len(clf.history_["learning_rate"])
+        2
         """
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -37,7 +57,93 @@ def _define_callbacks() -> dict[str, type]:
                 rate = self.model.optimizer.learning_rate
                 logs["learning_rate"] = float(keras.ops.convert_to_numpy(rate))
 
-    classes = {"LearningRateLogger": LearningRateLogger}
+    class TestSetMonitor(keras.callbacks.Callback):
+        """Add ``test_loss`` and ``test_accuracy`` to the logs at each epoch end.
+
+        As in the notebook's learning curves, the test set is watched while
+        the network trains; it is never used to choose anything. The time it
+        takes is kept in ``seconds``, so that it can be left out of the
+        training time.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Test inputs as the pipeline takes them (raw pixels).
+        y : array-like of shape (n_samples,)
+            Test labels. Samples whose label is not in ``classes`` are left out.
+        classes : array-like of shape (n_classes,)
+            The classifier's ``classes_``, in the order of the network's
+            outputs (``np.unique`` of the training labels).
+        preprocess : callable, default=None
+            Turns ``X`` into the network's input: for a pipeline, the fitted
+            steps before the classifier. It is called once, when training
+            begins, so the steps fitted before the classifier can be used.
+        batch_size : int, default=2000
+            Samples per forward pass.
+
+        Attributes
+        ----------
+        seconds : float
+            Time spent on the test set so far, in seconds.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skdigits import DenseDigitClassifier
+        >>> from skdigits.callbacks import TestSetMonitor
+        >>> X, y = load_digits(return_X_y=True)
+        >>> X = X / 16
+        >>> monitor = TestSetMonitor(X[200:400], y[200:400], classes=np.unique(y))
+        >>> clf = DenseDigitClassifier((16,), epochs=3, random_state=0,
+        ...                            callbacks=[monitor]).fit(X[:200], y[:200])
+        >>> len(clf.history_["test_accuracy"]), monitor.seconds > 0
+        (3, True)
+        """
+
+        __test__ = False  # a test-set monitor, not a pytest test class
+
+        def __init__(
+            self,
+            X: Any,
+            y: Any,
+            *,
+            classes: Any,
+            preprocess: Callable[[Any], Any] | None = None,
+            batch_size: int = 2000,
+        ) -> None:
+            super().__init__()
+            classes = np.asarray(classes)
+            y = np.asarray(y)
+            self._known = np.isin(y, classes)
+            self._y_index = np.searchsorted(classes, y[self._known])
+            self._X_raw = X
+            self._preprocess = preprocess
+            self.batch_size = batch_size
+            self.seconds = 0.0
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            start = time.perf_counter()
+            X = np.asarray(self._X_raw)[self._known]
+            self._X = X if self._preprocess is None else self._preprocess(X)
+            self.seconds += time.perf_counter() - start
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            start = time.perf_counter()
+            proba = self.model.predict(self._X, batch_size=self.batch_size, verbose=0)
+            rows = np.arange(len(self._y_index))
+            picked = np.clip(proba[rows, self._y_index], 1e-7, 1.0)
+            if logs is not None:
+                logs["test_loss"] = float(-np.log(picked).mean())
+                logs["test_accuracy"] = float(
+                    (proba.argmax(axis=1) == self._y_index).mean()
+                )
+            self.seconds += time.perf_counter() - start
+
+    classes = {
+        "LearningRateLogger": LearningRateLogger,
+        "TestSetMonitor": TestSetMonitor,
+    }
     for name, cls in classes.items():
         # Pickle finds the class again through this module's __getattr__.
         cls.__module__ = __name__

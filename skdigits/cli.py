@@ -1,54 +1,52 @@
-"""The ``skdigits`` command line.
+"""The ``skdigits`` command line: ``train`` and ``predict``.
 
-``skdigits train`` runs the whole classic Keras MNIST notebook: it loads MNIST
-(or the bundled sample), prints a summary of the data, trains
-``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``,
-prints the test accuracy, loss and most confused digits, and writes a report
-folder (see :mod:`skdigits.report`). ``skdigits predict`` classifies PNG or
-JPEG digits, folders of them or ``.npy`` arrays with a saved model (see
-:mod:`skdigits.image_io`).
+Each subcommand is two small functions: ``_add_NAME`` declares its options
+(and is listed in :func:`build_parser`), and ``_NAME(args)`` calls the
+library: ``train`` calls :func:`skdigits.training.train_and_report`,
+``predict`` calls :func:`skdigits.persistence.load_model` and
+:func:`skdigits.image_io.read_digits`.
 
-Parsing lives here; the work is done by :mod:`skdigits.report`,
-:mod:`skdigits.image_io` and the estimators, which are imported only when a
-command runs, so ``skdigits --help`` answers at once without starting
-TensorFlow. A user's mistake (a bad option value, a missing or unreadable
-file, a file that is not a model) is reported as one line on stderr,
-``skdigits: error: ...``, with exit code 2; an unexpected failure also gets
-one line and exit code 1 (``SKDIGITS_DEBUG=1`` shows the traceback).
+The options of ``train`` that set a :class:`~skdigits.DenseDigitClassifier`
+parameter are rows of :data:`ESTIMATOR_OPTIONS`: the value is checked by the
+classifier's own ``_parameter_constraints`` while the arguments are parsed,
+so the error message is the estimator's and nothing is trained. To add such
+an option, add a row.
+
+Nothing heavy is imported to build the parser: ``skdigits --help`` answers
+at once, and ``train --help`` imports the classifier (scikit-learn, not
+TensorFlow) only to show its defaults.
+
+A user's mistake (a bad option value, a missing or unreadable file, a file
+that is not a model) is reported as one line on stderr, ``skdigits: error:
+...``, with exit code 2; an unexpected failure also gets one line and exit
+code 1 (``SKDIGITS_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
-import importlib.util
 import json
-import math
 import os
 import shlex
 import socket
 import sys
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-__all__ = ["build_parser", "main", "parse_hidden_layer_sizes"]
+from skdigits._formatting import number_text, plain, probability_text
+
+__all__ = ["ESTIMATOR_OPTIONS", "EstimatorOption", "build_parser", "main"]
 
 PROG = "skdigits"
 # A download that gets no answer for this long fails (and training falls back
 # to the bundled sample) instead of hanging on a network that drops packets.
 _DOWNLOAD_TIMEOUT = 30.0
-# Options of `train` that set a DenseDigitClassifier parameter.
-_CLASSIFIER_OPTIONS = {
-    "epochs": "epochs",
-    "hidden": "hidden_layer_sizes",
-    "dropout": "dropout",
-    "batch_size": "batch_size",
-    "learning_rate": "learning_rate",
-}
+# fetch_mnist's places a user names, as the command line names them.
+_DATA_SETTINGS = {"path": "--data", "SKDIGITS_MNIST": "SKDIGITS_MNIST"}
 
 
 class CommandError(Exception):
@@ -64,153 +62,164 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{message} (see '{self.prog} --help')")
 
 
-# -- option types ------------------------------------------------------------
+# -- options that set an estimator parameter -------------------------------------
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer >= 1, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+def _scalar(text: str) -> Any:
+    """An int, a float, None (``none``) or the text itself; never an error.
 
-
-def _float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _dropout(text: str) -> float:
-    value = _float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a rate in [0, 1), e.g. 0.1, got {text!r}"
-        )
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int | None:
+    Whether the value is acceptable is the estimator's to say.
+    """
     if text.strip().lower() == "none":
         return None
+    for kind in (int, float):
+        with contextlib.suppress(ValueError):
+            return kind(text)
+    return text
+
+
+def _int_tuple(text: str) -> Any:
+    """``"784,196"`` -> ``(784, 196)``; the text itself if it is not that."""
     try:
-        value = int(text)
+        return tuple(int(part) for part in text.split(","))
     except ValueError:
-        value = -1
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer from 0 to 4294967295, or 'none', got {text!r}"
-        )
-    return value
+        return text
 
 
-def parse_hidden_layer_sizes(text: str) -> tuple[int, ...]:
-    """Parse ``--hidden``: comma-separated widths of the hidden layers.
+def _value_text(value: Any) -> str:
+    """A parameter's value as it is typed on the command line."""
+    if value is None:
+        return "none"
+    if isinstance(value, (tuple, list)):
+        return ",".join(str(v) for v in value)
+    return number_text(value)
+
+
+@dataclass(frozen=True)
+class EstimatorOption:
+    """A ``train`` option that sets one ``DenseDigitClassifier`` parameter.
 
     Parameters
     ----------
-    text : str
-        Positive integers separated by commas, e.g. ``"784,196"``; spaces
-        are allowed.
-
-    Returns
-    -------
-    sizes : tuple of int
-        The widths, for ``DenseDigitClassifier(hidden_layer_sizes=...)``.
-
-    Raises
-    ------
-    argparse.ArgumentTypeError
-        Not a list of positive integers.
+    flag : str
+        The option, e.g. ``"--epochs"``.
+    param : str
+        The classifier parameter it sets.
+    metavar : str
+        The value's name in the help.
+    help : str
+        What it does; ``train --help`` appends the default.
+    parse : callable, default=_scalar
+        Turns the typed text into a value; it does not judge the value (the
+        classifier's ``_parameter_constraints`` do).
+    default : object, default=argparse.SUPPRESS
+        The command line's own default. By default there is none: the
+        classifier's default applies.
 
     Examples
     --------
-    >>> from skdigits.cli import parse_hidden_layer_sizes
-    >>> parse_hidden_layer_sizes("784,196")
-    (784, 196)
-    >>> parse_hidden_layer_sizes(" 64 ")
-    (64,)
-    >>> parse_hidden_layer_sizes("0,5")
+    A row of :data:`ESTIMATOR_OPTIONS`; its value is checked by the
+    classifier's ``_parameter_constraints``:
+
+    >>> from skdigits.cli import EstimatorOption
+    >>> epochs = EstimatorOption("--epochs", "epochs", "N", "passes over the data")
+    >>> epochs.validated("3")
+    3
+    >>> epochs.validated("0")
     Traceback (most recent call last):
     ...
-    argparse.ArgumentTypeError: expected comma-separated widths >= 1 ...
+    argparse.ArgumentTypeError: The 'epochs' parameter of DenseDigitClassifier \
+must be an int in the range [1, inf). Got 0 instead.
     """
-    parts = [part.strip() for part in text.split(",")]
-    try:
-        sizes = tuple(int(part) for part in parts)
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated widths >= 1 such as 784,196, got {text!r}"
+
+    flag: str
+    param: str
+    metavar: str
+    help: str
+    parse: Callable[[str], Any] = _scalar
+    default: Any = argparse.SUPPRESS
+
+    def validated(self, text: str) -> Any:
+        """The value of ``text``, checked by the classifier (argparse ``type``)."""
+        from sklearn.utils._param_validation import InvalidParameterError
+
+        from skdigits.classifier import DenseDigitClassifier
+
+        value = self.parse(text)
+        try:
+            DenseDigitClassifier(**{self.param: value})._validate_params()
+        except InvalidParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+
+#: The ``train`` options that set classifier parameters, in the order of
+#: ``--help`` and of the command line recorded in the report.
+ESTIMATOR_OPTIONS: tuple[EstimatorOption, ...] = (
+    EstimatorOption("--epochs", "epochs", "N", "passes over the training data"),
+    EstimatorOption(
+        "--hidden",
+        "hidden_layer_sizes",
+        "W1,W2,...",
+        "widths of the hidden layers",
+        parse=_int_tuple,
+    ),
+    EstimatorOption(
+        "--dropout", "dropout", "RATE", "dropout rate on the input pixels, in [0, 1)"
+    ),
+    EstimatorOption("--batch-size", "batch_size", "N", "images per gradient step"),
+    EstimatorOption(
+        "--learning-rate",
+        "learning_rate",
+        "LR",
+        "(initial) learning rate of the optimizer",
+    ),
+    EstimatorOption(
+        "--seed",
+        "random_state",
+        "N",
+        "random seed, so that a run can be repeated exactly; 'none' for a "
+        "different run each time",
+        default=0,
+    ),
+)
+
+
+def _add_estimator_options(group: Any) -> None:
+    for option in ESTIMATOR_OPTIONS:
+        group.add_argument(
+            option.flag,
+            dest=option.param,
+            type=option.validated,
+            default=option.default,
+            metavar=option.metavar,
+            help=option.help,
         )
-    return sizes
 
 
-# -- the classifier's defaults, without importing it ---------------------------
+class _TrainHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Adds each classifier option's default to its help, as argparse's
+    ``ArgumentDefaultsHelpFormatter`` does, reading it from the classifier.
 
-
-def _classifier_defaults() -> dict[str, Any]:
-    """``DenseDigitClassifier``'s constructor defaults, for the help text.
-
-    Importing the classifier starts TensorFlow (seconds), too slow for
-    ``--help``; its source is read instead. Training itself takes the
-    defaults from ``DenseDigitClassifier().get_params()``. Returns {} if the
-    source cannot be read, and the help then says "the classifier's default".
+    The classifier (and so scikit-learn, about a second) is imported only
+    when ``train --help`` is shown, not for ``skdigits --help`` or
+    ``predict --help``.
     """
-    try:
-        spec = importlib.util.find_spec("skdigits.classifier")
-        source = Path(spec.origin).read_text(encoding="utf-8")  # type: ignore[union-attr,arg-type]
-        tree = ast.parse(source)
-        init = next(
-            item
-            for node in tree.body
-            if isinstance(node, ast.ClassDef) and node.name == "DenseDigitClassifier"
-            for item in node.body
-            if isinstance(item, ast.FunctionDef) and item.name == "__init__"
-        )
-        args = init.args
-        positional = args.args[len(args.args) - len(args.defaults) :]
-        pairs = list(zip(positional, args.defaults, strict=True))
-        pairs += [
-            (arg, default)
-            for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-            if default is not None
-        ]
-        defaults = {}
-        for arg, node in pairs:
-            with contextlib.suppress(ValueError, TypeError, SyntaxError):
-                defaults[arg.arg] = ast.literal_eval(node)
-        return defaults
-    except Exception:  # the help text must never fail
-        return {}
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        option = next((o for o in ESTIMATOR_OPTIONS if o.param == action.dest), None)
+        if option is None or text is None:
+            return text
+        if option.default is not argparse.SUPPRESS:
+            return f"{text} (default: {_value_text(option.default)})"
+        from skdigits.classifier import DenseDigitClassifier
+
+        default = DenseDigitClassifier().get_params()[option.param]
+        return f"{text} (classifier default: {_value_text(default)})"
 
 
-def _default_text(defaults: dict[str, Any], name: str) -> str:
-    if name not in defaults:
-        return "default: the classifier's"
-    value = defaults[name]
-    if isinstance(value, tuple):
-        value = ",".join(map(str, value))
-    return f"classifier default: {value}"
-
-
-# -- the parser --------------------------------------------------------------
+# -- the parser --------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,15 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     parser : argparse.ArgumentParser
-        Parsing sets ``command`` and the command's options; a mistake raises
-        ``CommandError`` (rather than exiting), which :func:`main` turns
-        into one line on stderr.
+        Parsing sets ``command``, ``handler`` and the command's options (the
+        classifier's under their parameter names); a mistake raises
+        ``CommandError`` (rather than exiting), which :func:`main` turns into
+        one line on stderr.
 
     Examples
     --------
     >>> from skdigits.cli import build_parser
     >>> args = build_parser().parse_args(["train", "--epochs", "3", "--hidden", "64"])
-    >>> args.command, args.epochs, args.hidden, args.seed
+    >>> args.command, args.epochs, args.hidden_layer_sizes, args.random_state
     ('train', 3, (64,), 0)
     """
     from skdigits import __version__
@@ -245,7 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
 
-    defaults = _classifier_defaults()
+    for add_command in (_add_train, _add_predict):
+        add_command(commands)
+    return parser
+
+
+def _add_train(commands: Any) -> None:
     train = commands.add_parser(
         "train",
         help="train on MNIST and write a report folder",
@@ -261,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  skdigits train                      # full MNIST if found\n"
         "  skdigits train --data ~/data/mnist.npz --epochs 30\n"
         "  skdigits train --data sample --hidden 256 --output run1",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_TrainHelpFormatter,
     )
     data = train.add_argument_group("data")
     data.add_argument(
@@ -276,48 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="never download MNIST; fall back to the bundled sample instead",
     )
-    model = train.add_argument_group("network and training")
-    model.add_argument(
-        "--epochs",
-        type=_positive_int,
-        metavar="N",
-        help=f"passes over the training data ({_default_text(defaults, 'epochs')})",
-    )
-    model.add_argument(
-        "--hidden",
-        type=parse_hidden_layer_sizes,
-        metavar="W1,W2,...",
-        help="widths of the hidden layers "
-        f"({_default_text(defaults, 'hidden_layer_sizes')})",
-    )
-    model.add_argument(
-        "--dropout",
-        type=_dropout,
-        metavar="RATE",
-        help="dropout rate on the input pixels, in [0, 1) "
-        f"({_default_text(defaults, 'dropout')})",
-    )
-    model.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        metavar="N",
-        help=f"images per gradient step ({_default_text(defaults, 'batch_size')})",
-    )
-    model.add_argument(
-        "--learning-rate",
-        type=_positive_float,
-        metavar="LR",
-        help="(initial) learning rate of the optimizer "
-        f"({_default_text(defaults, 'learning_rate')})",
-    )
-    model.add_argument(
-        "--seed",
-        type=_seed,
-        default=0,
-        metavar="N",
-        help="random seed, so that a run can be repeated exactly; 'none' for "
-        "a different run each time (default: 0)",
-    )
+    _add_estimator_options(train.add_argument_group("network and training"))
     output = train.add_argument_group("output")
     output.add_argument(
         "--output",
@@ -338,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(handler=_train)
 
+
+def _add_predict(commands: Any) -> None:
     predict = commands.add_parser(
         "predict",
         help="classify digit images with a saved model",
@@ -368,10 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
         "stdout instead of the table",
     )
     predict.set_defaults(handler=_predict)
-    return parser
 
 
-# -- helpers -------------------------------------------------------------------
+# -- helpers -----------------------------------------------------------------------
 
 
 def _one_line(exc: BaseException | str) -> str:
@@ -382,7 +357,7 @@ def _one_line(exc: BaseException | str) -> str:
     return " ".join(line for line in lines if line)
 
 
-def _can_print(text: str, stream: TextIO) -> bool:
+def _can_print(text: str, stream: Any) -> bool:
     encoding = getattr(stream, "encoding", None)
     if encoding is None:  # an in-memory text stream holds any character
         return True
@@ -404,18 +379,13 @@ def _socket_timeout(seconds: float) -> Iterator[None]:
         socket.setdefaulttimeout(previous)
 
 
-def _probability_text(probability: float) -> str:
-    """``"97.3%"``; never "100.0%" for a probability below 1."""
-    text = f"{probability:.1%}"
-    return ">99.9%" if text == "100.0%" and probability < 1 else text
+def _load_data(data: str | None, no_download: bool) -> tuple[Any, str, str]:
+    """The data, a description of where it came from, and its --data value.
 
-
-def _sample_requested(value: str | None) -> bool:
-    return value is not None and value.lower() == "sample" and not Path(value).exists()
-
-
-def _load_data(args: argparse.Namespace) -> tuple[Any, str, str]:
-    """The data, a description of where it came from, and its --data value."""
+    ``fetch_mnist`` decides where to look; its errors say whether a place
+    the user named (``--data``, ``SKDIGITS_MNIST``) is wrong, which is an
+    error rather than a reason to fall back to the bundled sample.
+    """
     from skdigits.datasets import (
         DatasetFormatError,
         DatasetNotFoundError,
@@ -424,171 +394,89 @@ def _load_data(args: argparse.Namespace) -> tuple[Any, str, str]:
     )
 
     def sample() -> tuple[Any, str, str]:
-        data = load_mnist_sample()
+        bunch = load_mnist_sample()
         what = (
-            f"bundled MNIST sample ({len(data.y_train):,} training and "
-            f"{len(data.y_test):,} test images drawn from full MNIST)"
+            f"bundled MNIST sample ({len(bunch.y_train):,} training and "
+            f"{len(bunch.y_test):,} test images drawn from full MNIST)"
         )
-        return data, what, "sample"
+        return bunch, what, "sample"
 
-    if _sample_requested(args.data):
+    if data is not None and data.lower() == "sample" and not Path(data).exists():
         return sample()
-    if args.data is not None or os.environ.get("SKDIGITS_MNIST"):
-        # A location the user gave must hold MNIST: falling back would hide
-        # a typo behind a worse model.
-        option = "--data" if args.data is not None else "SKDIGITS_MNIST"
-        try:
-            data = fetch_mnist(args.data)
-        except (DatasetNotFoundError, DatasetFormatError) as exc:
-            message = _one_line(exc)
-            for prefix in ("path=", "SKDIGITS_MNIST="):
-                if message.startswith(prefix):
-                    message = message.removeprefix(prefix)
-            raise CommandError(f"{option}: {message}") from None
-        return data, f"full MNIST from {data.source}", data.source
     try:
         with _socket_timeout(_DOWNLOAD_TIMEOUT):
-            data = fetch_mnist(download_if_missing=not args.no_download)
-    except DatasetNotFoundError:
-        why = (
-            "--no-download was given"
-            if args.no_download
-            else "it could not be downloaded"
-        )
-        data, what, value = sample()
+            bunch = fetch_mnist(data, download_if_missing=not no_download)
+    except DatasetNotFoundError as exc:
+        if exc.setting in _DATA_SETTINGS:
+            raise CommandError(
+                f"{_DATA_SETTINGS[exc.setting]}: {exc.location} {exc.reason}"
+            ) from None
+        why = "--no-download was given" if no_download else "it could not be downloaded"
+        bunch, what, value = sample()
         print(
             f"Full MNIST was not found and {why}: training on the {what}. For "
             "full MNIST, pass --data PATH (a mnist.npz, or a folder of the IDX "
             "files) or set SKDIGITS_MNIST.\n",
             flush=True,
         )
-        return data, what, value
+        return bunch, what, value
     except DatasetFormatError as exc:
-        raise CommandError(_one_line(exc)) from None
-    return data, f"full MNIST from {data.source}", data.source
-
-
-def _default_output() -> Path:
-    stem = f"skdigits-report-{datetime.now():%Y%m%d-%H%M%S}"
-    path = Path.cwd() / stem
-    n = 2
-    while path.exists() and (not path.is_dir() or any(path.iterdir())):
-        path = Path.cwd() / f"{stem}-{n}"
-        n += 1
-    return path
-
-
-def _prepare_output(args: argparse.Namespace) -> tuple[Path, bool]:
-    """The report folder, checked and created before training; was it new?"""
-    folder = Path(args.output).expanduser() if args.output else _default_output()
-    if folder.exists() and not folder.is_dir():
-        raise CommandError(f"--output {folder} exists and is not a folder.")
-    if folder.is_dir() and any(folder.iterdir()) and not args.force:
+        where = _DATA_SETTINGS.get(exc.setting or "")
         raise CommandError(
-            f"--output {folder} already holds files; pass --force to write "
-            "into it, or choose another folder."
-        )
-    created = not folder.exists()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CommandError(
-            f"--output {folder}: cannot create it ({exc.strerror})."
+            f"{where}: {_one_line(exc)}" if where else _one_line(exc)
         ) from None
-    return folder, created
+    return bunch, f"full MNIST from {bunch.source}", bunch.source
 
 
-def _number(value: Any) -> str:
-    """``0.002`` rather than ``0.0020000000949949026``; non-numbers as they are."""
-    if isinstance(value, float):
-        return f"{value:g}" if float(f"{value:g}") == value else repr(value)
-    return str(value)
+def _output_folder(output: str | None, force: bool) -> Path:
+    """The report folder, checked (not created) before anything is loaded."""
+    from skdigits.report import ReportFolderError, check_report_folder
+
+    if output is None:
+        stem = f"skdigits-report-{datetime.now():%Y%m%d-%H%M%S}"
+        folder, n = Path.cwd() / stem, 2
+        while folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            folder, n = Path.cwd() / f"{stem}-{n}", n + 1
+    else:
+        folder = Path(output).expanduser()
+    try:
+        return check_report_folder(folder, overwrite=force)
+    except ReportFolderError as exc:
+        if exc.reason == "not empty":
+            raise CommandError(
+                f"--output {folder} already holds files; pass --force to write "
+                "into it, or choose another folder."
+            ) from None
+        raise CommandError(f"--output {folder} exists and is not a folder.") from None
 
 
 def _network_text(params: dict[str, Any]) -> str:
     widths = "-".join(str(w) for w in params["hidden_layer_sizes"])
     return (
         f"hidden layers {widths} ({params['activation']}), dropout "
-        f"{_number(params['dropout'])}, {params['optimizer']} at learning rate "
-        f"{_number(params['learning_rate'])} ({params['lr_schedule']}), batch size "
-        f"{params['batch_size']}, {params['epochs']} epochs, seed "
+        f"{number_text(params['dropout'])}, {params['optimizer']} at learning rate "
+        f"{number_text(params['learning_rate'])} ({params['lr_schedule']}), batch "
+        f"size {params['batch_size']}, {params['epochs']} epochs, seed "
         f"{params['random_state']}"
     )
 
 
 def _reproduce_command(params: dict[str, Any], data_value: str) -> str:
-    argv = [
-        PROG,
-        "train",
-        "--data",
-        data_value,
-        "--epochs",
-        str(params["epochs"]),
-        "--hidden",
-        ",".join(str(w) for w in params["hidden_layer_sizes"]),
-        "--dropout",
-        _number(params["dropout"]),
-        "--batch-size",
-        str(params["batch_size"]),
-        "--learning-rate",
-        _number(params["learning_rate"]),
-        "--seed",
-        "none" if params["random_state"] is None else str(params["random_state"]),
-    ]
+    argv = [PROG, "train", "--data", data_value]
+    for option in ESTIMATOR_OPTIONS:
+        argv += [option.flag, _value_text(params[option.param])]
     return shlex.join(argv)
 
 
-# -- train ---------------------------------------------------------------------
-
-
-def _test_set_monitor(pipeline: Any, X_test: Any, y_test: Any, y_train: Any) -> Any:
-    """A Keras callback adding ``test_loss`` and ``test_accuracy`` per epoch."""
-    import numpy as np
-
-    from skdigits._tf_env import import_keras
-
-    keras = import_keras()
-    classes = np.unique(y_train)  # the classifier's classes_, in its order
-    known = np.isin(y_test, classes)
-    y_index = np.searchsorted(classes, np.asarray(y_test)[known])
-
-    class TestSetMonitor(keras.callbacks.Callback):
-        seconds = 0.0
-
-        def on_train_begin(self, logs=None):
-            # The scaler is fitted by now: the pipeline fits it first.
-            start = time.perf_counter()
-            self.X = pipeline.named_steps["scale"].transform(np.asarray(X_test)[known])
-            self.seconds += time.perf_counter() - start
-
-        def on_epoch_end(self, epoch, logs=None):
-            start = time.perf_counter()
-            proba = self.model.predict(self.X, batch_size=2000, verbose=0)
-            picked = np.clip(proba[np.arange(len(y_index)), y_index], 1e-7, 1.0)
-            if logs is not None:
-                logs["test_loss"] = float(-np.log(picked).mean())
-                logs["test_accuracy"] = float((proba.argmax(axis=1) == y_index).mean())
-            self.seconds += time.perf_counter() - start
-
-    return TestSetMonitor()
+# -- train -----------------------------------------------------------------------
 
 
 def _train(args: argparse.Namespace) -> int:
-    folder, created = _prepare_output(args)
-    try:
-        return _train_into(args, folder)
-    except BaseException:
-        # Leave no empty folder behind a run that never wrote its report.
-        if created:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
-        raise
-
-
-def _train_into(args: argparse.Namespace, folder: Path) -> int:
+    from skdigits.classifier import DenseDigitClassifier
     from skdigits.datasets import describe_dataset
 
-    data, data_source, data_value = _load_data(args)
+    folder = _output_folder(args.output, args.force)
+    data, data_source, data_value = _load_data(args.data, args.no_download)
     title = "Full MNIST" if data_value != "sample" else "Bundled MNIST sample"
     print(describe_dataset(data, title=title), end="\n\n", flush=True)
 
@@ -596,97 +484,59 @@ def _train_into(args: argparse.Namespace, folder: Path) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # the figures go to files; never open windows
-    from sklearn.pipeline import Pipeline
-    from sklearn.utils._param_validation import InvalidParameterError
+    from skdigits.training import train_and_report
 
-    from skdigits.classifier import DenseDigitClassifier
-    from skdigits.preprocessing import PixelScaler
-    from skdigits.report import evaluate, format_confused_pair, write_report
-
-    # Options not given keep the classifier's defaults (None = not given).
-    chosen = {
-        param: getattr(args, option)
-        for option, param in _CLASSIFIER_OPTIONS.items()
-        if getattr(args, option) is not None
-    }
+    # Options not given are absent from args: the classifier's defaults apply.
+    given = vars(args)
+    chosen = {o.param: given[o.param] for o in ESTIMATOR_OPTIONS if o.param in given}
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-    classifier = DenseDigitClassifier(random_state=args.seed, verbose=verbose, **chosen)
+    classifier = DenseDigitClassifier(verbose=verbose, **chosen)
     params = classifier.get_params()
-    pipeline = Pipeline([("scale", PixelScaler()), ("clf", classifier)])
-    # As in the notebook, the learning curves show the test set per epoch. It
-    # is only watched, never used to choose anything, and its evaluation time
-    # is not counted as training time.
-    monitor = _test_set_monitor(pipeline, data.X_test, data.y_test, data.y_train)
-    classifier.set_params(callbacks=[monitor])
-
     print(
         f"Training on {len(data.y_train):,} images: {_network_text(params)}.",
         flush=True,
     )
-    start = time.perf_counter()
     try:
-        pipeline.fit(data.X_train, data.y_train)
-    except InvalidParameterError as exc:
-        raise CommandError(_one_line(exc)) from None
-    train_time = time.perf_counter() - start - monitor.seconds
-    classifier.set_params(callbacks=None)  # a monitor is not part of the model
-    n_epochs = classifier.n_iter_
+        run = train_and_report(
+            folder,
+            data.X_train,
+            data.y_train,
+            data.X_test,
+            data.y_test,
+            classifier=classifier,
+            data_source=data_source,
+            command=_reproduce_command(params, data_value),
+            overwrite=True,  # _output_folder has applied --force already
+        )
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename) not in (folder, *folder.parents):
+            raise
+        raise CommandError(
+            f"--output {folder}: cannot create it ({exc.strerror})."
+        ) from None
+
+    n_epochs = run.model[-1].n_iter_
     print(
         f"Trained {n_epochs} epoch{'s' if n_epochs != 1 else ''} in "
-        f"{train_time:.1f} s.\n",
+        f"{run.train_time:.1f} s.\n",
         flush=True,
     )
-
-    evaluation = evaluate(pipeline, data.X_test, data.y_test)
-    print(
-        f"Test accuracy: {evaluation.accuracy:.2%} ({evaluation.n_errors:,} of "
-        f"{evaluation.n_samples:,} test images wrong)"
-    )
-    print(f"Test loss:     {evaluation.loss:.4f} (log loss)")
-    if evaluation.most_confused:
-        plain = not _can_print("↔→", sys.stdout)
-        to = "->" if plain else "→"
-        print(f"Most confused pairs (mistakes a{to}b + b{to}a, true{to}predicted):")
-        for pair in evaluation.most_confused:
-            print(f"  {format_confused_pair(pair, ascii=plain)}")
-
-    paths = write_report(
-        folder,
-        pipeline,
-        data.X_train,
-        data.y_train,
-        data.X_test,
-        data.y_test,
-        evaluation=evaluation,
-        data_source=data_source,
-        train_time=train_time,
-        command=_reproduce_command(params, data_value),
-        overwrite=True,  # _prepare_output has applied --force already
-    )
-    print(f"\nReport: {paths['report']}")
-    model = shlex.quote(str(paths["model"]))
-    print(f"Model:  {paths['model']}\n  try:  skdigits predict {model} IMAGE.png")
+    print(run.evaluation.to_text(ascii=not _can_print("↔→", sys.stdout)))
+    print(f"\nReport: {run.paths['report']}")
+    model = shlex.quote(str(run.paths["model"]))
+    print(f"Model:  {run.paths['model']}\n  try:  skdigits predict {model} IMAGE.png")
     return 0
 
 
-# -- predict ---------------------------------------------------------------------
+# -- predict -----------------------------------------------------------------------
 
 
 def _predict(args: argparse.Namespace) -> int:
     from skdigits.image_io import ImageReadError, read_digits
-
-    model_path = Path(args.model)
-    if not model_path.exists():
-        raise CommandError(f"{model_path}: no such model file.")
-    if model_path.is_dir():
-        raise CommandError(
-            f"{model_path}: is a folder; give the model file in it "
-            "(e.g. model.skdigits)."
-        )
     from skdigits.persistence import ModelFormatError, load_model
 
     try:
-        model = load_model(model_path)
+        model = load_model(args.model)
     except (ModelFormatError, OSError) as exc:
         raise CommandError(_one_line(exc)) from None
     try:
@@ -696,11 +546,11 @@ def _predict(args: argparse.Namespace) -> int:
     n_pixels = getattr(model, "n_features_in_", images[0].size)
     if n_pixels != images[0].size:
         raise CommandError(
-            f"{model_path}: the model takes {n_pixels} pixels per image, but "
+            f"{args.model}: the model takes {n_pixels} pixels per image, but "
             f"digits are prepared as 28x28 = {images[0].size} pixels."
         )
     proba = model.predict_proba(images)
-    classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
+    classes = [plain(c) for c in model.classes_]
     best = proba.argmax(axis=1)
     records = [
         {
@@ -723,7 +573,7 @@ def _predict(args: argparse.Namespace) -> int:
         for name, record in zip(names, records, strict=True):
             print(
                 f"{name:<{width}}  {record['prediction']!s:>5}  "
-                f"{_probability_text(record['probability']):>11}"
+                f"{probability_text(record['probability']):>11}"
             )
     if args.json is not None:
         text = json.dumps(records, indent=2) + "\n"

@@ -27,22 +27,33 @@ import json
 import math
 import os
 import platform
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import metadata
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from skdigits._estimators import final_estimator
+from skdigits._formatting import (
+    duration_text,
+    jsonable,
+    markdown_table,
+    percent,
+    plain,
+)
 from skdigits.datasets import describe_dataset
-from skdigits.plotting import ConfusedPair, ConfusionMatrixDisplay
+from skdigits.metrics import ConfusedPair, most_confused
 
 __all__ = [
     "REPORT_FILES",
     "Evaluation",
+    "ReportFolderError",
+    "check_report_folder",
     "evaluate",
     "format_confused_pair",
     "library_versions",
@@ -127,8 +138,51 @@ class Evaluation:
         """Number of misclassified test samples."""
         return int(np.sum(self.y_true != self.y_pred))
 
+    def to_text(self, *, ascii: bool = False) -> str:
+        """Accuracy, loss and the most confused pairs, for a terminal.
+
+        Parameters
+        ----------
+        ascii : bool, default=False
+            Write ``<->`` and ``->`` instead of ``↔`` and ``→``.
+
+        Returns
+        -------
+        text : str
+            A few lines, without a final newline.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.dummy import DummyClassifier
+        >>> from skdigits.report import evaluate
+        >>> X, y = np.zeros((4, 2)), np.array([0, 0, 0, 1])
+        >>> print(evaluate(DummyClassifier().fit(X, y), X, y).to_text(ascii=True))
+        Test accuracy: 75.00% (1 of 4 test images wrong)
+        Test loss:     0.5623 (log loss)
+        Most confused pairs (mistakes a->b + b->a, true->predicted):
+          0<->1: 1 (0 + 1)
+        """
+        lines = [
+            f"Test accuracy: {self.accuracy:.2%} ({self.n_errors:,} of "
+            f"{self.n_samples:,} test images wrong)",
+            f"Test loss:     {self.loss:.4f} (log loss)",
+        ]
+        if self.most_confused:
+            to = "->" if ascii else "→"
+            lines.append(
+                f"Most confused pairs (mistakes a{to}b + b{to}a, true{to}predicted):"
+            )
+            lines += [
+                f"  {format_confused_pair(pair, ascii=ascii)}"
+                for pair in self.most_confused
+            ]
+        return "\n".join(lines)
+
     def per_class(self) -> list[dict[str, Any]]:
         """Support, recall and precision of each class, in ``classes`` order.
+
+        Computed by :func:`sklearn.metrics.precision_recall_fscore_support`.
 
         Returns
         -------
@@ -136,33 +190,27 @@ class Evaluation:
             ``{"label", "support", "recall", "precision"}`` per class; recall
             is the share of that class's samples found, precision the share
             of that class's predictions that were right (NaN when the class
-            was never predicted).
+            was never predicted, and recall NaN when it has no sample).
         """
-        cm = self.confusion_matrix
-        support = cm.sum(axis=1)
-        predicted = cm.sum(axis=0)
-        rows = []
-        for k, label in enumerate(self.classes):
-            rows.append(
-                {
-                    "label": _plain(label),
-                    "support": int(support[k]),
-                    "recall": float(cm[k, k] / support[k]) if support[k] else math.nan,
-                    "precision": (
-                        float(cm[k, k] / predicted[k]) if predicted[k] else math.nan
-                    ),
-                }
+        from sklearn.metrics import precision_recall_fscore_support
+
+        precision, recall, _, support = precision_recall_fscore_support(
+            self.y_true,
+            self.y_pred,
+            labels=self.classes,
+            zero_division=np.nan,
+        )
+        return [
+            {
+                "label": plain(label),
+                "support": int(n),
+                "recall": float(r),
+                "precision": float(p),
+            }
+            for label, n, r, p in zip(
+                self.classes, support, recall, precision, strict=True
             )
-        return rows
-
-
-def _plain(value: Any) -> Any:
-    """NumPy scalars and arrays to plain Python, for JSON and printing."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+        ]
 
 
 def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
@@ -207,7 +255,6 @@ def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
     y_proba = np.asarray(estimator.predict_proba(X))
     y_pred = classes[np.argmax(y_proba, axis=1)]
     cm = confusion_matrix(y_true, y_pred, labels=classes)
-    display = ConfusionMatrixDisplay(cm, display_labels=classes)
     return Evaluation(
         accuracy=float(np.mean(y_pred == y_true)),
         loss=float(log_loss(y_true, y_proba, labels=classes)),
@@ -216,7 +263,7 @@ def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
         y_pred=y_pred,
         y_proba=y_proba,
         confusion_matrix=cm,
-        most_confused=display.most_confused(n_pairs),
+        most_confused=most_confused(cm, classes, n_pairs),
     )
 
 
@@ -226,7 +273,7 @@ def format_confused_pair(pair: ConfusedPair, *, ascii: bool = False) -> str:
     Parameters
     ----------
     pair : ConfusedPair
-        As returned by ``ConfusionMatrixDisplay.most_confused``.
+        As returned by :func:`skdigits.metrics.most_confused`.
     ascii : bool, default=False
         Write ``<->`` instead of ``↔`` (for terminals that cannot show it).
 
@@ -238,7 +285,7 @@ def format_confused_pair(pair: ConfusedPair, *, ascii: bool = False) -> str:
 
     Examples
     --------
-    >>> from skdigits.plotting import ConfusedPair
+    >>> from skdigits.metrics import ConfusedPair
     >>> from skdigits.report import format_confused_pair
     >>> print(format_confused_pair(ConfusedPair(2, 7, 14, 9, 5)))
     2↔7: 14 (9 + 5)
@@ -283,49 +330,14 @@ def library_versions() -> dict[str, str | None]:
 # -- the report folder ---------------------------------------------------------
 
 
-def _final_step(estimator: Any) -> Any:
-    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-
-
-def _jsonable(value: Any) -> Any:
-    """Parameters as JSON: tuples to lists, NumPy to Python, others by repr."""
-    value = _plain(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return repr(value)
-
-
 def _hyperparameters(classifier: Any) -> dict[str, Any]:
     # verbose and callbacks change what is printed, not what is learned.
     params = classifier.get_params(deep=False)
     return {
-        name: _jsonable(value)
+        name: jsonable(value)
         for name, value in params.items()
         if name not in ("verbose", "callbacks")
     }
-
-
-def _duration(seconds: float | None) -> str:
-    """``"48.2 s"`` or ``"3 min 05 s"``."""
-    if seconds is None:
-        return "not measured"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def _percent(value: float, digits: int = 2) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.{digits}%}"
 
 
 def _metrics(
@@ -353,7 +365,7 @@ def _metrics(
         "hyperparameters": _hyperparameters(classifier),
         "most_confused": [
             {
-                "labels": [_plain(pair.label_a), _plain(pair.label_b)],
+                "labels": [plain(pair.label_a), plain(pair.label_b)],
                 "count": pair.count,
                 "a_to_b": pair.a_to_b,
                 "b_to_a": pair.b_to_a,
@@ -411,6 +423,7 @@ def _write_figures(
     seed: int | None,
 ) -> None:
     from skdigits.plotting import (
+        ConfusionMatrixDisplay,
         DigitGalleryDisplay,
         MisclassifiedDisplay,
         TrainingHistoryDisplay,
@@ -443,202 +456,203 @@ def _write_figures(
     )
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[Any, ...]], align: str) -> str:
-    """A Markdown table; ``align`` has one ``l`` or ``r`` per column."""
-    rule = ["---:" if a == "r" else "---" for a in align]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+def _template(name: str) -> string.Template:
+    """A layout file of the report, from the package's ``templates`` folder."""
+    text = resources.files("skdigits").joinpath("templates", name)
+    return string.Template(text.read_text(encoding="utf-8").rstrip("\n"))
 
 
 def _markdown(
     metrics: dict[str, Any], evaluation: Evaluation, data_summary: str
 ) -> str:
+    """``report.md``: the layout is ``templates/report.md``; this fills it in."""
     files = REPORT_FILES
     n_test, n_errors = metrics["n_test"], metrics["n_errors"]
-    params = metrics["hyperparameters"]
-    created = datetime.fromisoformat(metrics["created"])
-    data = metrics["data_source"] or "not recorded"
     epochs = metrics["epochs_run"]
     epochs_text = f"{epochs} epoch{'s' if epochs != 1 else ''}"
     if metrics["best_epoch"] is not None:
         epochs_text += f" (weights of epoch {metrics['best_epoch']} restored)"
-    out = [
-        "# skdigits training report",
-        "",
-        f"**Test accuracy {_percent(metrics['accuracy'])}** "
-        f"({n_errors:,} of {n_test:,} test images wrong), "
-        f"test log loss {metrics['loss']:.4f}, after {epochs_text} "
-        f"in {_duration(metrics['train_time_seconds'])}.",
-        "",
-        f"Trained on {created:%Y-%m-%d %H:%M} with skdigits "
-        f"{metrics['versions']['skdigits']}.",
-        "",
-        _table(
-            ("result", "value"),
-            [
-                ("Test accuracy", _percent(metrics["accuracy"])),
-                ("Test log loss", f"{metrics['loss']:.4f}"),
-                ("Misclassified", f"{n_errors:,} of {n_test:,}"),
-                ("Epochs run", epochs_text),
-                ("Training time", _duration(metrics["train_time_seconds"])),
-                ("Training images", f"{metrics['n_train']:,}"),
-                ("Test images", f"{n_test:,}"),
-                ("Data", data),
-                ("Seed", metrics["seed"] if metrics["seed"] is not None else "none"),
-            ],
-            "ll",
-        ),
-        "",
-        "## Data",
-        "",
-        "```text",
-        data_summary,
-        "```",
-        "",
-        f"![One training image per class]({files['samples']})",
-        "",
-        "## Network and training",
-        "",
-        _table(
-            ("setting", "value"),
-            [(f"`{name}`", f"`{value}`") for name, value in params.items()],
-            "ll",
-        ),
-        "",
-        f"![Loss and accuracy per epoch]({files['learning_curves']})",
-        "",
-        f"Every epoch's values are in [`{files['history']}`]({files['history']}).",
-        "",
-        "## Results on the test set",
-        "",
-        f"![Test confusion matrix, log colour scale]({files['confusion_matrix']})",
-        "",
-        "Rows are the true digits, columns the predictions; the colour scale is "
-        "logarithmic so that the few mistakes stand out next to the diagonal.",
-        "",
+    train_time = duration_text(metrics["train_time_seconds"])
+    results = [
+        ("Test accuracy", percent(metrics["accuracy"])),
+        ("Test log loss", f"{metrics['loss']:.4f}"),
+        ("Misclassified", f"{n_errors:,} of {n_test:,}"),
+        ("Epochs run", epochs_text),
+        ("Training time", train_time),
+        ("Training images", f"{metrics['n_train']:,}"),
+        ("Test images", f"{n_test:,}"),
+        ("Data", metrics["data_source"] or "not recorded"),
+        ("Seed", metrics["seed"] if metrics["seed"] is not None else "none"),
     ]
-    if evaluation.most_confused:
-        out += [
-            "### Most confused pairs",
-            "",
-            _table(
-                ("pair", "mistakes", "a read as b", "b read as a"),
-                [
-                    (
-                        f"{pair.label_a} ↔ {pair.label_b}",
-                        pair.count,
-                        f"{pair.a_to_b} ({pair.label_a} → {pair.label_b})",
-                        f"{pair.b_to_a} ({pair.label_b} → {pair.label_a})",
-                    )
-                    for pair in evaluation.most_confused
-                ],
-                "lrrr",
-            ),
-            "",
-        ]
+    settings = [
+        (f"`{name}`", f"`{value}`")
+        for name, value in metrics["hyperparameters"].items()
+    ]
+    pairs = [
+        (
+            f"{pair.label_a} ↔ {pair.label_b}",
+            pair.count,
+            f"{pair.a_to_b} ({pair.label_a} → {pair.label_b})",
+            f"{pair.b_to_a} ({pair.label_b} → {pair.label_a})",
+        )
+        for pair in evaluation.most_confused
+    ]
+    per_class = [
+        (
+            row["label"],
+            f"{row['support']:,}",
+            percent(row["recall"], 1),
+            percent(row["precision"], 1),
+        )
+        for row in evaluation.per_class()
+    ]
+    figures = ", ".join(
+        f"`{files[key]}`"
+        for key in ("learning_curves", "confusion_matrix", "samples", "misclassified")
+    )
+    file_rows = [
+        (
+            f"[`{files['metrics']}`]({files['metrics']})",
+            "all numbers of this report, settings and versions",
+        ),
+        (
+            f"[`{files['history']}`]({files['history']})",
+            "loss, accuracy and learning rate per epoch",
+        ),
+        (
+            f"`{files['model']}`",
+            "the fitted pipeline (PixelScaler + DenseDigitClassifier), "
+            "pickle-free; `skdigits.load_model` reads it",
+        ),
+        (figures, "the figures above"),
+    ]
+    versions = [
+        (name, version or "not installed")
+        for name, version in metrics["versions"].items()
+    ]
+    if pairs:
+        table = markdown_table(
+            ("pair", "mistakes", "a read as b", "b read as a"), pairs, "lrrr"
+        )
+        most_confused_text = _template("report_most_confused.md").substitute(
+            table=table
+        )
     else:
-        out += ["No test image was misclassified.", ""]
-    out += [
-        "### Per class",
-        "",
-        _table(
-            ("digit", "test images", "recall", "precision"),
-            [
-                (
-                    row["label"],
-                    f"{row['support']:,}",
-                    _percent(row["recall"], 1),
-                    _percent(row["precision"], 1),
-                )
-                for row in evaluation.per_class()
-            ],
-            "lrrr",
-        ),
-        "",
-        "Recall: the share of a digit's test images recognised as that digit. "
-        "Precision: the share of predictions of a digit that were right.",
-        "",
-        "### Misclassified test images",
-        "",
-        f"![The most confident mistakes]({files['misclassified']})",
-        "",
-        "The most confident mistakes first; each title gives the true digit, "
-        "the prediction and the probability the model gave it.",
-        "",
-    ]
+        most_confused_text = "No test image was misclassified."
+    reproduce = ""
     if metrics["command"]:
-        out += [
-            "## Reproduce",
-            "",
-            "```sh",
-            metrics["command"],
-            "```",
-            "",
-        ]
-    out += [
-        "## Use the model",
-        "",
-        "From this folder, classify PNG or JPEG digits (any size, dark on "
-        "light or light on dark), folders of them, or `.npy` arrays of 28x28 "
-        "digits:",
-        "",
-        "```sh",
-        f"skdigits predict {files['model']} my_digit.png",
-        f"skdigits predict {files['model']} digits/ --json predictions.json",
-        "```",
-        "",
-        "In Python:",
-        "",
-        "```python",
-        "from skdigits import load_model",
-        "from skdigits.image_io import read_digits",
-        "",
-        f'model = load_model("{files["model"]}")',
-        'images, names = read_digits(["my_digit.png"])  # (n, 28, 28) uint8',
-        "print(model.predict(images), model.predict_proba(images).max(axis=1))",
-        "```",
-        "",
-        "## Files",
-        "",
-        _table(
-            ("file", "content"),
-            [
-                (
-                    f"[`{files['metrics']}`]({files['metrics']})",
-                    "all numbers of this report, settings and versions",
-                ),
-                (
-                    f"[`{files['history']}`]({files['history']})",
-                    "loss, accuracy and learning rate per epoch",
-                ),
-                (
-                    f"`{files['model']}`",
-                    "the fitted pipeline (PixelScaler + DenseDigitClassifier), "
-                    "pickle-free; `skdigits.load_model` reads it",
-                ),
-                (
-                    f"`{files['learning_curves']}`, `{files['confusion_matrix']}`, "
-                    f"`{files['samples']}`, `{files['misclassified']}`",
-                    "the figures above",
-                ),
-            ],
-            "ll",
-        ),
-        "",
-        "## Versions",
-        "",
-        _table(
-            ("library", "version"),
-            [
-                (name, version or "not installed")
-                for name, version in metrics["versions"].items()
-            ],
-            "ll",
-        ),
-        "",
-    ]
-    return "\n".join(out)
+        reproduce = _template("report_reproduce.md").substitute(
+            command=metrics["command"]
+        )
+        reproduce += "\n\n"
+    created = datetime.fromisoformat(metrics["created"])
+    return (
+        _template("report.md").substitute(
+            files,
+            accuracy=percent(metrics["accuracy"]),
+            n_errors=f"{n_errors:,}",
+            n_test=f"{n_test:,}",
+            loss=f"{metrics['loss']:.4f}",
+            epochs=epochs_text,
+            train_time=train_time,
+            created=f"{created:%Y-%m-%d %H:%M}",
+            version=metrics["versions"]["skdigits"],
+            results_table=markdown_table(("result", "value"), results, "ll"),
+            data_summary=data_summary,
+            settings_table=markdown_table(("setting", "value"), settings, "ll"),
+            most_confused=most_confused_text,
+            per_class_table=markdown_table(
+                ("digit", "test images", "recall", "precision"), per_class, "lrrr"
+            ),
+            reproduce=reproduce,
+            files_table=markdown_table(("file", "content"), file_rows, "ll"),
+            versions_table=markdown_table(("library", "version"), versions, "ll"),
+        )
+        + "\n"
+    )
+
+
+class ReportFolderError(FileExistsError):
+    """The report folder is a file, or already holds files.
+
+    Parameters
+    ----------
+    folder : path-like
+        The folder asked for.
+    reason : {"not a folder", "not empty"}
+        What is in the way.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The folder asked for.
+    reason : str
+        ``"not a folder"`` or ``"not empty"``, for callers that word the
+        error their own way (the command line names ``--force``).
+
+    Examples
+    --------
+    >>> from skdigits.report import ReportFolderError
+    >>> error = ReportFolderError("run1", "not empty")
+    >>> print(error)
+    run1 already holds files; choose another folder or allow overwriting.
+    >>> error.reason, isinstance(error, FileExistsError)
+    ('not empty', True)
+    """
+
+    _MESSAGES = {
+        "not a folder": "{folder} exists and is not a folder.",
+        "not empty": "{folder} already holds files; choose another folder or "
+        "allow overwriting.",
+    }
+
+    def __init__(self, folder: str | os.PathLike[str], reason: str) -> None:
+        self.folder = Path(folder)
+        self.reason = reason
+        super().__init__(self._MESSAGES[reason].format(folder=self.folder))
+
+
+def check_report_folder(
+    folder: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Check, before any work, that a report can be written into ``folder``.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The report folder; it may not exist yet.
+    overwrite : bool, default=False
+        Accept a folder that already holds files.
+
+    Returns
+    -------
+    folder : pathlib.Path
+        ``folder`` as a path.
+
+    Raises
+    ------
+    ReportFolderError
+        ``folder`` is a file, or holds files and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skdigits.report import ReportFolderError, check_report_folder
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "notes.txt").write_text("mine")
+    ...     try:
+    ...         check_report_folder(tmp)
+    ...     except ReportFolderError as exc:
+    ...         print(exc.reason)
+    not empty
+    """
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ReportFolderError(folder, "not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise ReportFolderError(folder, "not empty")
+    return folder
 
 
 def write_report(
@@ -692,8 +706,9 @@ def write_report(
 
     Raises
     ------
-    FileExistsError
-        ``folder`` is not empty and ``overwrite`` is False.
+    ReportFolderError
+        ``folder`` is a file, or is not empty and ``overwrite`` is False (a
+        subclass of :class:`FileExistsError`).
     TypeError
         The model is not one that :func:`~skdigits.persistence.save_model` can save.
 
@@ -722,18 +737,13 @@ def write_report(
     from skdigits.persistence import save_model
 
     folder = Path(folder)
-    classifier = _final_step(estimator)
+    classifier = final_estimator(estimator)
     if getattr(classifier, "history_", None) is None:
         raise TypeError(
             "write_report needs a fitted DenseDigitClassifier (or a Pipeline "
             f"ending in one); got {type(classifier).__name__} without history_."
         )
-    if folder.exists() and not folder.is_dir():
-        raise FileExistsError(f"{folder} exists and is not a folder.")
-    if folder.is_dir() and any(folder.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{folder} already holds files; choose another folder or allow overwriting."
-        )
+    check_report_folder(folder, overwrite=overwrite)
     folder.mkdir(parents=True, exist_ok=True)
     created = datetime.now().astimezone()
     if evaluation is None:

@@ -25,7 +25,6 @@ from skdigits.plotting import (
     MisclassifiedDisplay,
     TrainingHistoryDisplay,
 )
-from skdigits.plotting._misclassified import _format_proba
 
 # The off-diagonal counts of the notebook's MNIST confusion matrix that
 # matter for the ranking: (true, predicted) -> count.
@@ -413,7 +412,7 @@ def _history(n_epochs=30, validation=True, extra=True):
 
 def _legend_texts(disp):
     legends = list(disp.figure_.legends) + [
-        ax.get_legend() for ax in disp.ax_ if ax.get_legend() is not None
+        ax.get_legend() for ax in disp.axes_ if ax.get_legend() is not None
     ]
     return {t.get_text() for legend in legends for t in legend.get_texts()}
 
@@ -426,8 +425,8 @@ def test_history_from_history(tmp_path):
     for key, line in disp.lines_.items():
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 31))
         np.testing.assert_allclose(line.get_ydata(), history[key])
-    loss_ax, acc_ax = disp.ax_
-    assert disp.ax_.shape == (2,)
+    loss_ax, acc_ax = disp.axes_
+    assert disp.axes_.shape == (2,)
     assert disp.lines_["val_loss"].axes is loss_ax
     assert disp.lines_["accuracy"].axes is acc_ax
     assert loss_ax.get_yscale() == "log" and acc_ax.get_yscale() == "linear"
@@ -449,7 +448,7 @@ def test_history_without_validation_or_accuracy(tmp_path):
 
     disp = TrainingHistoryDisplay.from_history({"loss": [1.0, 0.5]})
     assert set(disp.lines_) == {"loss"}
-    assert "no accuracy recorded" in [t.get_text() for t in disp.ax_[1].texts]
+    assert "no accuracy recorded" in [t.get_text() for t in disp.axes_[1].texts]
     assert_png_ok(disp.figure_, tmp_path / "history_loss_only.png")
 
 
@@ -457,7 +456,7 @@ def test_history_on_given_axes_and_rcparams_untouched():
     before = dict(plt.rcParams)
     fig, axes = plt.subplots(1, 2)
     disp = TrainingHistoryDisplay(_history(5), best_epoch=3).plot(ax=axes, title="")
-    assert disp.figure_ is fig and list(disp.ax_) == list(axes)
+    assert disp.figure_ is fig and list(disp.axes_) == list(axes)
     assert all(ax.get_legend() is not None for ax in axes)
     assert dict(plt.rcParams) == before
 
@@ -544,8 +543,8 @@ def test_gallery_from_flat_digits(tmp_path, digits):
     assert not np.array_equal(disp.indices_, other.indices_)
     for k, (im, index) in enumerate(zip(disp.im_, disp.indices_, strict=True)):
         np.testing.assert_array_equal(im.get_array(), X[index].reshape(8, 8))
-        assert disp.ax_[k].get_title() == f"label {k}"
-        assert len(disp.ax_[k].get_xticks()) == len(disp.ax_[k].get_yticks()) == 0
+        assert disp.axes_[k].get_title() == f"label {k}"
+        assert len(disp.axes_[k].get_xticks()) == len(disp.axes_[k].get_yticks()) == 0
         assert im.cmap.name == "gray"
     assert assert_png_ok(disp.figure_, tmp_path / "gallery.png").shape[0] > 200
 
@@ -581,7 +580,7 @@ def test_misclassified_from_predictions_order():
     disp = MisclassifiedDisplay.from_predictions(y_true, y_pred, X, y_proba=y_proba)
     # Most confident first; 1 and 4 tie at 0.6 and stay in sample order.
     np.testing.assert_array_equal(disp.indices_, [3, 5, 1, 4])
-    assert disp.ax_[0].get_title() == "true 3\npred 1 (90%)"
+    assert disp.axes_[0].get_title() == "true 3\npred 1 (90%)"
     np.testing.assert_array_equal(disp.im_[0].get_array(), X[3].reshape(8, 8))
     assert "4 misclassified samples among 6" in disp.figure_.get_suptitle()
 
@@ -593,7 +592,7 @@ def test_misclassified_from_predictions_order():
 
     no_proba = MisclassifiedDisplay.from_predictions(y_true, y_pred, X)
     np.testing.assert_array_equal(no_proba.indices_, [1, 3, 4, 5])
-    assert no_proba.ax_[0].get_title() == "true 1\npred 2"
+    assert no_proba.axes_[0].get_title() == "true 1\npred 2"
 
 
 def test_misclassified_2d_proba_and_string_labels():
@@ -609,7 +608,7 @@ def test_misclassified_2d_proba_and_string_labels():
     )
     np.testing.assert_array_equal(disp.indices_, [3, 0, 2])
     np.testing.assert_allclose(disp.y_proba, [0.9, 0.7, 0.5])
-    assert disp.ax_[0].get_title() == "true eel\npred dog (90%)"
+    assert disp.axes_[0].get_title() == "true eel\npred dog (90%)"
     with pytest.raises(ValueError, match="columns"):
         MisclassifiedDisplay.from_predictions(
             y_true, y_pred, X, y_proba=y_proba[:, :2], labels=labels
@@ -618,13 +617,6 @@ def test_misclassified_2d_proba_and_string_labels():
         MisclassifiedDisplay.from_predictions(
             y_true, y_pred, X, y_proba=y_proba, labels=["ant", "cat", "eel"]
         )
-
-
-def test_format_proba_never_rounds_mistakes_to_certainty():
-    assert _format_proba(0.5) == "50%"
-    assert _format_proba(0.996) == "99.6%"
-    assert _format_proba(0.99996) == ">99.9%"
-    assert _format_proba(1.0) == "100%"
 
 
 def test_misclassified_from_estimator(tmp_path, digits, fitted_lr, fitted_pipe):
@@ -658,7 +650,7 @@ def test_misclassified_without_predict_proba(digits):
     disp = MisclassifiedDisplay.from_estimator(clf, X_test, y_test, n_images=3)
     wrong = np.flatnonzero(clf.predict(X_test) != y_test)
     np.testing.assert_array_equal(disp.indices_, wrong[:3])
-    assert "%" not in disp.ax_[0].get_title()
+    assert "%" not in disp.axes_[0].get_title()
 
 
 def test_misclassified_no_mistakes(tmp_path):
@@ -666,5 +658,12 @@ def test_misclassified_no_mistakes(tmp_path):
     disp = MisclassifiedDisplay.from_predictions([1, 2, 3], [1, 2, 3], X)
     assert disp.indices_.shape == (0,)
     assert disp.figure_.get_suptitle() == "No misclassified samples"
-    assert any("every sample right" in t.get_text() for t in disp.ax_[0].texts)
+    assert any("every sample right" in t.get_text() for t in disp.axes_[0].texts)
     assert_png_ok(disp.figure_, tmp_path / "none.png", min_colours=2)
+
+
+def test_array_of_axes_is_axes_and_ax_still_works_with_a_warning():
+    disp = TrainingHistoryDisplay.from_history(_history(30)).plot()
+    assert isinstance(disp.axes_, np.ndarray) and disp.axes_.shape == (2,)
+    with pytest.warns(FutureWarning, match="axes_"):
+        assert disp.ax_ is disp.axes_

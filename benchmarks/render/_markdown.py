@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks._library import markdown_table, percent
+from skdigits._formatting import markdown_table, percent
 
 __all__ = ["markdown_table", "ms", "pct", "sec"]
 

@@ -51,11 +51,42 @@ KNOWN_MD5: dict[str, str] = {
 }
 
 
-class DatasetFormatError(ValueError):
+class _LocatedError(Exception):
+    """Adds where a data error happened, for callers to word it their way."""
+
+    def __init__(
+        self,
+        *args: object,
+        setting: str | None = None,
+        location: str | os.PathLike[str] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(*args)
+        #: Where the failing location came from: ``"path"``, ``"SKDIGITS_MNIST"``,
+        #: ``"data home"``, or None when not known.
+        self.setting = setting
+        #: The file or folder that failed, when there is one.
+        self.location = None if location is None else Path(location)
+        #: What is wrong with ``location``, without naming it.
+        self.reason = reason
+
+
+class DatasetFormatError(_LocatedError, ValueError):
     """A data file is corrupt, truncated, or not in the expected format.
 
     A subclass of :class:`ValueError`. The message names the file and what
     is wrong with it.
+
+    Attributes
+    ----------
+    setting : str or None
+        Which of :func:`fetch_mnist`'s places the location came from:
+        ``"path"``, ``"SKDIGITS_MNIST"`` or ``"data home"``; None if unknown.
+    location : pathlib.Path or None
+        The file or folder at fault, when there is one.
+    reason : str or None
+        What is wrong with ``location``, without naming it, so that a
+        command line can name its own option instead.
 
     See Also
     --------
@@ -107,11 +138,22 @@ class ChecksumError(DatasetFormatError):
     """
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(_LocatedError, FileNotFoundError):
     """The data was not found anywhere it was looked for.
 
     A subclass of :class:`FileNotFoundError`; the message lists the places
     that were searched and how to point skdigits at a copy.
+
+    Attributes
+    ----------
+    setting : str or None
+        Which of :func:`fetch_mnist`'s places the location came from:
+        ``"path"``, ``"SKDIGITS_MNIST"`` or ``"data home"``; None if unknown.
+    location : pathlib.Path or None
+        The file or folder at fault, when there is one.
+    reason : str or None
+        What is wrong with ``location``, without naming it, so that a
+        command line can name its own option instead.
 
     See Also
     --------

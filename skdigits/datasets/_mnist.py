@@ -178,8 +178,12 @@ def _locate(location: Path, label: str) -> Path | dict[str, Path] | None:
             for name, (_, base) in _SPLIT_FILES.items()
             if found[name] is None
         ]
+        reason = f"has some MNIST IDX files but not {', '.join(missing)}."
         raise DatasetNotFoundError(
-            f"{label} {location} has some MNIST IDX files but not {', '.join(missing)}."
+            f"{label} {location} {reason}",
+            setting=label,
+            location=location,
+            reason=reason,
         )
     return None
 
@@ -321,9 +325,13 @@ def fetch_mnist(
     DatasetNotFoundError
         MNIST is not found and download is disabled or failed. The message
         says where it looked. A subclass of :class:`FileNotFoundError`.
+        Its ``setting`` is ``"path"`` or ``"SKDIGITS_MNIST"`` when a location
+        given there is wrong (``location`` and ``reason`` then say which and
+        why), and ``"data home"`` otherwise.
     DatasetFormatError
         A file is corrupt, truncated, or has wrong shapes or labels. A
-        subclass of :class:`ValueError`.
+        subclass of :class:`ValueError`; its ``setting`` says where the
+        file's location came from, as for :class:`DatasetNotFoundError`.
     ChecksumError
         A file with a known name does not have the known checksum. A
         subclass of :class:`DatasetFormatError`.
@@ -383,15 +391,23 @@ def fetch_mnist(
         found = _locate(location, label)
         if found is None:
             what = "does not exist" if not location.exists() else "holds no MNIST"
-            raise DatasetNotFoundError(
-                f"{label}={location} {what}: expected a keras-layout .npz file "
+            reason = (
+                f"{what}: expected a keras-layout .npz file "
                 "or a folder with mnist.npz or the four MNIST IDX files "
                 "(train-images-idx3-ubyte, train-labels-idx1-ubyte, "
                 "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each "
                 "optionally .gz)."
             )
+            raise DatasetNotFoundError(
+                f"{label}={location} {reason}",
+                setting=label,
+                location=location,
+                reason=reason,
+            )
+        setting = label
         break
     else:  # neither given: the data home, then the download
+        setting = "data home"
         data_folder = get_data_home(data_home) / "mnist"
         found = _locate(data_folder, "data home")
         if found is None:
@@ -402,7 +418,10 @@ def fetch_mnist(
                         looked,
                         data_folder,
                         "Download is disabled (download_if_missing=False).",
-                    )
+                    ),
+                    setting=setting,
+                    location=data_folder,
+                    reason="holds no MNIST and download is disabled",
                 )
             try:
                 found = _download_mnist(data_folder)
@@ -413,10 +432,18 @@ def fetch_mnist(
                         data_folder,
                         f"Downloading {KERAS_MNIST_URL} failed: "
                         f"{type(exc).__name__}: {exc}",
-                    )
+                    ),
+                    setting=setting,
+                    location=data_folder,
+                    reason=f"holds no MNIST and downloading it failed ({exc})",
                 ) from exc
             verify = False  # keras has just checked the download's sha256
-    arrays, source = _read(found, verify=verify)
+    try:
+        arrays, source = _read(found, verify=verify)
+    except DatasetFormatError as exc:
+        # The readers name the file; the caller may want to name the setting.
+        exc.setting = setting
+        raise
     if return_X_y:
         return arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"]
     return _make_bunch(arrays, source, load_descr("mnist.rst"))

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from skdigits._formatting import plain, text_table
+
 __all__ = ["DatasetSummary", "SplitSummary", "describe_dataset"]
 
 
@@ -167,7 +169,7 @@ class DatasetSummary:
                     str(s.pixel_max),
                 )
             )
-        lines += _table(rows, left=(0, 2, 3))
+        lines += text_table(rows, left=(0, 2, 3)).splitlines()
         lines.append("")
         counts = [("class", *(s.name for s in self.splits))]
         for label in self.classes:
@@ -175,27 +177,11 @@ class DatasetSummary:
                 (str(label), *(str(s.class_counts.get(label, 0)) for s in self.splits))
             )
         counts.append(("total", *(str(s.n_samples) for s in self.splits)))
-        lines += _table(counts, left=(0,))
+        lines += text_table(counts, left=(0,)).splitlines()
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.to_text()
-
-
-def _table(rows: list[tuple[str, ...]], left: tuple[int, ...]) -> list[str]:
-    """Align columns: text columns in ``left`` to the left, numbers right."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            cell.ljust(width) if i in left else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
-
-
-def _python_number(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _summarize_split(name: str, X: Any, y: Any) -> SplitSummary:
@@ -217,10 +203,10 @@ def _summarize_split(name: str, X: Any, y: Any) -> SplitSummary:
         n_samples=len(X),
         image_shape=tuple(X.shape[1:]),
         dtype=str(X.dtype),
-        pixel_min=_python_number(X.min()) if X.size else None,
-        pixel_max=_python_number(X.max()) if X.size else None,
+        pixel_min=plain(X.min()) if X.size else None,
+        pixel_max=plain(X.max()) if X.size else None,
         class_counts={
-            _python_number(label): int(count)
+            plain(label): int(count)
             for label, count in zip(labels, counts, strict=True)
         },
     )

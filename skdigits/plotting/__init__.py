@@ -1,11 +1,13 @@
 """Plots for digit classifiers, following scikit-learn's Display API.
 
 Each display's ``__init__`` only stores data; ``plot(ax=None, ...)`` draws and
-sets ``ax_`` and ``figure_``; the ``from_*`` class methods compute what to show
-and then plot it.
+sets ``figure_`` and ``ax_`` (one Axes) or ``axes_`` (an array of Axes, as
+scikit-learn's ``PartialDependenceDisplay``); the ``from_*`` class methods
+compute what to show and then plot it.
 
 - :class:`ConfusionMatrixDisplay`: scikit-learn's confusion matrix display,
-  plus a log colour scale and :meth:`~ConfusionMatrixDisplay.most_confused`.
+  plus a log colour scale and :meth:`~ConfusionMatrixDisplay.most_confused`
+  (:func:`skdigits.metrics.most_confused` of its matrix).
 - :class:`TrainingHistoryDisplay`: loss (log scale) and accuracy per epoch.
 - :class:`DigitGalleryDisplay`: one random sample image per class.
 - :class:`MisclassifiedDisplay`: the images a classifier got wrong.
@@ -14,7 +16,8 @@ Nothing here imports TensorFlow or the classifier; matplotlib and seaborn are
 imported only when something is drawn.
 """
 
-from skdigits.plotting._confusion_matrix import ConfusedPair, ConfusionMatrixDisplay
+from skdigits.metrics import ConfusedPair  # what most_confused returns
+from skdigits.plotting._confusion_matrix import ConfusionMatrixDisplay
 from skdigits.plotting._gallery import DigitGalleryDisplay
 from skdigits.plotting._history import TrainingHistoryDisplay
 from skdigits.plotting._misclassified import MisclassifiedDisplay

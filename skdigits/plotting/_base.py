@@ -1,5 +1,5 @@
-"""Helpers shared by the displays: unwrapping estimators, turning feature rows
-back into images and laying out image grids.
+"""Helpers shared by the displays: turning feature rows back into images and
+laying out image grids.
 
 matplotlib (and seaborn) are imported inside the functions so that
 ``import skdigits.plotting`` stays cheap.
@@ -8,6 +8,7 @@ matplotlib (and seaborn) are imported inside the functions so that
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,25 +18,30 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+
+class _AxesArrayDisplay:
+    """Base of the displays that draw on several Axes, kept in ``axes_``.
+
+    scikit-learn keeps one Axes in ``ax_`` and an array of them in ``axes_``
+    (``PartialDependenceDisplay``); these displays used ``ax_`` for the array
+    before, which still works, with a warning.
+    """
+
+    @property
+    def ax_(self) -> np.ndarray:
+        warnings.warn(
+            f"{type(self).__name__}.ax_ is deprecated: the array of Axes is "
+            "`axes_`, as in scikit-learn. `ax_` will be removed in a future "
+            "version.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.axes_
+
+
 # Height, in inches, of one title line on an image panel; panels grow by this
 # much per line so titles never run into the image above them.
 _TITLE_LINE_HEIGHT = 0.22
-
-
-def _final_estimator(estimator: Any) -> Any:
-    """Return the estimator that was actually fitted last.
-
-    Unwraps :class:`~sklearn.pipeline.Pipeline` (its last step) and searches
-    such as :class:`~sklearn.model_selection.GridSearchCV` (their
-    ``best_estimator_``), repeatedly, so a search over a pipeline works too.
-    """
-    while True:
-        if hasattr(estimator, "steps"):  # Pipeline, without importing it
-            estimator = estimator.steps[-1][1]
-        elif hasattr(estimator, "best_estimator_"):
-            estimator = estimator.best_estimator_
-        else:
-            return estimator
 
 
 def _as_images(X: ArrayLike, image_shape: tuple[int, int] | None = None) -> np.ndarray:
@@ -147,11 +153,6 @@ def _show_image(ax: Axes, image: np.ndarray, title: str, **im_kw: Any) -> Any:
     ax.set(xticks=[], yticks=[])
     ax.set_title(title, fontsize="medium")
     return im
-
-
-def _as_label(value: Any) -> Any:
-    """Numpy scalars to plain Python objects, for readable reprs and titles."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _plain_log_formatter() -> Any:

@@ -9,9 +9,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 
+from skdigits._formatting import plain
 from skdigits.plotting._base import (
     _as_images,
-    _as_label,
+    _AxesArrayDisplay,
     _image_grid,
     _pixel_range,
     _show_image,
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 
-class DigitGalleryDisplay:
+class DigitGalleryDisplay(_AxesArrayDisplay):
     """A gallery of digit images, each titled with its label.
 
     :meth:`from_data` shows one randomly chosen sample of every class, like
@@ -48,7 +49,7 @@ class DigitGalleryDisplay:
         Indices of the shown samples in the `X` given to :meth:`from_data`,
         in panel order.
 
-    ax_ : ndarray of matplotlib Axes
+    axes_ : ndarray of matplotlib Axes
         All axes of the grid, flattened row by row; spare axes are hidden.
 
     figure_ : matplotlib Figure
@@ -126,7 +127,7 @@ class DigitGalleryDisplay:
         Returns
         -------
         display : DigitGalleryDisplay
-            The display, with `ax_`, `figure_`, `im_` and `indices_` set.
+            The display, with `axes_`, `figure_`, `im_` and `indices_` set.
 
         Examples
         --------
@@ -134,7 +135,7 @@ class DigitGalleryDisplay:
         >>> from skdigits.plotting import DigitGalleryDisplay
         >>> images = np.zeros((3, 28, 28), dtype=np.uint8)
         >>> disp = DigitGalleryDisplay(images, [7, 2, 1]).plot(ncols=3, cmap="gray_r")
-        >>> [ax.get_title() for ax in disp.ax_]
+        >>> [ax.get_title() for ax in disp.axes_]
         ['label 7', 'label 2', 'label 1']
         """
         images = _as_images(self.images, self.image_shape)
@@ -150,7 +151,7 @@ class DigitGalleryDisplay:
         vmin, vmax = _pixel_range(images)
         im_kw = {"cmap": cmap, "vmin": vmin, "vmax": vmax, **(im_kw or {})}
         self.im_ = [
-            _show_image(panel_ax, image, f"label {_as_label(label)}", **im_kw)
+            _show_image(panel_ax, image, f"label {plain(label)}", **im_kw)
             for panel_ax, image, label in zip(axes, images, labels, strict=False)
         ]
         if n_images == 0:
@@ -165,7 +166,7 @@ class DigitGalleryDisplay:
             self.indices_ = np.arange(n_images)
         else:
             self.indices_ = np.asarray(self.indices)
-        self.ax_ = axes
+        self.axes_ = axes
         self.figure_ = fig
         return self
 

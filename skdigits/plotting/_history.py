@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from skdigits.plotting._base import _final_estimator, _plain_log_formatter
+from skdigits._estimators import final_estimator
+from skdigits.plotting._base import _AxesArrayDisplay, _plain_log_formatter
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -26,7 +27,7 @@ def _history_array(history: Mapping[str, Sequence[float]], key: str) -> np.ndarr
     return values
 
 
-class TrainingHistoryDisplay:
+class TrainingHistoryDisplay(_AxesArrayDisplay):
     """Learning curves: loss (log scale) and accuracy per epoch.
 
     Two side-by-side axes show the training and, when recorded, validation
@@ -54,7 +55,7 @@ class TrainingHistoryDisplay:
 
     Attributes
     ----------
-    ax_ : ndarray of shape (2,), dtype=matplotlib Axes
+    axes_ : ndarray of shape (2,), dtype=matplotlib Axes
         The loss axes and the accuracy axes, in that order. It is always an
         array of two axes, also when `ax` was given.
 
@@ -137,7 +138,7 @@ class TrainingHistoryDisplay:
         Returns
         -------
         display : TrainingHistoryDisplay
-            The display, with `ax_`, `figure_`, `lines_`,
+            The display, with `axes_`, `figure_`, `lines_`,
             `best_epoch_lines_` and `epochs_` set.
 
         Examples
@@ -147,7 +148,7 @@ class TrainingHistoryDisplay:
         >>> disp = TrainingHistoryDisplay({"loss": [0.7, 0.3, 0.2]}, best_epoch=2)
         >>> fig, axes = plt.subplots(1, 2)
         >>> disp = disp.plot(ax=axes, log_loss=False, title="")
-        >>> disp.ax_[0].get_yscale(), len(disp.best_epoch_lines_)
+        >>> disp.axes_[0].get_yscale(), len(disp.best_epoch_lines_)
         ('linear', 2)
         """
         import matplotlib.pyplot as plt
@@ -294,7 +295,7 @@ class TrainingHistoryDisplay:
                 fig.suptitle(title, fontsize="x-large")
 
         self.epochs_ = epochs
-        self.ax_ = axes
+        self.axes_ = axes
         self.figure_ = fig
         return self
 
@@ -347,7 +348,7 @@ class TrainingHistoryDisplay:
         >>> disp = TrainingHistoryDisplay.from_history(
         ...     {"loss": [1.0, 0.5, 0.4], "accuracy": [0.6, 0.8, 0.85]}
         ... )
-        >>> disp.ax_.shape
+        >>> disp.axes_.shape
         (2,)
         >>> disp.figure_  # doctest: +SKIP
         """
@@ -404,7 +405,7 @@ class TrainingHistoryDisplay:
         2
         >>> disp.figure_  # doctest: +SKIP
         """
-        final = _final_estimator(estimator)
+        final = final_estimator(estimator)
         history = getattr(final, "history_", None)
         if history is None:
             raise ValueError(

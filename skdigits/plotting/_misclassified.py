@@ -9,9 +9,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils.multiclass import unique_labels
 
+from skdigits._formatting import plain, probability_text
 from skdigits.plotting._base import (
     _as_images,
-    _as_label,
+    _AxesArrayDisplay,
     _image_grid,
     _pixel_range,
     _show_image,
@@ -56,17 +57,7 @@ def _proba_of_prediction(
     return y_proba[np.arange(y_pred.shape[0]), position]
 
 
-def _format_proba(proba: float) -> str:
-    text = f"{proba:.0%}"
-    # A 0.9996 mistake is not certain; never round it up to "100%".
-    if text == "100%" and proba < 1:
-        text = f"{proba:.1%}"
-        if text == "100.0%":
-            text = ">99.9%"
-    return text
-
-
-class MisclassifiedDisplay:
+class MisclassifiedDisplay(_AxesArrayDisplay):
     """The images a classifier got wrong, most confident mistakes first.
 
     Each panel is titled with the true label, the predicted label and, when
@@ -112,7 +103,7 @@ class MisclassifiedDisplay:
         :meth:`from_estimator` or :meth:`from_predictions`, in panel order.
         Empty if there were no mistakes.
 
-    ax_ : ndarray of matplotlib Axes
+    axes_ : ndarray of matplotlib Axes
         All axes of the grid, flattened row by row; spare axes are hidden.
         With no mistakes, a single axes holding a message.
 
@@ -197,7 +188,7 @@ class MisclassifiedDisplay:
         Returns
         -------
         display : MisclassifiedDisplay
-            The display, with `ax_`, `figure_`, `im_` and `indices_` set.
+            The display, with `axes_`, `figure_`, `im_` and `indices_` set.
 
         Examples
         --------
@@ -271,11 +262,9 @@ class MisclassifiedDisplay:
             vmin, vmax = _pixel_range(images)
             im_kw = {"cmap": cmap, "vmin": vmin, "vmax": vmax, **(im_kw or {})}
             for k in range(n_images):
-                panel_title = (
-                    f"true {_as_label(y_true[k])}\npred {_as_label(y_pred[k])}"
-                )
+                panel_title = f"true {plain(y_true[k])}\npred {plain(y_pred[k])}"
                 if y_proba is not None:
-                    panel_title += f" ({_format_proba(y_proba[k])})"
+                    panel_title += f" ({probability_text(y_proba[k], digits=0)})"
                 self.im_.append(_show_image(axes[k], images[k], panel_title, **im_kw))
         if title:
             fig.suptitle(title, fontsize="large")
@@ -284,7 +273,7 @@ class MisclassifiedDisplay:
             self.indices_ = np.arange(n_images)
         else:
             self.indices_ = np.asarray(self.indices, dtype=int)
-        self.ax_ = axes
+        self.axes_ = axes
         self.figure_ = fig
         return self
 

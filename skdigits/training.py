@@ -1,0 +1,174 @@
+"""Train the notebook's pipeline and write its report: what ``skdigits train`` runs.
+
+:func:`train_and_report` fits ``Pipeline([("scale", PixelScaler()),
+("clf", DenseDigitClassifier(...))])``, watching the test set per epoch as the
+notebook's learning curves did, evaluates it and writes the report folder
+(:func:`skdigits.report.write_report`). The command line only parses options
+and loads the data; everything a run does is here, usable from Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from skdigits.report import Evaluation, check_report_folder, evaluate, write_report
+
+__all__ = ["TrainingRun", "train_and_report"]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """What :func:`train_and_report` made.
+
+    Attributes
+    ----------
+    model : sklearn.pipeline.Pipeline
+        The fitted ``PixelScaler`` + ``DenseDigitClassifier`` pipeline.
+    evaluation : Evaluation
+        Its results on the test set.
+    train_time : float
+        Seconds spent fitting, without the time spent watching the test set.
+    paths : dict of str to pathlib.Path
+        The report's files, by their key in :data:`skdigits.report.REPORT_FILES`.
+
+    Examples
+    --------
+    See :func:`train_and_report`, which returns it:
+
+    >>> from skdigits.training import TrainingRun
+    >>> [name for name in TrainingRun.__dataclass_fields__]
+    ['model', 'evaluation', 'train_time', 'paths']
+    """
+
+    model: Any
+    evaluation: Evaluation
+    train_time: float
+    paths: dict[str, Path]
+
+
+def train_and_report(
+    folder: str | os.PathLike[str],
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
+    *,
+    classifier: Any = None,
+    data_source: str | None = None,
+    command: str | None = None,
+    overwrite: bool = False,
+) -> TrainingRun:
+    """Train a ``PixelScaler`` + ``DenseDigitClassifier`` pipeline and report it.
+
+    The folder is checked before training starts, and created then; if the
+    run fails, a folder it created is removed again when still empty.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The report folder (see :func:`skdigits.report.write_report`).
+    X_train, y_train : array-like
+        Raw training images (``uint8`` pixels, flat or 28x28) and labels.
+    X_test, y_test : array-like
+        Raw test images and labels: watched per epoch (``test_loss`` and
+        ``test_accuracy`` in the history, never used to choose anything),
+        then evaluated.
+    classifier : DenseDigitClassifier, default=None
+        The classifier's settings; it is cloned, not fitted in place.
+        ``DenseDigitClassifier()`` if None.
+    data_source : str, default=None
+        Where the data came from, for the report.
+    command : str, default=None
+        A command line that repeats the run, for the report.
+    overwrite : bool, default=False
+        Write into a folder that already holds files.
+
+    Returns
+    -------
+    run : TrainingRun
+        The fitted pipeline, its evaluation, the training time and the
+        report's files.
+
+    Raises
+    ------
+    skdigits.report.ReportFolderError
+        ``folder`` is a file, or holds files and ``overwrite`` is False.
+    sklearn.utils._param_validation.InvalidParameterError
+        A parameter of ``classifier`` is invalid; raised before training.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skdigits import DenseDigitClassifier
+    >>> from skdigits.datasets import load_mnist_sample
+    >>> from skdigits.training import train_and_report
+    >>> X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
+    >>> run = train_and_report(
+    ...     Path(tempfile.mkdtemp()) / "run", X_train[:1000], y_train[:1000],
+    ...     X_test[:200], y_test[:200],
+    ...     classifier=DenseDigitClassifier((32,), epochs=3, batch_size=100,
+    ...                                     random_state=0),
+    ... )
+    >>> run.evaluation.accuracy > 0.5, sorted(run.paths)[:2]
+    (True, ['confusion_matrix', 'history'])
+    >>> [key for key in run.model[-1].history_ if key.startswith("test_")]
+    ['test_loss', 'test_accuracy']
+    """
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    from skdigits import callbacks
+    from skdigits.classifier import DenseDigitClassifier
+    from skdigits.preprocessing import PixelScaler
+
+    folder = check_report_folder(folder, overwrite=overwrite)
+    classifier = clone(DenseDigitClassifier() if classifier is None else classifier)
+    classifier._validate_params()  # a bad setting fails before any work
+    pipeline = Pipeline([("scale", PixelScaler()), ("clf", classifier)])
+    monitor = callbacks.TestSetMonitor(
+        X_test,
+        y_test,
+        classes=np.unique(np.asarray(y_train)),  # the classifier's classes_
+        # The scaler is fitted when training begins: the pipeline fits it first.
+        preprocess=lambda X: pipeline[:-1].transform(X),
+    )
+    own_callbacks = classifier.callbacks
+    classifier.set_params(callbacks=[*(own_callbacks or []), monitor])
+
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        start = time.perf_counter()
+        pipeline.fit(X_train, y_train)
+        train_time = time.perf_counter() - start - monitor.seconds
+        classifier.set_params(callbacks=own_callbacks)  # the monitor is not saved
+        evaluation = evaluate(pipeline, X_test, y_test)
+        paths = write_report(
+            folder,
+            pipeline,
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            evaluation=evaluation,
+            data_source=data_source,
+            train_time=train_time,
+            command=command,
+            overwrite=True,  # checked above, before training
+        )
+    except BaseException:
+        # Leave no empty folder behind a run that never wrote its report.
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    return TrainingRun(pipeline, evaluation, train_time, paths)

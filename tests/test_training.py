@@ -1,0 +1,61 @@
+"""Tests for skdigits.training.train_and_report (what `skdigits train` runs).
+
+What the report folder holds is tested once, in test_report.py (its files)
+and test_cli.py (the same folder as before the refactor); here, what the
+function itself decides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skdigits.classifier import DenseDigitClassifier
+from skdigits.datasets import load_mnist_sample
+from skdigits.report import ReportFolderError
+from skdigits.training import train_and_report
+
+
+@pytest.fixture(scope="module")
+def small():
+    X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
+    return X_train[:300], y_train[:300], X_test[:100], y_test[:100]
+
+
+def test_the_classifier_is_cloned_and_the_monitor_not_kept(small, tmp_path):
+    classifier = DenseDigitClassifier((8,), epochs=1, batch_size=100, random_state=0)
+    run = train_and_report(tmp_path / "run", *small, classifier=classifier)
+    assert not hasattr(classifier, "model_")  # the given one stays unfitted
+    fitted = run.model[-1]
+    assert fitted.callbacks is None  # the test-set monitor is not saved
+    assert {"test_loss", "test_accuracy"} <= set(fitted.history_)
+    assert fitted.history_["test_accuracy"][-1] == pytest.approx(
+        run.evaluation.accuracy
+    )
+    assert 0 < run.train_time and set(run.paths) >= {"report", "model"}
+
+
+def test_bad_settings_and_folders_fail_before_training(small, tmp_path, monkeypatch):
+    made = []
+    mkdir = Path.mkdir
+    monkeypatch.setattr(
+        Path, "mkdir", lambda self, *a, **k: made.append(self) or mkdir(self, *a, **k)
+    )
+    bad = DenseDigitClassifier(epochs=0)
+    with pytest.raises(InvalidParameterError, match="epochs"):
+        train_and_report(tmp_path / "a", *small, classifier=bad)
+    assert made == []  # refused before the folder was even made
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "mine.txt").write_text("kept")
+    with pytest.raises(ReportFolderError, match="already holds files"):
+        train_and_report(tmp_path / "b", *small, classifier=bad)
+
+
+def test_a_failed_run_leaves_no_empty_folder(small, tmp_path):
+    X_train, y_train, X_test, y_test = small
+    one_class = y_train * 0  # the classifier refuses a single class
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        train_and_report(tmp_path / "run", X_train, one_class, X_test, y_test)
+    assert not (tmp_path / "run").exists()
