@@ -51,6 +51,25 @@ def _define_callbacks() -> dict[str, type]:
         runs a new cycle while Adam's moments and step count carry on. The
         optimizer holds a plain rate (a variable), which, unlike a schedule
         object baked into the compiled train step, can change between fits.
+
+        Parameters
+        ----------
+        peak : float
+            The rate after the warm-up (``"cosine"``), or throughout
+            (``"constant"``).
+        total_steps : int, default=1
+            Training steps of the cycle: batches per epoch times epochs.
+        warmup_steps : int, default=0
+            Steps of the linear warm-up from 0.
+        shape : {"cosine", "constant"}, default="cosine"
+            The shape of the schedule.
+
+        Examples
+        --------
+        >>> from skdigits.callbacks import LearningRateSchedule
+        >>> schedule = LearningRateSchedule(0.01, total_steps=10, warmup_steps=2)
+        >>> [round(schedule.rate(step), 4) for step in (0, 1, 2, 6, 10)]
+        [0.0, 0.005, 0.01, 0.005, 0.0]
         """
 
         def __init__(
