@@ -496,17 +496,18 @@ def test_continue_training_a_saved_run_keeps_the_whole_history(digits300, tmp_pa
     path = save_model(run, tmp_path / "model.skdigits")
     history = {k: list(v) for k, v in run[-1].history_.items()}
 
-    continued = continue_training(path, images, y, epochs=2)
+    darker = images // 2  # new data whose maximum differs from the first run's
+    continued = continue_training(path, darker, y, epochs=2)
     clf = continued[-1]
     assert clf.n_iter_ == 5 and steps(clf) == 50
     for key, values in history.items():
         assert clf.history_[key][:3] == values
         assert len(clf.history_[key]) == 5
-    # the scaling is kept, not refitted on the new data; the params are restored
-    assert continued[0].data_max_ == run[0].data_max_
+    # the fitted scaling is kept, not refitted; the params are restored
+    assert continued[0].data_max_ == run[0].data_max_ == 255
     assert clf.epochs == 3 and clf.warm_start is False
     twin = tiny(epochs=3, warm_start=True).fit(run[0].transform(images), y)
-    twin.set_params(epochs=2).fit(run[0].transform(images), y)
+    twin.set_params(epochs=2).fit(run[0].transform(darker), y)
     assert_same_arrays(weights(clf), weights(twin))
 
 
