@@ -29,8 +29,21 @@ def _define_callbacks() -> dict[str, type]:
     class LearningRateLogger(keras.callbacks.Callback):
         """Add the optimizer's learning rate at the end of each epoch to the logs.
 
-        The value is the rate of the last step of the epoch, so a schedule
-        (warm-up, cosine decay) shows in ``history_["learning_rate"]``.
+        The value is the rate the optimizer holds at the end of the epoch, so
+        a schedule (warm-up, cosine decay) shows in
+        ``history_["learning_rate"]``.
+
+        Attributes
+        ----------
+        model : keras.Model
+            Set by Keras: the model being trained.
+
+        Examples
+        --------
+        >>> from skdigits.callbacks import LearningRateLogger
+        >>> logger = LearningRateLogger()  # DenseDigitClassifier adds one itself
+        >>> type(logger).__mro__[1].__name__
+        'Callback'
         """
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:

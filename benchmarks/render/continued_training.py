@@ -15,6 +15,13 @@ def _mean_sd(values: list[float]) -> str:
     return f"{_pct(statistics.mean(values))} ± {100 * statistics.stdev(values):.2f}"
 
 
+def _mean_gap(rows: list[dict], a: str, b: str) -> float:
+    """Mean of ``a`` minus mean of ``b``, in percentage points."""
+    return 100 * (
+        statistics.mean(r[a] for r in rows) - statistics.mean(r[b] for r in rows)
+    )
+
+
 def render(record: dict) -> str:
     """The section's Markdown from a stored record (``save_result``'s JSON)."""
     r = record["result"]
@@ -49,6 +56,13 @@ def render(record: dict) -> str:
         f"| {_mean_sd([w['single_fit_accuracy'] for w in warm])} "
         f"| {_mean_sd([w['fresh_accuracy'] for w in warm])} | | |"
     )
+    gap_single = _mean_gap(warm, "warm_accuracy", "single_fit_accuracy")
+    gap_fresh = _mean_gap(warm, "warm_accuracy", "fresh_accuracy")
+    lines += [
+        "",
+        f"Warm minus one fit: {gap_single:+.2f} pp; warm minus from scratch: "
+        f"{gap_fresh:+.2f} pp (means).",
+    ]
     lines += [
         "",
         f"### partial_fit: {p} passes of {r['chunks_per_pass']} chunks against "
@@ -77,6 +91,18 @@ def render(record: dict) -> str:
         f"| {_mean_sd([s['fit_constant_accuracy'] for s in stream])} "
         f"| {_mean_sd(list(cosine.values())) if cosine else '–'} | | |"
     )
+    gap = _mean_gap(stream, "partial_fit_accuracy", "fit_constant_accuracy")
+    lines += ["", f"partial_fit minus fit at the constant rate: {gap:+.2f} pp (means)."]
+    annealed = [s for s in stream if "partial_fit_annealed_accuracy" in s]
+    if annealed and cosine:
+        values = [s["partial_fit_annealed_accuracy"] for s in annealed]
+        gap = 100 * (statistics.mean(values) - statistics.mean(cosine.values()))
+        lines += [
+            "",
+            "partial_fit with a new chunk order each pass and the rate annealed "
+            f"between passes (cosine): {_mean_sd(values)}, {gap:+.2f} pp against "
+            "fit with the cosine schedule.",
+        ]
     h = r["halving"]
     lines += [
         "",
