@@ -73,13 +73,15 @@ def fit_keras_network(
     validation_data: tuple[np.ndarray, np.ndarray] | None = None,
     random_state: int | None = None,
 ) -> tuple[Any, dict[str, list[float]]]:
-    """Train a new Keras network with SciKeras; return it and its history.
+    """Train a Keras network with SciKeras; return it and its history.
 
     Parameters
     ----------
-    build_fn : callable
-        ``build_fn(meta)`` returns a compiled Keras model. SciKeras fills
-        ``meta`` with ``n_features_in_`` and ``n_classes_``.
+    build_fn : callable or keras.Model
+        ``build_fn(meta)`` returns a new compiled Keras model; SciKeras fills
+        ``meta`` with ``n_features_in_`` and ``n_classes_``. A compiled
+        ``keras.Model`` instead is trained on in place, from its current
+        weights and optimizer state (continued training).
     X : ndarray of shape (n_samples, n_features), float32
         Validated inputs.
     Y : ndarray of shape (n_samples, n_classes), float32
@@ -99,7 +101,7 @@ def fit_keras_network(
     Returns
     -------
     model : keras.Model
-        The trained network.
+        The trained network (``build_fn`` itself when that was a model).
     history : dict of str to list of float
         Per-epoch metrics, for example ``loss`` and ``accuracy``.
     """

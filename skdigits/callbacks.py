@@ -13,6 +13,7 @@ pickle and compare by class like any other.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 from skdigits._tf_env import import_keras
 
 # Defined on first access by __getattr__ below.
-__all__ = ["LearningRateLogger", "TestSetMonitor"]  # noqa: F822
+__all__ = ["LearningRateLogger", "LearningRateSchedule", "TestSetMonitor"]  # noqa: F822
 
 
 @functools.cache
@@ -56,6 +57,82 @@ def _define_callbacks() -> dict[str, type]:
             if logs is not None:
                 rate = self.model.optimizer.learning_rate
                 logs["learning_rate"] = float(keras.ops.convert_to_numpy(rate))
+
+    class LearningRateSchedule(keras.callbacks.Callback):
+        """Set the optimizer's learning rate before every step of one ``fit``.
+
+        ``"cosine"`` warms the rate up linearly from 0 to ``peak`` over the
+        first ``warmup_steps`` steps, then decays it along a half cosine to 0
+        at step ``total_steps`` (Keras's ``CosineDecay`` with warm-up, same
+        numbers). ``"constant"`` holds ``peak``.
+
+        Steps are counted from the start of the ``fit`` this callback is
+        given to, not from the optimizer's step count, so a continued fit
+        runs a new cycle while Adam's moments and step count carry on. The
+        optimizer holds a plain rate (a variable), which, unlike a schedule
+        object baked into the compiled train step, can change between fits.
+
+        Parameters
+        ----------
+        peak : float
+            The rate after the warm-up (``"cosine"``), or throughout
+            (``"constant"``).
+        total_steps : int, default=1
+            Training steps of the cycle: batches per epoch times epochs.
+        warmup_steps : int, default=0
+            Steps of the linear warm-up from 0.
+        shape : {"cosine", "constant"}, default="cosine"
+            The shape of the schedule.
+
+        Examples
+        --------
+        >>> from skdigits.callbacks import LearningRateSchedule
+        >>> schedule = LearningRateSchedule(0.01, total_steps=10, warmup_steps=2)
+        >>> [round(schedule.rate(step), 4) for step in (0, 1, 2, 6, 10)]
+        [0.0, 0.005, 0.01, 0.005, 0.0]
+        """
+
+        def __init__(
+            self,
+            peak: float,
+            total_steps: int = 1,
+            warmup_steps: int = 0,
+            shape: str = "cosine",
+        ) -> None:
+            super().__init__()
+            self.peak = float(peak)
+            self.total_steps = max(int(total_steps), 1)
+            self.warmup_steps = int(warmup_steps)
+            self.shape = shape
+            self._step = 0
+
+        def rate(self, step: int) -> float:
+            """The learning rate of the ``step``-th update (0-based) of the fit."""
+            if self.shape == "constant":
+                return self.peak
+            if step < self.warmup_steps:
+                return self.peak * step / self.warmup_steps
+            decay_steps = self.total_steps - self.warmup_steps
+            done = min(step - self.warmup_steps, decay_steps) / decay_steps
+            return self.peak * 0.5 * (1.0 + math.cos(math.pi * done))
+
+        def _apply(self) -> None:
+            self.model.optimizer.learning_rate = self.rate(self._step)
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self._step = 0
+            self._apply()
+
+        def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+            # A batch-begin hook keeps Keras's asynchronous dispatch of
+            # batch-end logs; only batch-end hooks force a sync per step.
+            self._apply()
+            self._step += 1
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            # Leave the rate of the next step in place, so that a logger after
+            # this callback records what the schedule has reached.
+            self._apply()
 
     class TestSetMonitor(keras.callbacks.Callback):
         """Add ``test_loss`` and ``test_accuracy`` to the logs at each epoch end.
@@ -142,6 +219,7 @@ def _define_callbacks() -> dict[str, type]:
 
     classes = {
         "LearningRateLogger": LearningRateLogger,
+        "LearningRateSchedule": LearningRateSchedule,
         "TestSetMonitor": TestSetMonitor,
     }
     for name, cls in classes.items():

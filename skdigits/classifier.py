@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
 )
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -98,6 +99,22 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         Keras's progress bar, 2 one line per epoch.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, ``{label: weight}``; classes not
+        in the dict weigh 1. ``"balanced"`` weighs each class by
+        ``n_samples / (n_classes * np.bincount(y))`` of the ``y`` given to
+        ``fit``, as in :class:`~sklearn.linear_model.LogisticRegression`.
+        Multiplied with ``sample_weight`` when both are given. ``partial_fit``
+        takes a dict but not ``"balanced"`` (one chunk does not tell the class
+        frequencies; pass ``compute_class_weight`` of the whole ``y``).
+    warm_start : bool, default=False
+        When True and the classifier is fitted, ``fit`` continues training
+        the current network: its weights, the optimizer's state (Adam's
+        moments and step count) and the history are kept, and ``epochs`` more
+        epochs are run with a new learning-rate cycle (see
+        :ref:`continued_training`). The network's shape, the optimizer, the
+        classes and the number of features must stay the same; changing one
+        raises a ``ValueError``. When False, ``fit`` starts anew.
 
     Attributes
     ----------
@@ -112,14 +129,45 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     image_shape_ : tuple of int or None
         ``(height, width)`` when ``fit`` got a stack of images, else None.
     model_ : keras.Model
-        The trained Keras network.
+        The trained Keras network, compiled, with its optimizer's state.
     history_ : dict of str to list of float
         Per-epoch ``loss``, ``accuracy`` and ``learning_rate`` (at the end of
         the epoch), and ``val_loss`` and ``val_accuracy`` with early stopping.
+        Continued training (``warm_start``, ``partial_fit``) appends to it, so
+        it always covers the whole training.
     n_iter_ : int
-        Number of epochs actually run.
+        Number of epochs run, over the whole training (each ``partial_fit``
+        call counts one), as in ``MLPClassifier``.
     best_epoch_ : int or None
-        1-based epoch whose weights early stopping restored, else None.
+        1-based epoch of ``history_`` whose weights early stopping restored
+        in the last ``fit``, else None.
+    coefs_ : list of ndarray of shape (n_inputs, n_outputs)
+        NumPy copies of the dense layers' kernels, first hidden layer first,
+        as in ``MLPClassifier``.
+    intercepts_ : list of ndarray of shape (n_outputs,)
+        NumPy copies of the dense layers' biases.
+    loss_ : float
+        Training loss (cross-entropy, with dropout active) of the last epoch.
+    loss_curve_ : list of float
+        Training loss of every epoch, ``history_["loss"]``.
+    best_loss_ : float or None
+        Smallest value of ``loss_curve_``; None with ``early_stopping``, as in
+        ``MLPClassifier``.
+    validation_scores_ : list of float or None
+        Accuracy on the held-out validation data after every epoch, with
+        ``early_stopping``; else None.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``; None without ``early_stopping``.
+    t_ : int
+        Number of training samples seen by the optimizer, over the whole
+        training (``MLPClassifier``'s meaning).
+    n_layers_ : int
+        Number of layers, input and output included (``len(coefs_) + 1``).
+    n_outputs_ : int
+        Number of output units: ``n_classes_``, also for two classes (the
+        output is a softmax, where ``MLPClassifier`` uses one logistic unit).
+    out_activation_ : str
+        ``"softmax"``.
 
     See Also
     --------
@@ -135,6 +183,12 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     whatever the batch size, and for 10,000 samples it is still about twice
     as fast (see the performance page). It gives Keras's probabilities to
     float32 rounding.
+
+    ``partial_fit`` trains at the constant ``learning_rate``: a schedule
+    needs the total number of steps in advance, which a stream does not
+    give. ``fit`` with ``warm_start=True`` runs a new warm-up and cosine
+    cycle over its own ``epochs`` (a warm restart), from the kept weights and
+    optimizer state.
 
     Examples
     --------
@@ -171,6 +225,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both")],
         "callbacks": [list, None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
     }
 
     # predict_proba runs the NumPy forward pass on this many samples at a
@@ -196,6 +252,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        class_weight=None,
+        warm_start=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -212,6 +270,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.class_weight = class_weight
+        self.warm_start = warm_start
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -237,7 +297,12 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None) -> DenseDigitClassifier:
-        """Train a new network on ``(X, y)``.
+        """Train the network on ``(X, y)``: anew, or on from where it is.
+
+        With ``warm_start=False`` (the default) a new network is trained.
+        With ``warm_start=True`` and a fitted classifier, training continues
+        from the current weights and optimizer state for ``epochs`` more
+        epochs.
 
         Parameters
         ----------
@@ -246,33 +311,118 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             Pixels, flat or as a stack of images. Scale them to [0, 1] first
             (see :class:`skdigits.PixelScaler`).
         y : array-like of shape (n_samples,)
-            Labels of any type, at least two distinct ones.
+            Labels of any type, at least two distinct ones. A warm fit needs
+            the same classes as before.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights for the loss. Zero-weight samples are dropped.
+            Per-sample weights for the loss, multiplied by ``class_weight``.
+            Zero-weight samples are dropped.
 
         Returns
         -------
         self : DenseDigitClassifier
             The fitted classifier. If ``fit`` raises (bad input, or Ctrl-C
-            during training), the estimator is left exactly as before the call.
+            during training), the estimator is left exactly as before the call,
+            network and optimizer state included.
         """
+        return self._fit_all_or_nothing(
+            X, y, sample_weight, incremental=False, classes=None
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self, X, y, classes=None, sample_weight=None
+    ) -> DenseDigitClassifier:
+        """One pass over ``(X, y)``, continuing from the current state.
+
+        Each call trains one epoch on the given chunk, keeping the weights and
+        the optimizer's state, at the constant ``learning_rate``. Feeding the
+        chunks of a data set that does not fit in memory, pass after pass,
+        trains on all of it (see :ref:`continued_training`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or \
+                (n_samples, height, width)
+            One chunk of pixels, scaled as for ``fit``.
+        y : array-like of shape (n_samples,)
+            Its labels; every label must be one of ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            All the labels the stream can hold. Required on the first call,
+            which builds the network; on later calls it may be omitted, and if
+            given must equal ``classes_``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights for the loss, multiplied by ``class_weight``.
+
+        Returns
+        -------
+        self : DenseDigitClassifier
+            The updated classifier; left exactly as before if the call raises.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skdigits import DenseDigitClassifier
+        >>> X, y = load_digits(return_X_y=True)
+        >>> clf = DenseDigitClassifier(hidden_layer_sizes=(32,), batch_size=32,
+        ...                            learning_rate=1e-2, random_state=0)
+        >>> for _ in range(4):                          # four passes
+        ...     for chunk in np.array_split(np.arange(len(X)), 5):
+        ...         _ = clf.partial_fit(X[chunk] / 16, y[chunk], classes=np.arange(10))
+        >>> clf.n_iter_, clf.t_
+        (20, 7188)
+        >>> clf.score(X / 16, y) > 0.9
+        True
+        """
+        return self._fit_all_or_nothing(
+            X, y, sample_weight, incremental=True, classes=classes
+        )
+
+    def _fit_all_or_nothing(self, X, y, sample_weight, *, incremental, classes):
         # All-or-nothing: whatever raises (bad input, a Keras error, Ctrl-C
         # in a callback), the estimator is restored to its state before the
-        # call, so a fitted one keeps predicting as it did.
+        # call, so a fitted one keeps predicting as it did. Continued
+        # training changes the Keras network in place, so its variables and
+        # the optimizer's are restored too.
         previous_state = dict(vars(self))
+        snapshot = None
         try:
-            self._fit(X, y, sample_weight)
+            if self._continues(incremental):
+                snapshot = _snapshot_training_state(self.model_)
+            self._fit(X, y, sample_weight, incremental=incremental, classes=classes)
         except BaseException:
             vars(self).clear()
             vars(self).update(previous_state)
+            if snapshot is not None:
+                _restore_training_state(*snapshot)
             raise
         return self
 
-    def _fit(self, X, y, sample_weight) -> None:
-        X, y = self._validate_data(X, y, reset=True)
+    def _continues(self, incremental: bool) -> bool:
+        """Whether this call continues the current network."""
+        return (incremental or self.warm_start) and hasattr(self, "classes_")
+
+    def _fit(self, X, y, sample_weight, *, incremental: bool, classes) -> None:
+        continuing = self._continues(incremental)
+        # Every check runs before any training, and before anything is set.
+        if continuing:
+            self._check_unchanged_network()
+            X, y = self._validate_continued_data(X, y)
+            classes = self._check_classes(y, classes, incremental)
+        else:
+            if incremental:
+                classes = self._first_partial_fit_classes(y, classes)
+            X, y = self._validate_data(X, y, reset=True, incremental=incremental)
+            if not incremental:
+                classes = np.unique(y)
+            elif not np.isin(y, classes).all():
+                raise ValueError(_unknown_labels_message(y, classes))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
-        classes, y_index = np.unique(y, return_inverse=True)
+        y_index = np.searchsorted(classes, y)
+        sample_weight = self._weights_with_classes(
+            y, y_index, classes, sample_weight, incremental
+        )
         Y = np.eye(len(classes), dtype=np.float32)[y_index]
         seed = self._seed()
         # TensorFlow starts here, not when this module is imported: prediction,
@@ -281,9 +431,9 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         from skdigits._scikeras_compat import fit_keras_network
 
         keras = import_keras()
-        callbacks = [*(self.callbacks or []), skdigits_callbacks.LearningRateLogger()]
         validation_data, stopper = None, None
-        if self.early_stopping:
+        early_stopping = self.early_stopping and not incremental
+        if early_stopping:
             X, Y, sample_weight, validation_data = self._hold_out(
                 X, Y, y_index, sample_weight, seed
             )
@@ -292,22 +442,39 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
                 patience=self.n_iter_no_change,
                 restore_best_weights=True,
             )
-            callbacks.append(stopper)
-        build_fn = partial(
-            _build_compiled_network,
-            hidden_layer_sizes=tuple(int(w) for w in np.ravel(self.hidden_layer_sizes)),
-            activation=self.activation,
-            dropout=self.dropout,
-            optimizer=self.optimizer,
-            learning_rate=self._learning_rate(X, sample_weight),
-            seed=seed,
-        )
+        # SciKeras drops zero-weight samples before training.
+        n_train = len(X) if sample_weight is None else np.count_nonzero(sample_weight)
+        epochs = 1 if incremental else self.epochs
+        callbacks = [
+            *(self.callbacks or []),
+            self._schedule(n_train, epochs, constant=incremental),
+            skdigits_callbacks.LearningRateLogger(),
+            *([stopper] if stopper is not None else []),
+        ]
+        if continuing:
+            model = self.model_
+            _align_dropout_streams(model)
+            build_fn = model  # SciKeras trains a given model on, as it is
+            if seed is not None:
+                # A new shuffle order for each continued call, yet the same
+                # after a pickle round trip: t_ is part of the fitted state.
+                seed = int(np.random.SeedSequence([seed, self.t_]).generate_state(1)[0])
+        else:
+            build_fn = partial(
+                _build_compiled_network,
+                hidden_layer_sizes=self._hidden_layer_sizes(),
+                activation=self.activation,
+                dropout=self.dropout,
+                optimizer=self.optimizer,
+                learning_rate=float(self.learning_rate),
+                seed=seed,
+            )
         model, history = fit_keras_network(
             build_fn,
             X,
             Y,
             sample_weight=sample_weight,
-            epochs=self.epochs,
+            epochs=epochs,
             batch_size=self.batch_size,
             shuffle=self.shuffle,
             verbose=self.verbose,
@@ -315,14 +482,144 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             validation_data=validation_data,
             random_state=seed,
         )
+        previous_epochs = self.n_iter_ if continuing else 0
+        if continuing:
+            history = _concatenate_histories(self.history_, history)
         self.classes_ = classes
         self.n_classes_ = len(classes)
         self.model_ = model
         self.history_ = history
         self.n_iter_ = len(history["loss"])
+        epochs_run = self.n_iter_ - previous_epochs
+        self.t_ = (self.t_ if continuing else 0) + n_train * epochs_run
         restored = stopper is not None and stopper.best_weights is not None
-        self.best_epoch_ = stopper.best_epoch + 1 if restored else None
-        self._forward_spec = (self.activation, _dense_weights(model))
+        self.best_epoch_ = (
+            previous_epochs + stopper.best_epoch + 1 if restored else None
+        )
+        weights = _dense_weights(model)
+        self._set_mlp_attributes(weights, early_stopping)
+        self._forward_spec = (self.activation, weights)
+
+    def _set_mlp_attributes(self, weights, early_stopping: bool) -> None:
+        """``MLPClassifier``'s fitted attributes, with the same meanings."""
+        self.coefs_ = [kernel.copy() for kernel, _ in weights]
+        self.intercepts_ = [bias.copy() for _, bias in weights]
+        self.n_layers_ = len(weights) + 1
+        self.n_outputs_ = self.n_classes_
+        self.out_activation_ = "softmax"
+        self.loss_curve_ = list(self.history_["loss"])
+        self.loss_ = self.loss_curve_[-1]
+        if early_stopping and "val_accuracy" in self.history_:
+            self.validation_scores_ = list(self.history_["val_accuracy"])
+            self.best_validation_score_ = float(np.nanmax(self.validation_scores_))
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = min(self.loss_curve_)
+
+    def _hidden_layer_sizes(self) -> tuple[int, ...]:
+        return tuple(int(w) for w in np.ravel(self.hidden_layer_sizes))
+
+    def _check_unchanged_network(self) -> None:
+        """Continuing needs the network and optimizer the model was built with."""
+        keras = import_keras()
+        model = self.model_
+        if not getattr(model, "compiled", False) or model.optimizer is None:
+            raise ValueError(
+                f"This {type(self).__name__} has no optimizer state (it was "
+                "saved for inference only), so it cannot continue training. "
+                "Fit with warm_start=False to train a new network."
+            )
+        dense = [
+            layer for layer in model.layers if isinstance(layer, keras.layers.Dense)
+        ]
+        dropouts = [
+            layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)
+        ]
+        built = {
+            "hidden_layer_sizes": tuple(int(layer.units) for layer in dense[:-1]),
+            "activation": keras.activations.serialize(dense[0].activation)
+            if len(dense) > 1
+            else self.activation,
+            "dropout": float(dropouts[0].rate) if dropouts else 0.0,
+            "optimizer": type(model.optimizer).__name__.lower(),
+        }
+        wanted = {
+            "hidden_layer_sizes": self._hidden_layer_sizes(),
+            "activation": self.activation,
+            "dropout": float(self.dropout),
+            "optimizer": str(self.optimizer).lower(),
+        }
+        for name, value in wanted.items():
+            was = built[name]
+            if isinstance(was, dict):  # keras.activations.serialize, older Keras
+                was = was.get("config", was.get("class_name"))
+            if value != was:
+                raise ValueError(
+                    f"{type(self).__name__} cannot continue training with "
+                    f"{name}={value!r}: the network was built with {name}={was!r}. "
+                    "Set it back to continue, or fit with warm_start=False to "
+                    "train a new network."
+                )
+
+    def _validate_continued_data(self, X, y):
+        """``X`` and ``y`` of a continued call, checked against the fit."""
+        X = self._flatten_images(X, reset=False)
+        X, y = validate_data(self, X, y, reset=False, dtype=np.float32)
+        check_classification_targets(y)
+        return X, y
+
+    def _check_classes(self, y, classes, incremental: bool) -> np.ndarray:
+        """The classes of a continued call: those of the fit, unchanged."""
+        if classes is not None and not np.array_equal(
+            np.unique(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(classes)!r} differs from the classes of the "
+                f"earlier calls, {self.classes_!r}; a network cannot change its "
+                "classes. Call fit with warm_start=False to start anew."
+            )
+        if incremental:
+            if not np.isin(y, self.classes_).all():
+                raise ValueError(_unknown_labels_message(y, self.classes_))
+        elif not np.array_equal(np.unique(y), self.classes_):
+            raise ValueError(
+                f"warm_start=True continues a network trained on the classes "
+                f"{self.classes_!r}, but y has the classes {np.unique(y)!r}. "
+                "Give y the same classes, or set warm_start=False to start anew."
+            )
+        return self.classes_
+
+    def _first_partial_fit_classes(self, y, classes) -> np.ndarray:
+        if classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: the "
+                "network needs all the labels the stream can hold, e.g. "
+                "classes=np.arange(10)."
+            )
+        classes = np.unique(np.asarray(classes))
+        if classes.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes; partial_fit "
+                f"got classes={classes!r}."
+            )
+        return classes
+
+    def _weights_with_classes(self, y, y_index, classes, sample_weight, incremental):
+        """``sample_weight`` times the weight of each sample's class."""
+        if self.class_weight is None:
+            return sample_weight
+        if isinstance(self.class_weight, str) and incremental:
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one "
+                "chunk does not tell the class frequencies. Pass "
+                "class_weight=dict(zip(classes, compute_class_weight('balanced', "
+                "classes=classes, y=y_all))) computed over all the labels."
+            )
+        per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
+        weights = per_class[y_index].astype(np.float32)
+        return weights if sample_weight is None else weights * sample_weight
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities for ``X``.
@@ -371,24 +668,24 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
-    def _learning_rate(self, X, sample_weight):
-        """The optimizer's learning rate: a number, or the cosine schedule."""
-        if self.lr_schedule == "constant":
-            return self.learning_rate
-        keras = import_keras()
-        # SciKeras drops zero-weight samples before training.
-        n_train = len(X) if sample_weight is None else np.count_nonzero(sample_weight)
-        total_steps = math.ceil(n_train / self.batch_size) * self.epochs
-        warmup_steps = int(0.1 * total_steps)
-        if warmup_steps == 0:
-            return keras.optimizers.schedules.CosineDecay(
-                self.learning_rate, total_steps
+    def _schedule(self, n_train: int, epochs: int, *, constant: bool):
+        """The learning-rate callback of one training call.
+
+        ``"cosine"``: a linear warm-up over the first 10 % of this call's
+        steps, then a half cosine to 0 at its last step. Each call counts its
+        own steps, so a warm fit restarts the cycle.
+        """
+        from skdigits import callbacks as skdigits_callbacks
+
+        if constant or self.lr_schedule == "constant":
+            return skdigits_callbacks.LearningRateSchedule(
+                self.learning_rate, shape="constant"
             )
-        return keras.optimizers.schedules.CosineDecay(
-            0.0,
-            total_steps - warmup_steps,
-            warmup_target=self.learning_rate,
-            warmup_steps=warmup_steps,
+        total_steps = math.ceil(n_train / self.batch_size) * epochs
+        return skdigits_callbacks.LearningRateSchedule(
+            self.learning_rate,
+            total_steps=total_steps,
+            warmup_steps=int(0.1 * total_steps),
         )
 
     def _seed(self) -> int | None:
@@ -401,7 +698,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         )
 
-    def _validate_data(self, X, y=None, *, reset: bool):
+    def _validate_data(self, X, y=None, *, reset: bool, incremental: bool = False):
         """scikit-learn's ``validate_data`` on flattened float32 pixels."""
         X = self._flatten_images(X, reset=reset)
         if not reset:
@@ -409,7 +706,9 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         classes = np.unique(y)
-        if classes.size < 2:
+        # One chunk of a stream may hold a single class; partial_fit's
+        # ``classes`` says how many the network has.
+        if classes.size < 2 and not incremental:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in y; "
                 f"got 1 class: {classes!r}."
@@ -499,3 +798,58 @@ def _dense_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:
         for layer in model.layers
         if isinstance(layer, keras.layers.Dense)
     ]
+
+
+def _snapshot_training_state(model) -> tuple[list, list[np.ndarray]]:
+    """Copies of every variable that training changes: weights, optimizer
+    state (moments, step count, rate) and the dropout layers' seed streams."""
+    variables = [*model.variables, *model.optimizer.variables]
+    return variables, [np.array(v.numpy(), copy=True) for v in variables]
+
+
+def _restore_training_state(variables: list, values: list[np.ndarray]) -> None:
+    for variable, value in zip(variables, values, strict=True):
+        variable.assign(value)
+
+
+def _align_dropout_streams(model) -> None:
+    """Set each dropout layer's random stream to the optimizer's step count.
+
+    Keras advances a dropout layer's seed counter once per training step but
+    does not save it with the model, so a pickled or saved network would
+    restart its masks from 0. Tying the counter to the step count (which is
+    saved) makes a continued fit draw the same masks with or without a round
+    trip; in an uninterrupted run the two are already equal.
+    """
+    step = int(model.optimizer.iterations.numpy())
+    for layer in model.layers:
+        for generator in getattr(layer, "_seed_generators", ()):
+            state = generator.state.numpy().copy()
+            state[-1] = step
+            generator.state.assign(state)
+
+
+def _concatenate_histories(
+    before: dict[str, list[float]], after: dict[str, list[float]]
+) -> dict[str, list[float]]:
+    """One per-epoch history of two training calls, every list one entry per
+    epoch: a metric missing from one call (say, ``val_accuracy`` when only the
+    second used early stopping) is NaN for that call's epochs."""
+    n_before = len(before.get("loss", []))
+    n_after = len(after.get("loss", []))
+    return {
+        key: [
+            *before.get(key, [math.nan] * n_before),
+            *after.get(key, [math.nan] * n_after),
+        ]
+        for key in [*before, *(k for k in after if k not in before)]
+    }
+
+
+def _unknown_labels_message(y, classes) -> str:
+    unknown = np.setdiff1d(np.unique(y), classes)
+    return (
+        f"y holds labels {unknown.tolist()} that are not in classes "
+        f"{np.asarray(classes).tolist()}. The "
+        "network's classes are fixed by the first call to partial_fit (or by fit)."
+    )
