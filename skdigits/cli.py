@@ -292,6 +292,15 @@ def _add_train(commands: Any) -> None:
         help="never download MNIST; fall back to the bundled sample instead",
     )
     _add_estimator_options(train.add_argument_group("network and training"))
+    train.add_argument(
+        "--continue",
+        dest="continue_from",
+        metavar="MODEL",
+        help="train a saved run's model (RUN/model.skdigits) --epochs more "
+        "epochs, from where it stopped: its scaling, network and optimizer "
+        "state carry on, and the new report's curves show the whole history. "
+        "The network's other options cannot be changed then",
+    )
     output = train.add_argument_group("output")
     output.add_argument(
         "--output",
@@ -475,6 +484,21 @@ def _train(args: argparse.Namespace) -> int:
     from skdigits.classifier import DenseDigitClassifier
     from skdigits.datasets import describe_dataset
 
+    given = vars(args)
+    chosen = {o.param: given[o.param] for o in ESTIMATOR_OPTIONS if o.param in given}
+    if args.continue_from is not None:
+        # The network and its settings are the saved run's (a warm fit refuses
+        # other widths anyway): say so before loading anything.
+        refused = [
+            o.flag
+            for o in ESTIMATOR_OPTIONS
+            if o.param in chosen and o.param not in ("epochs", "random_state")
+        ]
+        if refused:
+            raise CommandError(
+                "--continue trains the saved network with its own settings; "
+                f"only --epochs can be given with it, not {', '.join(refused)}."
+            )
     folder = _output_folder(args.output, args.force)
     data, data_source, data_value = _load_data(args.data, args.no_download)
     title = "Full MNIST" if data_value != "sample" else "Bundled MNIST sample"
@@ -487,33 +511,28 @@ def _train(args: argparse.Namespace) -> int:
     from skdigits.training import train_and_report
 
     # Options not given are absent from args: the classifier's defaults apply.
-    given = vars(args)
-    chosen = {o.param: given[o.param] for o in ESTIMATOR_OPTIONS if o.param in given}
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-    classifier = DenseDigitClassifier(verbose=verbose, **chosen)
-    params = classifier.get_params()
-    print(
-        f"Training on {len(data.y_train):,} images: {_network_text(params)}.",
-        flush=True,
-    )
-    try:
-        run = train_and_report(
-            folder,
-            data.X_train,
-            data.y_train,
-            data.X_test,
-            data.y_test,
-            classifier=classifier,
-            data_source=data_source,
-            command=_reproduce_command(params, data_value),
-            overwrite=True,  # _output_folder has applied --force already
+    if args.continue_from is not None:
+        run = _continue(args, folder, data, data_source, chosen)
+    else:
+        classifier = DenseDigitClassifier(verbose=verbose, **chosen)
+        params = classifier.get_params()
+        print(
+            f"Training on {len(data.y_train):,} images: {_network_text(params)}.",
+            flush=True,
         )
-    except OSError as exc:
-        if exc.filename is None or Path(exc.filename) not in (folder, *folder.parents):
-            raise
-        raise CommandError(
-            f"--output {folder}: cannot create it ({exc.strerror})."
-        ) from None
+        with _output_errors(folder):
+            run = train_and_report(
+                folder,
+                data.X_train,
+                data.y_train,
+                data.X_test,
+                data.y_test,
+                classifier=classifier,
+                data_source=data_source,
+                command=_reproduce_command(params, data_value),
+                overwrite=True,  # _output_folder has applied --force already
+            )
 
     n_epochs = run.model[-1].n_iter_
     print(
@@ -526,6 +545,62 @@ def _train(args: argparse.Namespace) -> int:
     model = shlex.quote(str(run.paths["model"]))
     print(f"Model:  {run.paths['model']}\n  try:  skdigits predict {model} IMAGE.png")
     return 0
+
+
+def _continue(
+    args: argparse.Namespace,
+    folder: Path,
+    data: Any,
+    data_source: str,
+    chosen: dict[str, Any],
+) -> Any:
+    """``train --continue MODEL``: the saved run trained on, with a new report."""
+    from skdigits.persistence import load_model
+    from skdigits.training import train_and_report
+
+    pipeline = load_model(args.continue_from)
+    classifier = pipeline[-1] if hasattr(pipeline, "steps") else pipeline
+    epochs = chosen.get("epochs", classifier.epochs)
+    print(
+        f"Continuing {args.continue_from} ({classifier.n_iter_} epochs so far) "
+        f"on {len(data.y_train):,} images: {epochs} more epochs.",
+        flush=True,
+    )
+    with _output_errors(folder):
+        return train_and_report(
+            folder,
+            data.X_train,
+            data.y_train,
+            data.X_test,
+            data.y_test,
+            continue_from=pipeline,
+            epochs=epochs,
+            data_source=data_source,
+            command=shlex.join(
+                [
+                    PROG,
+                    "train",
+                    "--continue",
+                    str(args.continue_from),
+                    "--epochs",
+                    str(epochs),
+                ]
+            ),
+            overwrite=True,
+        )
+
+
+@contextlib.contextmanager
+def _output_errors(folder: Path) -> Iterator[None]:
+    """An OSError creating the report folder becomes a one-line --output error."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None or Path(exc.filename) not in (folder, *folder.parents):
+            raise
+        raise CommandError(
+            f"--output {folder}: cannot create it ({exc.strerror})."
+        ) from None
 
 
 # -- predict -----------------------------------------------------------------------

@@ -71,6 +71,8 @@ def train_and_report(
     y_test: ArrayLike,
     *,
     classifier: Any = None,
+    continue_from: Any = None,
+    epochs: int | None = None,
     data_source: str | None = None,
     command: str | None = None,
     overwrite: bool = False,
@@ -92,7 +94,17 @@ def train_and_report(
         then evaluated.
     classifier : DenseDigitClassifier, default=None
         The classifier's settings; it is cloned, not fitted in place.
-        ``DenseDigitClassifier()`` if None.
+        ``DenseDigitClassifier()`` if None. Not used with ``continue_from``.
+    continue_from : Pipeline, str or path-like, default=None
+        A fitted pipeline, or a file written by
+        :func:`~skdigits.persistence.save_model` (a report's
+        ``model.skdigits``), to train on from where it stopped instead of
+        training a new one (see :func:`continue_training`): its scaling is
+        kept, its network and optimizer state carry on, and its history, so
+        the report's curves, cover every epoch.
+    epochs : int, default=None
+        With ``continue_from``: the epochs to add (the classifier's own
+        ``epochs`` if None).
     data_source : str, default=None
         Where the data came from, for the report.
     command : str, default=None
@@ -140,24 +152,46 @@ def train_and_report(
     from skdigits.preprocessing import PixelScaler
 
     folder = check_report_folder(folder, overwrite=overwrite)
-    classifier = clone(DenseDigitClassifier() if classifier is None else classifier)
-    classifier._validate_params()  # a bad setting fails before any work
-    pipeline = Pipeline([("scale", PixelScaler()), ("clf", classifier)])
+    if continue_from is None:
+        classifier = clone(DenseDigitClassifier() if classifier is None else classifier)
+        classifier._validate_params()  # a bad setting fails before any work
+        pipeline = Pipeline([("scale", PixelScaler()), ("clf", classifier)])
+        classes = np.unique(np.asarray(y_train))  # the classifier's classes_
+    else:
+        pipeline = continue_from
+        if isinstance(pipeline, (str, os.PathLike)):
+            from skdigits.persistence import load_model
+
+            pipeline = load_model(pipeline)
+        if not isinstance(pipeline, Pipeline):
+            pipeline = Pipeline([("clf", pipeline)])
+        classifier = pipeline[-1]
+        classes = classifier.classes_
     monitor = callbacks.TestSetMonitor(
         X_test,
         y_test,
-        classes=np.unique(np.asarray(y_train)),  # the classifier's classes_
+        classes=classes,
         # The scaler is fitted when training begins: the pipeline fits it first.
         preprocess=lambda X: pipeline[:-1].transform(X),
     )
     own_callbacks = classifier.callbacks
-    classifier.set_params(callbacks=[*(own_callbacks or []), monitor])
+    if continue_from is None:
+        classifier.set_params(callbacks=[*(own_callbacks or []), monitor])
 
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     try:
         start = time.perf_counter()
-        pipeline.fit(X_train, y_train)
+        if continue_from is None:
+            pipeline.fit(X_train, y_train)
+        else:
+            continue_training(
+                pipeline,
+                X_train,
+                y_train,
+                epochs=classifier.epochs if epochs is None else epochs,
+                callbacks=[*(own_callbacks or []), monitor],
+            )
         train_time = time.perf_counter() - start - monitor.seconds
         classifier.set_params(callbacks=own_callbacks)  # the monitor is not saved
         evaluation = evaluate(pipeline, X_test, y_test)

@@ -26,6 +26,7 @@ from PIL import Image
 
 from skdigits.cli import ESTIMATOR_OPTIONS, main
 from skdigits.datasets import load_mnist_sample
+from skdigits.persistence import load_model
 from skdigits.report import REPORT_FILES
 
 TINY = ["--no-download", "--epochs", "1", "--hidden", "16", "--batch-size", "256"]
@@ -85,8 +86,6 @@ def trained(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model(trained):
-    from skdigits.persistence import load_model
-
     return load_model(trained.folder / "model.skdigits")
 
 
@@ -702,3 +701,50 @@ def test_train_finds_full_mnist_in_the_data_home(tmp_path, monkeypatch, mnist_pa
     assert not network.attempts
     assert "Full MNIST was not found" not in run.out
     assert "Training on 60,000 images" in run.out
+
+
+def test_train_continue_trains_a_saved_run_on_with_the_whole_history(tmp_path, trained):
+    data = _tiny_mnist(tmp_path / "tiny-mnist.npz")
+    before = load_model(trained.folder / "model.skdigits")[-1]
+    out = tmp_path / "continued"
+    run = _run(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--continue",
+            str(trained.folder / "model.skdigits"),
+            "--epochs",
+            "2",
+            "--output",
+            str(out),
+        ]
+    )
+    assert run.code == 0, run.err
+    assert "Continuing" in run.out and "(3 epochs so far)" in run.out
+    after = load_model(out / "model.skdigits")[-1]
+    # The saved network trained on: 3 + 2 epochs in one history, and the
+    # report's curves cover all of them (history.csv has one row per epoch).
+    assert after.n_iter_ == 5
+    assert after.history_["loss"][:3] == before.history_["loss"]
+    assert len((out / "history.csv").read_text().splitlines()) == 1 + 5
+    assert after.hidden_layer_sizes == before.hidden_layer_sizes
+    assert not np.array_equal(after.coefs_[0], before.coefs_[0])
+    # The saved run itself is untouched.
+    assert load_model(trained.folder / "model.skdigits")[-1].n_iter_ == 3
+
+
+def test_train_continue_refuses_network_options(tmp_path, trained, capsys):
+    code = main(
+        [
+            "train",
+            "--continue",
+            str(trained.folder / "model.skdigits"),
+            "--hidden",
+            "32",
+            "--output",
+            str(tmp_path / "out"),
+        ]
+    )
+    _assert_one_line_error(code, capsys.readouterr(), "--continue", "--hidden")
+    assert not (tmp_path / "out").exists()
