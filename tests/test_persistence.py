@@ -103,9 +103,13 @@ def test_safe_round_trip_pipeline(fitted_pipeline, saved_pipeline, data):
     assert clf.get_params() == original.get_params()
     assert clf.history_ == original.history_
     np.testing.assert_array_equal(clf.classes_, original.classes_)
-    # the archive holds JSON and a Keras file, nothing pickled
+    # the archive holds JSON, plain arrays and a Keras file, nothing pickled
     with zipfile.ZipFile(saved_pipeline) as zf:
-        assert sorted(zf.namelist()) == ["manifest.json", "network.keras"]
+        assert sorted(zf.namelist()) == [
+            "manifest.json",
+            "network.keras",
+            "weights.npz",
+        ]
 
 
 def test_safe_round_trip_string_labels_and_images(data, tmp_path):
