@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import math
 import os
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +61,20 @@ MAX_MANIFEST_BYTES = 64 * 2**20
 MAX_MEMBER_BYTES = 2**30
 # weights.npz holds one kernel and one bias per dense layer.
 _MAX_LAYERS = 64
+
+# What zipfile, zlib, lzma and numpy raise for a damaged archive (a bad CRC,
+# a corrupt deflate stream, an unknown compression, a truncated array header).
+_ARCHIVE_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    ValueError,
+    RuntimeError,
+)
 
 # DenseDigitClassifier._predict_chunk_size: the same chunks give the same
 # floating-point results as the classifier, bit for bit.
@@ -431,17 +447,7 @@ def read_model_archive(
         return _read_archive(path, read_network)
     except ModelFormatError as exc:
         raise ModelFormatError(f"{path}: {exc}") from exc.__cause__
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        OSError,
-        NotImplementedError,
-        ValueError,
-        RuntimeError,
-    ) as exc:
-        # zipfile and numpy raise all of these for damaged archives (a bad
-        # CRC, an unsupported compression, a truncated array header...).
+    except _ARCHIVE_ERRORS as exc:
         raise ModelFormatError(
             f"{path} is not a readable skdigits model file (truncated, corrupted "
             f"or of another kind): {exc!r:.300}"

@@ -42,6 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdigits import __version__
 from skdigits.inference import (
+    _ARCHIVE_ERRORS,
     FORMAT_NAME,
     FORMAT_VERSION,
     MANIFEST,
@@ -50,6 +51,8 @@ from skdigits.inference import (
     WEIGHTS,
     ModelArchive,
     ModelFormatError,
+    _check_members,
+    _read_member,
     encode_value,
     read_model_archive,
     write_weights,
@@ -239,8 +242,6 @@ def _check_keras_config(config: Any, where: str = "config") -> None:
 
 def _check_network(network: bytes) -> None:
     """Statically check ``network.keras`` (itself a zip) before Keras reads it."""
-    from skdigits.inference import _check_members, _read_member
-
     try:
         with zipfile.ZipFile(io.BytesIO(network)) as zf:
             infos = _check_members(zf, NETWORK, _KERAS_MEMBERS)
@@ -249,14 +250,14 @@ def _check_network(network: bytes) -> None:
             config = json.loads(
                 _read_member(zf, infos["config.json"], MAX_MANIFEST_BYTES)
             )
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
+    except _ARCHIVE_ERRORS as exc:
+        if isinstance(exc, ModelFormatError):
+            raise
         raise ModelFormatError(
             f"{NETWORK} is not a readable zip: {exc!r:.200}"
         ) from exc
-    except (ValueError, RecursionError) as exc:
-        if isinstance(exc, ModelFormatError):
-            raise
-        raise ModelFormatError(f"{NETWORK}'s config is not JSON: {exc!r:.200}") from exc
+    except RecursionError as exc:
+        raise ModelFormatError(f"{NETWORK}'s config is too deep: {exc!r:.200}") from exc
     body = config.get("config") if isinstance(config, dict) else None
     layers = body.get("layers") if isinstance(body, dict) else None
     layers = layers if isinstance(layers, list) else None
