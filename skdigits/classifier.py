@@ -354,6 +354,18 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         vars(self).pop("_model_loader", None)
         vars(self).pop("_inference_only", None)
 
+    def __dir__(self) -> list[str]:
+        # BaseEstimator.__dir__ keeps the names that hasattr finds, and tools
+        # that walk dir() (skl2onnx, IDEs) read what it lists. Listing model_
+        # before it is built would rebuild a loaded network, starting
+        # TensorFlow, just to look: it is listed once it exists.
+        has_model = "_keras_model" in vars(self)
+        return [
+            name
+            for name in object.__dir__(self)
+            if (has_model if name == "model_" else hasattr(self, name))
+        ]
+
     def _check_can_continue_training(self) -> None:
         """Raise if the network lacks the optimizer state that continuing needs."""
         if getattr(self, "_inference_only", False):

@@ -58,7 +58,14 @@ from skdigits.inference import (
     write_weights,
 )
 
-__all__ = ["FORMAT_VERSION", "ModelFormatError", "load_model", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "ModelFormatError",
+    "export_onnx",
+    "load_model",
+    "register_onnx_converters",
+    "save_model",
+]
 
 # What network.keras may hold: Keras's own members, and only the layers that
 # build_dense_network makes. Anything else (a Lambda layer, a custom class)
@@ -408,3 +415,138 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     if archive.manifest["pipeline"]:
         return Pipeline(steps)
     return classifier
+
+
+# ---- ONNX ------------------------------------------------------------------
+
+
+def register_onnx_converters() -> None:
+    """Teach skl2onnx to convert :class:`~skdigits.PixelScaler` and
+    :class:`~skdigits.DenseDigitClassifier`.
+
+    After this call, ``skl2onnx.to_onnx(model, X[:1])`` converts a fitted
+    classifier, or a Pipeline of PixelScaler steps ending in one, like any
+    scikit-learn model. Calling it again does nothing more. Needs the
+    ``[onnx]`` extra (``pip install "skdigits[onnx]"``).
+
+    Raises
+    ------
+    ImportError
+        If skl2onnx is not installed; the message says how to install it.
+
+    See Also
+    --------
+    export_onnx : Convert a model or a model file in one call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl2onnx import to_onnx
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skdigits import DenseDigitClassifier, PixelScaler
+    >>> from skdigits.persistence import register_onnx_converters
+    >>> register_onnx_converters()
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = make_pipeline(PixelScaler(), DenseDigitClassifier(
+    ...     hidden_layer_sizes=(16,), epochs=2, random_state=0)).fit(X, y)
+    >>> onx = to_onnx(model, X[:1].astype(np.float32),
+    ...               options={DenseDigitClassifier: {"zipmap": False}})
+    >>> [output.name for output in onx.graph.output]
+    ['label', 'probabilities']
+    """
+    try:
+        import skdigits._onnx  # noqa: F401  (registers on import)
+    except ImportError as exc:
+        raise ImportError(
+            "ONNX export needs skl2onnx and onnx: pip install 'skdigits[onnx]' "
+            f"({exc})."
+        ) from exc
+
+
+def export_onnx(model: Any, onnx_path: str | os.PathLike[str]) -> Path:
+    """Write a model as an ONNX file, to run with onnxruntime in any language.
+
+    Parameters
+    ----------
+    model : str, path-like, DenseDigitClassifier or Pipeline
+        A model file written by :func:`save_model` (full or inference-only),
+        or a fitted estimator as :func:`save_model` takes.
+    onnx_path : str or path-like
+        Where to write the ONNX model (``.onnx``).
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
+    Notes
+    -----
+    The graph has one input, ``pixels``: float32 of shape
+    ``(n_samples, n_features)`` (784 for MNIST; flatten images row by row,
+    and give raw 0-255 values when the model starts with a PixelScaler). It
+    has two outputs: ``label``, shape ``(n_samples,)``, int64 or string like
+    ``classes_``, and ``probabilities``, float32 of shape
+    ``(n_samples, n_classes)`` in the order of ``classes_``. They match
+    ``predict`` and ``predict_proba`` to float32 rounding. The conversion
+    never starts TensorFlow. Needs the ``[onnx]`` extra.
+
+    See Also
+    --------
+    register_onnx_converters : Use ``skl2onnx.to_onnx`` directly.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from sklearn.datasets import load_digits
+    >>> from skdigits import DenseDigitClassifier, save_model
+    >>> from skdigits.persistence import export_onnx
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = DenseDigitClassifier(hidden_layer_sizes=(16,), epochs=2,
+    ...                            random_state=0).fit(X / 16, y)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path = export_onnx(save_model(clf, folder / "m.skdigits"), folder / "m.onnx")
+    >>> session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    >>> labels, proba = session.run(None, {"pixels": (X[:5] / 16).astype(np.float32)})
+    >>> (labels == clf.predict(X[:5] / 16)).all()
+    np.True_
+    """
+    register_onnx_converters()
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    from skdigits.classifier import DenseDigitClassifier
+
+    if isinstance(model, (str, os.PathLike)):
+        model = load_model(model)
+    onnx_path = Path(onnx_path)
+    n_features = int(model.n_features_in_)
+    onx = to_onnx(
+        model,
+        initial_types=[("pixels", FloatTensorType([None, n_features]))],
+        options={DenseDigitClassifier: {"zipmap": False}},
+        final_types=None,
+        target_opset=None,
+    )
+    _rename_outputs(onx, ["label", "probabilities"])
+    onnx_path.parent.mkdir(parents=True, exist_ok=True)
+    partial_file = onnx_path.with_name(onnx_path.name + ".partial")
+    try:
+        partial_file.write_bytes(onx.SerializeToString())
+        os.replace(partial_file, onnx_path)
+    finally:
+        partial_file.unlink(missing_ok=True)
+    return onnx_path
+
+
+def _rename_outputs(onx: Any, names: list[str]) -> None:
+    """Give the graph's outputs stable names (skl2onnx's depend on the steps)."""
+    renames = {
+        output.name: name for output, name in zip(onx.graph.output, names, strict=True)
+    }
+    for node in onx.graph.node:
+        node.output[:] = [renames.get(name, name) for name in node.output]
+    for output in onx.graph.output:
+        output.name = renames[output.name]
