@@ -36,7 +36,6 @@ import numpy as np
 from skdigits.network import ACTIVATIONS, dense_forward
 
 __all__ = [
-    "FORMAT_VERSION",
     "InferenceModel",
     "ModelFormatError",
     "load_inference_model",

@@ -433,6 +433,11 @@ def register_onnx_converters() -> None:
     scikit-learn model. Calling it again does nothing more. Needs the
     ``[onnx]`` extra (``pip install "skdigits[onnx]"``).
 
+    Returns
+    -------
+    None
+        The converters are registered with skl2onnx, for the whole process.
+
     Raises
     ------
     ImportError

@@ -18,6 +18,10 @@ def _table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+def _load(values: list | None) -> str:
+    return ", ".join(f"{v:.1f}" for v in values) if values else "not recorded"
+
+
 def _modules(names: list[str]) -> str:
     return ", ".join(names) if names else "none"
 
@@ -49,7 +53,12 @@ def render(record: dict) -> str:
             f"{h['speedup_vs_before']:.1f}× faster than loading the Keras network "
             f"({h['before_median_seconds']:.2f} s) and "
             f"{h['speedup_vs_cli']:.1f}× faster than the CLI at this commit "
-            f"({h['cli_median_seconds']:.2f} s, which still imports scikit-learn).",
+            f"({h['cli_median_seconds']:.2f} s, which still imports scikit-learn). "
+            f"Fastest runs: {h['numpy_only_min_seconds']:.2f} s against "
+            f"{h['before_min_seconds']:.2f} s. Load average (1, 5, 15 min) "
+            f"{_load(r.get('loadavg_before'))} before the runs, "
+            f"{_load(r.get('loadavg_after'))} after, on "
+            f"{record['machine']['cores_usable']} cores.",
             _table(
                 ["process", "heavy modules imported"],
                 [
