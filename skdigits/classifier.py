@@ -129,7 +129,10 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     image_shape_ : tuple of int or None
         ``(height, width)`` when ``fit`` got a stack of images, else None.
     model_ : keras.Model
-        The trained Keras network, compiled, with its optimizer's state.
+        The trained Keras network, compiled, with its optimizer's state. A
+        classifier loaded with :func:`skdigits.load_model` predicts without
+        it; it is rebuilt from the saved file (starting TensorFlow) the first
+        time it is read.
     history_ : dict of str to list of float
         Per-epoch ``loss``, ``accuracy`` and ``learning_rate`` (at the end of
         the epoch), and ``val_loss`` and ``val_accuracy`` with early stopping.
@@ -523,6 +526,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_unchanged_network(self) -> None:
         """Continuing needs the network and optimizer the model was built with."""
+        # An inference-only file says so before TensorFlow starts.
+        self._check_can_continue_training()
         keras = import_keras()
         model = self.model_
         if not getattr(model, "compiled", False) or model.optimizer is None:
@@ -620,6 +625,57 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
         weights = per_class[y_index].astype(np.float32)
         return weights if sample_weight is None else weights * sample_weight
+
+    # -- the Keras network, loaded lazily ------------------------------------
+    # fit stores the network in _keras_model. load_model instead sets
+    # _model_loader, a picklable callable that rebuilds the network from the
+    # saved file, because prediction runs on _forward_spec's NumPy weights and
+    # should not pay for starting TensorFlow. load_model also sets
+    # _inference_only=True for a file saved with include_optimizer=False: its
+    # network has no optimizer state, so training cannot continue from it
+    # (see _check_can_continue_training).
+
+    @property
+    def model_(self):
+        """The trained ``keras.Model`` (rebuilt on first access after loading)."""
+        state = vars(self)
+        if "_keras_model" not in state:
+            if "_model_loader" not in state:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute 'model_'"
+                )
+            self._keras_model = state["_model_loader"]()
+            del self._model_loader
+        return self._keras_model
+
+    @model_.setter
+    def model_(self, model) -> None:
+        self._keras_model = model
+        vars(self).pop("_model_loader", None)
+        vars(self).pop("_inference_only", None)
+
+    def __dir__(self) -> list[str]:
+        # BaseEstimator.__dir__ keeps the names that hasattr finds, and tools
+        # that walk dir() (skl2onnx, IDEs) read what it lists. Listing model_
+        # before it is built would rebuild a loaded network, starting
+        # TensorFlow, just to look: it is listed once it exists.
+        has_model = "_keras_model" in vars(self)
+        return [
+            name
+            for name in object.__dir__(self)
+            if (has_model if name == "model_" else hasattr(self, name))
+        ]
+
+    def _check_can_continue_training(self) -> None:
+        """Raise if the network lacks the optimizer state that continuing needs."""
+        if getattr(self, "_inference_only", False):
+            raise ValueError(
+                f"This {type(self).__name__} was loaded from an inference-only "
+                "file (saved with include_optimizer=False), which holds no "
+                "optimizer state, so training cannot continue from it. Load the "
+                "full file (saved with include_optimizer=True), or fit from "
+                "scratch."
+            )
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities for ``X``.

@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from skdigits._formatting import number_text, plain, probability_text
+from skdigits._formatting import number_text, probability_text
 
 __all__ = ["ESTIMATOR_OPTIONS", "EstimatorOption", "build_parser", "main"]
 
@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
 
-    for add_command in (_add_train, _add_predict):
+    for add_command in (_add_train, _add_predict, _add_export):
         add_command(commands)
     return parser
 
@@ -353,6 +353,23 @@ def _add_predict(commands: Any) -> None:
         "stdout instead of the table",
     )
     predict.set_defaults(handler=_predict)
+
+
+def _add_export(commands: Any) -> None:
+    export = commands.add_parser(
+        "export",
+        help="write a saved model as ONNX, to run with onnxruntime",
+        description="Write a model saved by 'skdigits train' (the scaling and\n"
+        "the network) as one ONNX graph: input 'pixels' (float32, n x 784:\n"
+        "raw 0-255 values for a train run's model), outputs 'label' and\n"
+        "'probabilities'. Needs the\n"
+        "onnx extra: pip install 'skdigits[onnx]'.",
+        epilog="Example:\n  skdigits export run1/model.skdigits digits.onnx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("model", metavar="MODEL", help="a saved model (model.skdigits)")
+    export.add_argument("output", metavar="OUTPUT", help="the ONNX file to write")
+    export.set_defaults(handler=_export)
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -607,42 +624,18 @@ def _output_errors(folder: Path) -> Iterator[None]:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from skdigits.image_io import ImageReadError, read_digits
-    from skdigits.persistence import ModelFormatError, load_model
+    # NumPy only: neither TensorFlow nor scikit-learn is imported, so a
+    # prediction costs well under a second (benchmarks: predict_cli).
+    from skdigits.image_io import DigitSource, ImageReadError
+    from skdigits.inference import ModelFormatError, predict_digits
 
     try:
-        model = load_model(args.model)
-    except (ModelFormatError, OSError) as exc:
+        records = predict_digits(args.model, args.inputs)
+    except (ModelFormatError, ImageReadError, ValueError, OSError) as exc:
         raise CommandError(_one_line(exc)) from None
-    try:
-        images, sources = read_digits(args.inputs)
-    except (FileNotFoundError, ImageReadError) as exc:
-        raise CommandError(_one_line(exc)) from None
-    n_pixels = getattr(model, "n_features_in_", images[0].size)
-    if n_pixels != images[0].size:
-        raise CommandError(
-            f"{args.model}: the model takes {n_pixels} pixels per image, but "
-            f"digits are prepared as 28x28 = {images[0].size} pixels."
-        )
-    proba = model.predict_proba(images)
-    classes = [plain(c) for c in model.classes_]
-    best = proba.argmax(axis=1)
-    records = [
-        {
-            "file": source.file,
-            "index": source.index,
-            "prediction": classes[k],
-            "probability": float(p[k]),
-            "probabilities": {
-                str(label): float(value)
-                for label, value in zip(classes, p, strict=True)
-            },
-        }
-        for source, p, k in zip(sources, proba, best, strict=True)
-    ]
 
     if args.json != "-":
-        names = [str(source) for source in sources]
+        names = [str(DigitSource(r["file"], r["index"])) for r in records]
         width = max(len("file"), *(len(name) for name in names))
         print(f"{'file':<{width}}  digit  probability")
         for name, record in zip(names, records, strict=True):
@@ -661,6 +654,20 @@ def _predict(args: argparse.Namespace) -> int:
                 raise CommandError(
                     f"--json {args.json}: cannot write it ({exc.strerror})."
                 ) from None
+    return 0
+
+
+# -- export ------------------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace) -> int:
+    from skdigits.persistence import ModelFormatError, export_onnx
+
+    try:
+        path = export_onnx(args.model, args.output)
+    except (ImportError, ModelFormatError, OSError) as exc:
+        raise CommandError(_one_line(exc)) from None
+    print(f"ONNX model: {path}")
     return 0
 
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import pickle
+import subprocess
+import sys
+import tempfile
+import textwrap
+import warnings
 import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
@@ -17,6 +28,8 @@ from sklearn.pipeline import Pipeline
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.persistence import ModelFormatError, load_model, save_model
 from skdigits.preprocessing import PixelScaler
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +116,13 @@ def test_safe_round_trip_pipeline(fitted_pipeline, saved_pipeline, data):
     assert clf.get_params() == original.get_params()
     assert clf.history_ == original.history_
     np.testing.assert_array_equal(clf.classes_, original.classes_)
-    # the archive holds JSON and a Keras file, nothing pickled
+    # the archive holds JSON, plain arrays and a Keras file, nothing pickled
     with zipfile.ZipFile(saved_pipeline) as zf:
-        assert sorted(zf.namelist()) == ["manifest.json", "network.keras"]
+        assert sorted(zf.namelist()) == [
+            "manifest.json",
+            "network.keras",
+            "weights.npz",
+        ]
 
 
 def test_safe_round_trip_string_labels_and_images(data, tmp_path):
@@ -254,3 +271,332 @@ def test_missing_file_and_folder(tmp_path):
         load_model(tmp_path / "nope.skdigits")
     with pytest.raises(ModelFormatError, match="is a folder"):
         load_model(tmp_path)
+
+
+# ---- prediction without TensorFlow, lazy network ----------------------------
+
+
+def test_load_and_predict_never_import_tensorflow(
+    saved_pipeline, fitted_pipeline, data, tmp_path
+):
+    X, _ = data
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "proba.npy", fitted_pipeline.predict_proba(X))
+    np.save(tmp_path / "labels.npy", fitted_pipeline.predict(X))
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import numpy as np
+        from skdigits import load_model
+        model = load_model({str(saved_pipeline)!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        proba, labels = model.predict_proba(X), model.predict(X)
+        # bit-identical to the model before saving
+        assert np.array_equal(proba, np.load({str(tmp_path / "proba.npy")!r}))
+        assert np.array_equal(labels, np.load({str(tmp_path / "labels.npy")!r}))
+        print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_keras_network_is_rebuilt_on_first_access(
+    saved_pipeline, fitted_pipeline, data
+):
+    X, _ = data
+    clf = load_model(saved_pipeline).named_steps["clf"]
+    # dir() (which skl2onnx and IDEs walk) does not build it either
+    assert "model_" not in dir(clf) and "classes_" in dir(clf)
+    assert "_keras_model" not in vars(clf)
+    model = clf.model_
+    assert "model_" in dir(clf)
+    assert clf.model_ is model  # built once
+    original = fitted_pipeline.named_steps["clf"].model_
+    assert model.optimizer.iterations.numpy() == original.optimizer.iterations.numpy()
+    X_scaled = fitted_pipeline.named_steps["scale"].transform(X)
+    np.testing.assert_allclose(
+        model.predict(X_scaled, verbose=0), clf.predict_proba(X_scaled), atol=1e-6
+    )
+
+
+def test_inference_only_file(fitted_pipeline, saved_pipeline, data, tmp_path):
+    X, y = data
+    path = save_model(
+        fitted_pipeline, tmp_path / "small.skdigits", include_optimizer=False
+    )
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["manifest.json", "weights.npz"]
+    assert path.stat().st_size < 0.5 * saved_pipeline.stat().st_size
+    loaded = load_model(path)
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X), fitted_pipeline.predict_proba(X)
+    )
+    clf = loaded.named_steps["clf"]
+    with pytest.raises(ValueError, match=r"inference-only.*no optimizer state"):
+        clf._check_can_continue_training()
+    with pytest.raises(ValueError, match="include_optimizer=False"):
+        save_model(loaded, tmp_path / "again.skdigits")
+    # its network is rebuilt from the weights, without an optimizer
+    assert getattr(clf.model_, "optimizer", None) is None
+    X_scaled = loaded.named_steps["scale"].transform(X)
+    np.testing.assert_allclose(
+        clf.model_.predict(X_scaled, verbose=0), clf.predict_proba(X_scaled), atol=1e-6
+    )
+    # fitting again trains a new network, with an optimizer: training is allowed
+    clf.fit(X_scaled, y)
+    clf._check_can_continue_training()
+    assert clf.model_.optimizer is not None
+
+
+def test_full_file_keeps_what_continuing_needs(fitted_pipeline, saved_pipeline):
+    clf = load_model(saved_pipeline).named_steps["clf"]
+    clf._check_can_continue_training()
+    original = fitted_pipeline.named_steps["clf"]
+    for key in vars(original):
+        if key.endswith("_") and not key.startswith("_"):
+            assert key in vars(clf), key
+
+
+def _replace_member(src, dst, member, payload):
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.namelist():
+            zout.writestr(item, payload if item == member else zin.read(item))
+    return dst
+
+
+def test_network_with_a_lambda_layer_is_refused(saved_pipeline, tmp_path):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(64,)),
+            keras.layers.Lambda(lambda x: x * 2),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.save(tmp_path / "evil.keras")
+    bad = _replace_member(
+        saved_pipeline,
+        tmp_path / "bad.skdigits",
+        "network.keras",
+        (tmp_path / "evil.keras").read_bytes(),
+    )
+    with pytest.raises(ModelFormatError, match="'Lambda' layer"):
+        load_model(bad)
+
+
+def test_network_with_a_custom_object_is_refused(saved_pipeline, tmp_path):
+    with zipfile.ZipFile(saved_pipeline) as zf:
+        network = zf.read("network.keras")
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(network)) as zin,
+        zipfile.ZipFile(buffer, "w") as zout,
+    ):
+        for item in zin.namelist():
+            payload = zin.read(item)
+            if item == "config.json":
+                config = json.loads(payload)
+                config["config"]["layers"][-1]["config"]["activation"] = {
+                    "module": "builtins",
+                    "class_name": "eval",
+                    "config": {},
+                    "registered_name": None,
+                }
+                payload = json.dumps(config).encode()
+            zout.writestr(item, payload)
+    bad = _replace_member(
+        saved_pipeline, tmp_path / "bad.skdigits", "network.keras", buffer.getvalue()
+    )
+    with pytest.raises(ModelFormatError, match="'eval' from 'builtins'"):
+        load_model(bad)
+
+
+@pytest.mark.parametrize(
+    "name", ["../evil.py", "/etc/evil", "model.pkl", "weights.npz/x"]
+)
+def test_unexpected_archive_members_are_refused(saved_pipeline, tmp_path, name):
+    bad = tmp_path / "bad.skdigits"
+    bad.write_bytes(saved_pipeline.read_bytes())
+    with zipfile.ZipFile(bad, "a") as zf:
+        zf.writestr(name, b"import os")
+    with pytest.raises(ModelFormatError, match="unexpected members"):
+        load_model(bad)
+
+
+def test_oversized_members_are_refused(saved_pipeline, tmp_path, monkeypatch):
+    import skdigits.inference
+
+    bomb = tmp_path / "bomb.skdigits"
+    with (
+        zipfile.ZipFile(saved_pipeline) as zin,
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zout,
+    ):
+        zout.writestr("manifest.json", zin.read("manifest.json"))
+        zout.writestr("weights.npz", zin.read("weights.npz") + bytes(2**21))
+        zout.writestr("network.keras", zin.read("network.keras"))
+    assert bomb.stat().st_size < 2**20  # 2 MB of zeros deflate to a few kB
+    monkeypatch.setattr(skdigits.inference, "MAX_MEMBER_BYTES", 2**20)
+    with pytest.raises(ModelFormatError, match="decompress"):
+        load_model(bomb)
+    monkeypatch.setattr(skdigits.inference, "MAX_MANIFEST_BYTES", 100)
+    with pytest.raises(ModelFormatError, match=r"manifest\.json would decompress"):
+        load_model(saved_pipeline)
+
+
+def test_load_never_unpickles(saved_pipeline, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("load_model unpickled something")
+
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "Unpickler", refuse)
+    loaded = load_model(saved_pipeline)
+    assert loaded.named_steps["clf"].model_ is not None
+
+
+# ---- untrusted files: only ModelFormatError escapes -------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _members(original: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(original)) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def _archive(members) -> bytes:
+    buffer = io.BytesIO()
+    with (
+        warnings.catch_warnings(),  # duplicate names are part of the test
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf,
+    ):
+        warnings.simplefilter("ignore")
+        for name, payload in members:
+            with contextlib.suppress(IndexError, ValueError):  # e.g. "/"
+                zf.writestr(name, payload)
+    return buffer.getvalue()
+
+
+def _truncated(original: bytes):
+    return st.integers(0, len(original) - 1).map(lambda n: original[:n])
+
+
+def _flipped(original: bytes):
+    def apply(changes):
+        payload = bytearray(original)
+        for position, mask in changes:
+            payload[position] ^= mask
+        return bytes(payload)
+
+    change = st.tuples(st.integers(0, len(original) - 1), st.integers(1, 255))
+    return st.lists(change, min_size=1, max_size=8).map(apply)
+
+
+def _random_archives(original: bytes):
+    real = _members(original)
+    names = st.sampled_from(
+        [*real, "../escape.txt", "/abs/path", "dir/../../x", "model.pkl"]
+    ) | st.text(min_size=1, max_size=12)
+    payloads = st.sampled_from(sorted(real)).map(real.get) | st.binary(max_size=64)
+    return st.lists(st.tuples(names, payloads), max_size=5).map(_archive)
+
+
+def _json_paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        items = ()
+    for key, child in items:
+        yield from _json_paths(child, (*prefix, key))
+
+
+def _forged_manifests(original: bytes):
+    """The real archive with one node of its manifest replaced by any JSON."""
+    real = _members(original)
+    text = real["manifest.json"]
+
+    def forge(args):
+        path, value = args
+        manifest = json.loads(text)
+        if path:
+            parent = manifest
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = value
+        else:
+            manifest = value
+        return _archive({**real, "manifest.json": json.dumps(manifest)}.items())
+
+    all_paths = st.sampled_from(list(_json_paths(json.loads(text))))
+    return st.tuples(all_paths, _json_values).map(forge)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(data, tmp_path_factory):
+    X, y = data
+    clf = DenseDigitClassifier(
+        hidden_layer_sizes=(4,), batch_size=100, epochs=1, random_state=0
+    )
+    model = Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(X, y)
+    path = save_model(model, tmp_path_factory.mktemp("tiny") / "t.skdigits")
+    return path.read_bytes(), X[:5]
+
+
+def _folder_contents(folder: Path) -> list:
+    return sorted(p.relative_to(folder) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "damage", [_truncated, _flipped, _random_archives, _forged_manifests]
+)
+def test_untrusted_files_raise_only_model_format_error(tiny_model, damage):
+    original, X = tiny_model
+
+    @settings(max_examples=150, deadline=None, derandomize=True)
+    @given(payload=damage(original))
+    def check(payload):
+        # Run in a folder of its own, with temporary files in another, and
+        # check afterwards that nothing was left in either.
+        with (
+            tempfile.TemporaryDirectory() as work,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            work, tmp = Path(work), Path(tmp)
+            path = work / "model.skdigits"
+            path.write_bytes(payload)
+            old_cwd, old_tempdir = os.getcwd(), tempfile.tempdir
+            os.chdir(work)
+            tempfile.tempdir = str(tmp)
+            try:
+                model = load_model(path)
+            except ModelFormatError:
+                model = None
+            finally:
+                os.chdir(old_cwd)
+                tempfile.tempdir = old_tempdir
+            assert _folder_contents(work) == [Path("model.skdigits")]
+            assert _folder_contents(tmp) == []
+        if model is not None:  # a harmless change: the model still predicts
+            assert model.predict_proba(X).shape == (5, 10)
+
+    check()
