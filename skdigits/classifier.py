@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from skdigits._tf_env import import_keras
+from skdigits.augmentation import PRESETS, RandomDistortion, resolve_distortion
 from skdigits.network import (
     ACTIVATIONS,
     OPTIMIZERS,
@@ -98,6 +99,19 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         Keras's progress bar, 2 one line per epoch.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``.
+    augment : {"affine", "elastic", "affine+elastic"}, RandomDistortion or \
+            None, default=None
+        Distort every training batch on the fly: random rotations, scalings
+        and shifts (``"affine"``), Simard's elastic distortions
+        (``"elastic"``), or both, at default strengths; or a
+        :class:`~skdigits.augmentation.RandomDistortion` with your own
+        (``GridSearchCV`` can search ``augment__rotation`` and the like). The
+        samples must be images: a 3-D stack, flat rows of a square image, or
+        ``RandomDistortion(image_shape=...)``. The distortions are drawn from
+        ``random_state`` and act only in training: prediction, validation and
+        the saved network see the images as given. Each epoch then shows the
+        network new images, so it needs more epochs than without (see
+        :data:`skdigits.augmentation.RECIPES` and the augmentation page).
 
     Attributes
     ----------
@@ -171,6 +185,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both")],
         "callbacks": [list, None],
+        "augment": [StrOptions(set(PRESETS)), RandomDistortion, None],
     }
 
     # predict_proba runs the NumPy forward pass on this many samples at a
@@ -196,6 +211,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         random_state=None,
         verbose=0,
         callbacks=None,
+        augment=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -212,6 +228,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.augment = augment
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -270,6 +287,10 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight) -> None:
         X, y = self._validate_data(X, y, reset=True)
+        # Checked before anything trains: augmenting non-images is an error.
+        distortion = None
+        if self.augment is not None:
+            distortion = resolve_distortion(self.augment, X.shape[1], self.image_shape_)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -301,6 +322,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             optimizer=self.optimizer,
             learning_rate=self._learning_rate(X, sample_weight),
             seed=seed,
+            distortion=distortion,
         )
         model, history = fit_keras_network(
             build_fn,
@@ -315,6 +337,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             validation_data=validation_data,
             random_state=seed,
         )
+        if distortion is not None:
+            model = _without_distortion(model)
         self.classes_ = classes
         self.n_classes_ = len(classes)
         self.model_ = model
@@ -473,9 +497,15 @@ def _build_compiled_network(
     optimizer: str,
     learning_rate: Any,
     seed: int | None,
+    distortion: tuple[RandomDistortion, tuple[int, int]] | None = None,
 ):
-    """Model-building function for SciKeras: the network, compiled."""
-    model = build_dense_network(
+    """Model-building function for SciKeras: the network, compiled.
+
+    With a ``distortion``, the model that trains is the network behind a
+    layer that distorts each training batch; :func:`_without_distortion`
+    takes the plain network back out after ``fit``.
+    """
+    network = build_dense_network(
         meta["n_features_in_"],
         meta["n_classes_"],
         hidden_layer_sizes=hidden_layer_sizes,
@@ -483,12 +513,40 @@ def _build_compiled_network(
         dropout=dropout,
         seed=seed,
     )
-    model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    model = network
+    if distortion is not None:
+        from skdigits.augmentation import make_distortion_layer
+
+        keras = import_keras()
+        # Its own seed, so the distortions do not repeat the dropout's draws.
+        layer_seed = None if seed is None else (seed + 7919) % (2**31 - 1)
+        inputs = keras.Input(shape=(meta["n_features_in_"],), name="pixels")
+        distorted = make_distortion_layer(*distortion, seed=layer_seed)(inputs)
+        model = keras.Model(inputs, network(distorted), name="augmented_training")
+    model.compile(**_compile_kwargs(optimizer, learning_rate))
     return model
+
+
+def _compile_kwargs(optimizer, learning_rate) -> dict[str, Any]:
+    return {
+        "optimizer": make_optimizer(optimizer, learning_rate)
+        if isinstance(optimizer, str)
+        else optimizer,
+        "loss": "categorical_crossentropy",
+        "metrics": ["accuracy"],
+    }
+
+
+def _without_distortion(training_model):
+    """The trained network inside an augmented training model.
+
+    It shares the trained weights and the optimizer (so its state travels
+    with ``model_``), and has no distortion layer: prediction and a saved
+    model never need the augmentation code.
+    """
+    network = training_model.get_layer("dense_digit_network")
+    network.compile(**_compile_kwargs(training_model.optimizer, None))
+    return network
 
 
 def _dense_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:
