@@ -29,6 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from skdigits import __version__
+from skdigits.augmentation import RandomDistortion
 
 __all__ = ["FORMAT_VERSION", "ModelFormatError", "load_model", "save_model"]
 
@@ -93,6 +94,9 @@ def _encode(value: Any, where: str) -> Any:
         return [_encode(v, where) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {k: _encode(v, where) for k, v in value.items()}
+    if isinstance(value, RandomDistortion):
+        # augment=RandomDistortion(...): its parameters, rebuilt on load.
+        return {"__distortion__": _encode(value.get_params(), where)}
     if isinstance(value, np.ndarray):
         items = [_encode(v, where) for v in value.tolist()]
         return {
@@ -113,6 +117,8 @@ def _decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "__tuple__" in value:
             return tuple(_decode(v) for v in value["__tuple__"])
+        if "__distortion__" in value:
+            return RandomDistortion(**_decode(value["__distortion__"]))
         if "__ndarray__" in value:
             array = np.asarray(value["__ndarray__"], dtype=np.dtype(value["dtype"]))
             return array.reshape(value["shape"])
