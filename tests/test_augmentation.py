@@ -55,6 +55,18 @@ def test_each_distortion_moves_pixels_and_none_is_the_identity():
         assert out.min() >= 0 and out.max() <= 1 + 1e-6
 
 
+def test_elastic_fields_move_pixels_along_both_axes():
+    # A vertical bar only gets ink in other columns if pixels move along x,
+    # a horizontal one only in other rows if they move along y.
+    vertical = bar_images(8)
+    horizontal = vertical.transpose(0, 2, 1).copy()
+    elastic = RandomDistortion(rotation=0, scale=0, shift=0)
+    out_v = distort_images(vertical, elastic, random_state=0)
+    out_h = distort_images(horizontal, elastic, random_state=0)
+    assert out_v[:, :, vertical[0].sum(axis=0) == 0].sum() > 1.0
+    assert out_h[:, horizontal[0].sum(axis=1) == 0, :].sum() > 1.0
+
+
 def test_pure_shift_moves_the_image_by_that_many_pixels():
     # Only a shift, of up to 3 px: the result is the image moved by a whole
     # or fractional amount, never rotated or scaled; its centre of mass moves
