@@ -54,6 +54,7 @@ __all__ = [
     "RandomDistortion",
     "distort_images",
     "elastic_field_bank",
+    "make_distortion_layer",
     "resolve_distortion",
 ]
 
