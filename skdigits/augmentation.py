@@ -18,19 +18,21 @@ Why this implementation (measured in ``benchmarks/augmentation.py``):
 * One sampling grid per image combines the affine map and the elastic field,
   and one vectorised bilinear gather reads all the pixels: four
   ``take_along_axis`` on the flat images, no per-image loop, no Python.
-* Simard's elastic field is uniform noise convolved with a Gaussian. On a
-  28x28 grid that convolution is two small matrix products per image
-  (``G @ noise @ G.T``), cheaper than a convolution with a 33-tap kernel and
-  exact (zero padding outside the image, the kernel cut at 4 sigma, as
-  ``scipy.ndimage.gaussian_filter``).
+* Simard's elastic field is uniform noise convolved with a Gaussian
+  (computed as two small matrix products, ``G @ noise @ G.T``: zero padding
+  outside the image, the kernel cut at 4 sigma, as
+  ``scipy.ndimage.gaussian_filter``). Drawing and smoothing that noise for
+  every image of every batch cost more than the warp, so each fit draws a
+  bank of :data:`FIELD_BANK_SIZE` fields once and every image picks two.
 * Everything runs in the Keras graph next to the network (XLA-compilable,
   random numbers from a seeded ``keras.random.SeedGenerator``), so nothing
   waits for NumPy between batches and ``random_state`` makes fits repeatable.
 * Not ``keras.layers.RandomElasticTransform``: its TensorFlow implementation
-  (Keras 3.x) draws the x and the y displacement fields with the same seed, so
-  every pixel moves along the diagonal. Keras's affine layers
-  (``RandomRotation``, ``RandomZoom``, ``RandomTranslation``) each resample
-  the image and turn off XLA; they measured 2.3x the cost of an epoch.
+  (Keras 3.15) draws the x and the y displacement fields with the same seed,
+  so every pixel moves along the diagonal (their correlation measured 0.998).
+  Keras's affine layers (``RandomRotation``, ``RandomZoom``,
+  ``RandomTranslation``) each resample the image; together they cost more
+  than the network's own epoch (see the benchmark).
 
 Pixels outside the image read as 0: the distortions assume a black (zero)
 background, as MNIST and :class:`~skdigits.PixelScaler`'s output have.
