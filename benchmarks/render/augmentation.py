@@ -19,7 +19,7 @@ LABELS = {
     "mnist-15min": 'RECIPES["mnist-15min"]: stretch, affine + elastic',
 }
 COLORS = {
-    "default": "tab:gray",
+    "default": "black",
     "notebook": "tab:brown",
     "mnist-5min": "tab:blue",
     "mnist-15min": "tab:red",
@@ -115,7 +115,9 @@ def render(record: dict) -> str:
             "whole training set, median over interleaved epochs (range in "
             "brackets; the first epoch, which traces and compiles, is not timed), "
             "and the ratio to the un-augmented epoch of the same run (median/median "
-            "and min/min).",
+            "and min/min). On a loaded machine the medians carry other jobs' "
+            "bursts (a ratio below 1 is such noise); the min/min ratio compares "
+            "the least disturbed epochs and is the one the target checks.",
             "",
             _table(
                 ["option", "what", "s/epoch", "ratio (median)", "ratio (min)"],
@@ -142,22 +144,25 @@ def plot(record: dict, path: Path | str = FIGURE) -> Path:
                 run["training_seconds"],
                 [100 * a for a in run["test_accuracy"]],
                 color=COLORS[key],
-                lw=1.2,
+                lw=1.8 if key == "default" else 1.2,
                 alpha=0.85,
+                zorder=3 if key == "default" else 2,  # short: draw it on top
                 label=label if i == 0 else None,
             )
+    right = 950
     for level in (99.3, 99.4):
         ax.axhline(level, color="black", lw=0.6, ls=":")
+        ax.text(right, level, f"{level} % ", fontsize=8, ha="right", va="bottom")
     for seconds, text in ((300, "5 min"), (900, "15 min")):
         ax.axvline(seconds, color="black", lw=0.6, ls="--")
-        ax.text(seconds, 97.05, f" {text}", fontsize=8, va="bottom")
+        ax.text(seconds, 97.05, f"{text} ", fontsize=8, ha="right", va="bottom")
     ax.set_ylim(97.0, 99.7)
-    ax.set_xlim(0, None)
+    ax.set_xlim(0, right)
     ax.set_xlabel("training seconds (test scoring excluded)")
     ax.set_ylabel("test accuracy after each epoch (%)")
     ax.set_title("Full MNIST: distorted training batches against none")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="center right", fontsize=8)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
