@@ -282,9 +282,30 @@ def elastic_field_bank(
     ``scipy.ndimage.gaussian_filter(mode="constant")``) and multiplied by
     ``elastic_alpha``: Simard et al.'s recipe.
 
+    Parameters
+    ----------
+    distortion : RandomDistortion
+        Gives ``elastic_alpha`` and ``elastic_sigma``.
+    image_shape : (int, int)
+        ``(height, width)`` of the fields.
+    size : int, default=FIELD_BANK_SIZE
+        Number of fields.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the noise.
+
     Returns
     -------
     ndarray of shape (size, height * width), float32
+        One displacement field per row, in pixels.
+
+    Examples
+    --------
+    >>> from skdigits.augmentation import RandomDistortion, elastic_field_bank
+    >>> bank = elastic_field_bank(RandomDistortion(), (28, 28), size=8, random_state=0)
+    >>> bank.shape
+    (8, 784)
+    >>> 0.5 < float(bank.reshape(8, 28, 28)[:, 8:20, 8:20].std()) < 3
+    True
     """
     height, width = image_shape
     rng = check_random_state(random_state)
@@ -473,6 +494,18 @@ def make_distortion_layer(
     Returns
     -------
     keras.layers.Layer
+        Its ``call(inputs, training)`` distorts only when ``training`` is true.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.augmentation import RandomDistortion, make_distortion_layer
+    >>> layer = make_distortion_layer(RandomDistortion(), (28, 28), seed=0)
+    >>> X = np.random.default_rng(0).random((2, 784)).astype("float32")
+    >>> bool(np.array_equal(np.asarray(layer(X, training=False)), X))
+    True
+    >>> bool(np.array_equal(np.asarray(layer(X, training=True)), X))
+    False
     """
     return _distortion_layer_class()(distortion, image_shape, seed=seed, name="augment")
 
