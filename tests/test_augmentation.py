@@ -273,3 +273,29 @@ def test_full_mnist_augmented_fit_beats_plain_fit_of_same_length(mnist_path):
         clf.fit(X_train, y_train[:10_000])
         scores[augment] = clf.score(X_test, y_test)
     assert scores["affine+elastic"] > scores[None] + 0.005, scores
+
+
+# -- the benchmark question -------------------------------------------------------
+
+
+def test_benchmark_section_renders_the_stored_result_and_targets_resolve(tmp_path):
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+    from benchmarks.common import REPO, load_result
+    from benchmarks.render.augmentation import plot, render
+
+    record = load_result("augmentation")
+    if record is None:  # pragma: no cover - the result is committed
+        pytest.skip("benchmarks/results/augmentation.json not stored")
+    text = render(record)
+    for row in ("mnist-5min", "mnist-15min", "affine+elastic, no XLA", "keras"):
+        assert row in text
+    assert plot(record, tmp_path / "figure.png").stat().st_size > 10_000
+    # Every target of the question points at a number in the stored result.
+    targets = tomllib.loads((REPO / "benchmarks" / "targets.toml").read_text())
+    for name, target in targets["augmentation"].items():
+        keys = target["measured"]
+        value = record["result"]
+        for key in keys.split(".") if isinstance(keys, str) else keys:
+            value = value[key]
+        assert isinstance(value, float), name
