@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from skdigits._tf_env import import_keras
+from skdigits.augmentation import PRESETS, RandomDistortion, resolve_distortion
 from skdigits.network import (
     ACTIVATIONS,
     OPTIMIZERS,
@@ -115,6 +116,20 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         :ref:`continued_training`). The network's shape, the optimizer, the
         classes and the number of features must stay the same; changing one
         raises a ``ValueError``. When False, ``fit`` starts anew.
+    augment : {"affine", "elastic", "affine+elastic"}, RandomDistortion or \
+            None, default=None
+        Distort every training batch on the fly: random rotations, scalings
+        and shifts (``"affine"``), Simard's elastic distortions
+        (``"elastic"``), or both, at default strengths; or a
+        :class:`~skdigits.augmentation.RandomDistortion` with your own
+        (``GridSearchCV`` can search ``augment__rotation`` and the like). The
+        samples must be images: a 3-D stack, flat rows of a square image, or
+        ``RandomDistortion(image_shape=...)``. The distortions are drawn from
+        ``random_state`` and act only in training: prediction, validation and
+        the saved network see the images as given. Each epoch then shows the
+        network new images, so it needs more epochs than without (see
+        :data:`skdigits.augmentation.RECIPES` and the augmentation page).
+        Continued training (``warm_start``, ``partial_fit``) distorts too.
 
     Attributes
     ----------
@@ -230,6 +245,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
+        "augment": [StrOptions(set(PRESETS)), RandomDistortion, None],
     }
 
     # predict_proba runs the NumPy forward pass on this many samples at a
@@ -257,6 +273,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         callbacks=None,
         class_weight=None,
         warm_start=False,
+        augment=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -275,6 +292,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.class_weight = class_weight
         self.warm_start = warm_start
+        self.augment = augment
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -420,6 +438,10 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
                 classes = np.unique(y)
             elif not np.isin(y, classes).all():
                 raise ValueError(_unknown_labels_message(y, classes))
+        # Checked before anything trains: augmenting non-images is an error.
+        distortion = None
+        if self.augment is not None:
+            distortion = resolve_distortion(self.augment, X.shape[1], self.image_shape_)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
         y_index = np.searchsorted(classes, y)
@@ -457,11 +479,17 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         if continuing:
             model = self.model_
             _align_dropout_streams(model)
-            build_fn = model  # SciKeras trains a given model on, as it is
             if seed is not None:
                 # A new shuffle order for each continued call, yet the same
                 # after a pickle round trip: t_ is part of the fitted state.
                 seed = int(np.random.SeedSequence([seed, self.t_]).generate_state(1)[0])
+            # SciKeras trains a given model on, as it is; an augmented fit
+            # puts the distortion in front of it again (same optimizer).
+            build_fn = (
+                model
+                if distortion is None
+                else _with_distortion(model, distortion, seed, compile_=True)
+            )
         else:
             build_fn = partial(
                 _build_compiled_network,
@@ -471,6 +499,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
                 optimizer=self.optimizer,
                 learning_rate=float(self.learning_rate),
                 seed=seed,
+                distortion=distortion,
             )
         model, history = fit_keras_network(
             build_fn,
@@ -485,6 +514,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             validation_data=validation_data,
             random_state=seed,
         )
+        if distortion is not None:
+            model = _without_distortion(model)
         previous_epochs = self.n_iter_ if continuing else 0
         if continuing:
             history = _concatenate_histories(self.history_, history)
@@ -828,9 +859,15 @@ def _build_compiled_network(
     optimizer: str,
     learning_rate: Any,
     seed: int | None,
+    distortion: tuple[RandomDistortion, tuple[int, int]] | None = None,
 ):
-    """Model-building function for SciKeras: the network, compiled."""
-    model = build_dense_network(
+    """Model-building function for SciKeras: the network, compiled.
+
+    With a ``distortion``, the model that trains is the network behind a
+    layer that distorts each training batch; :func:`_without_distortion`
+    takes the plain network back out after ``fit``.
+    """
+    network = build_dense_network(
         meta["n_features_in_"],
         meta["n_classes_"],
         hidden_layer_sizes=hidden_layer_sizes,
@@ -838,12 +875,52 @@ def _build_compiled_network(
         dropout=dropout,
         seed=seed,
     )
-    model.compile(
-        optimizer=make_optimizer(optimizer, learning_rate),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    model = network
+    if distortion is not None:
+        model = _with_distortion(network, distortion, seed, compile_=False)
+    model.compile(**_compile_kwargs(optimizer, learning_rate))
     return model
+
+
+def _with_distortion(network, distortion, seed: int | None, *, compile_: bool):
+    """``network`` behind a layer that distorts each training batch.
+
+    With ``compile_``, the training model is compiled with the network's own
+    optimizer, so a continued fit keeps Adam's state.
+    """
+    from skdigits.augmentation import make_distortion_layer
+
+    keras = import_keras()
+    # Its own seed, so the distortions do not repeat the dropout's draws.
+    layer_seed = None if seed is None else (seed + 7919) % (2**31 - 1)
+    inputs = keras.Input(shape=(network.input_shape[-1],), name="pixels")
+    distorted = make_distortion_layer(*distortion, seed=layer_seed)(inputs)
+    model = keras.Model(inputs, network(distorted), name="augmented_training")
+    if compile_:
+        model.compile(**_compile_kwargs(network.optimizer, None))
+    return model
+
+
+def _compile_kwargs(optimizer, learning_rate) -> dict[str, Any]:
+    return {
+        "optimizer": make_optimizer(optimizer, learning_rate)
+        if isinstance(optimizer, str)
+        else optimizer,
+        "loss": "categorical_crossentropy",
+        "metrics": ["accuracy"],
+    }
+
+
+def _without_distortion(training_model):
+    """The trained network inside an augmented training model.
+
+    It shares the trained weights and the optimizer (so its state travels
+    with ``model_``), and has no distortion layer: prediction and a saved
+    model never need the augmentation code.
+    """
+    network = training_model.get_layer("dense_digit_network")
+    network.compile(**_compile_kwargs(training_model.optimizer, None))
+    return network
 
 
 def _dense_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -41,6 +41,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from skdigits import __version__
+from skdigits.augmentation import RandomDistortion
 from skdigits.inference import (
     _ARCHIVE_ERRORS,
     FORMAT_NAME,
@@ -82,6 +83,29 @@ def _estimator_classes() -> dict[str, type]:
     return {"DenseDigitClassifier": DenseDigitClassifier, "PixelScaler": PixelScaler}
 
 
+# A RandomDistortion parameter (``augment=``) is stored as its own parameters
+# under this key and rebuilt on load; the NumPy-only reader sees a plain dict.
+_DISTORTION_KEY = "__distortion__"
+
+
+def _plain_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: {_DISTORTION_KEY: value.get_params()}
+        if isinstance(value, RandomDistortion)
+        else value
+        for key, value in params.items()
+    }
+
+
+def _rich_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: RandomDistortion(**value[_DISTORTION_KEY])
+        if isinstance(value, dict) and set(value) == {_DISTORTION_KEY}
+        else value
+        for key, value in params.items()
+    }
+
+
 def _describe_step(name: str | None, estimator: Any) -> dict[str, Any]:
     kind = type(estimator).__name__
     if _estimator_classes().get(kind) is not type(estimator):
@@ -108,7 +132,7 @@ def _describe_step(name: str | None, estimator: Any) -> dict[str, Any]:
     return {
         "name": name,
         "class": kind,
-        "params": encode_value(params, f"{kind} parameters"),
+        "params": encode_value(_plain_params(params), f"{kind} parameters"),
         "fitted": encode_value(fitted, f"fitted {kind}"),
     }
 
@@ -336,7 +360,7 @@ def _rebuild_network(activation: str, dropout: float, weights: list) -> Any:
 def _rebuild_step(entry: dict[str, Any], path: Path) -> Any:
     cls = _estimator_classes()[entry["class"]]
     try:
-        estimator = cls(**entry["params"])
+        estimator = cls(**_rich_params(entry["params"]))
         estimator._validate_params()
     except (TypeError, ValueError) as exc:
         raise ModelFormatError(

@@ -1,0 +1,320 @@
+"""Question: what does on-the-fly augmentation buy, and what does it cost?
+
+Two parts, both on the data of the run configuration (full MNIST for the
+published numbers):
+
+* ``epoch_cost``: seconds per epoch of the default network (784, 196), batch
+  500) without augmentation and with each way of distorting the batches that
+  was tried. Every candidate is a plain Keras model trained one epoch at a time,
+  the candidates interleaved (A B C ... A B C ...) so that a burst of load on
+  this shared machine hits them all; the first epoch of each (tracing, XLA
+  compilation) is not counted. Ratios are against the un-augmented epoch of
+  the same run.
+* ``runs``: test accuracy after every epoch against the training seconds so
+  far (the clock stops while the test set is scored) for the default
+  classifier, the notebook's plain Keras loop, and the two recipes of
+  :data:`skdigits.augmentation.RECIPES`, the recipes over several seeds.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+
+import numpy as np
+
+from benchmarks.common import RunConfig, load_data, loadavg, summarize
+
+#: Seeds of the 15-minute stretch recipe: one, to keep the whole question
+#: under an hour of a shared 2-core machine; raise it when the machine is free.
+STRETCH_SEEDS = 1
+
+
+def _epoch_recorder(X_eval, y_eval):
+    """A callback timing each epoch and scoring the test set after it.
+
+    The clock stops at the top of ``on_epoch_end``, before the scoring, so
+    scoring never counts as training time.
+    """
+    from skdigits._tf_env import import_keras
+
+    keras = import_keras()
+
+    class EpochRecorder(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.epoch_seconds: list[float] = []
+            self.test_accuracy: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.epoch_seconds.append(time.perf_counter() - self._t0)
+            if X_eval is not None:
+                proba = self.model.predict(X_eval, batch_size=2500, verbose=0)
+                self.test_accuracy.append(float(np.mean(proba.argmax(1) == y_eval)))
+
+    return EpochRecorder()
+
+
+def _curve(recorder, final_accuracy: float, wall: float) -> dict:
+    seconds = np.cumsum(recorder.epoch_seconds)
+    return {
+        "test_accuracy": recorder.test_accuracy,
+        "training_seconds": [float(s) for s in seconds],
+        "final_accuracy": float(final_accuracy),
+        "train_seconds": float(seconds[-1]),
+        "wall_seconds": float(wall),
+        "median_epoch_seconds": float(np.median(recorder.epoch_seconds)),
+    }
+
+
+def _classifier_run(data, params: dict, seed: int) -> dict:
+    from skdigits.classifier import DenseDigitClassifier
+
+    recorder = _epoch_recorder(data.X_test, data.y_test)
+    clf = DenseDigitClassifier(**params, random_state=seed, callbacks=[recorder])
+    t0 = time.perf_counter()
+    clf.fit(data.X_train, data.y_train)
+    wall = time.perf_counter() - t0
+    run = _curve(recorder, clf.score(data.X_test, data.y_test), wall)
+    del clf
+    gc.collect()
+    return {"seed": seed, **run}
+
+
+def _notebook_run(data, epochs: int, seed: int) -> dict:
+    """The notebook's loop in plain Keras: Dropout(0.1), 784, 196, Adam 1e-3,
+    batch 1000."""
+    from skdigits._tf_env import import_keras
+
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(data.X_train.shape[1],)),
+            keras.layers.Dropout(0.1),
+            keras.layers.Dense(784, activation="relu"),
+            keras.layers.Dense(196, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    recorder = _epoch_recorder(data.X_test, data.y_test)
+    Y = np.eye(10, dtype=np.float32)[data.y_train]
+    t0 = time.perf_counter()
+    model.fit(
+        data.X_train,
+        Y,
+        batch_size=1000,
+        epochs=epochs,
+        verbose=0,
+        callbacks=[recorder],
+    )
+    wall = time.perf_counter() - t0
+    return {"seed": seed, **_curve(recorder, recorder.test_accuracy[-1], wall)}
+
+
+def _summary(runs: list[dict]) -> dict:
+    acc = np.array([r["final_accuracy"] for r in runs])
+    secs = np.array([r["train_seconds"] for r in runs])
+    return {
+        "n_seeds": len(runs),
+        "mean_accuracy": float(acc.mean()),
+        "std_accuracy": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
+        "min_accuracy": float(acc.min()),
+        "max_accuracy": float(acc.max()),
+        "mean_train_seconds": float(secs.mean()),
+        "max_train_seconds": float(secs.max()),
+    }
+
+
+# -- per-epoch cost of each way of distorting the batches -------------------------
+
+
+def _cost_candidates(n_features: int) -> dict:
+    """name -> (description, function returning a compiled Keras model)."""
+    from skdigits._tf_env import import_keras
+    from skdigits.augmentation import RandomDistortion, _distortion_layer_class
+    from skdigits.network import build_dense_network
+
+    keras = import_keras()
+    side = round(n_features**0.5)
+    shape = (side, side)
+
+    def compiled(model):
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    def plain():
+        return compiled(build_dense_network(n_features, 10, seed=0))
+
+    def ours(distortion, **options):
+        def make():
+            layer = _distortion_layer_class()(distortion, shape, seed=0)
+            layer.distorter = _make_distorter(distortion, shape, **options)
+            inputs = keras.Input(shape=(n_features,))
+            network = build_dense_network(n_features, 10, seed=0)
+            return compiled(keras.Model(inputs, network(layer(inputs))))
+
+        return make
+
+    def keras_layers():
+        # The issue's naive set-up: Keras's own affine layers, on (h, w, 1).
+        inputs = keras.Input(shape=(n_features,))
+        x = keras.layers.Reshape((*shape, 1))(inputs)
+        x = keras.layers.RandomRotation(10 / 360, fill_mode="constant", seed=0)(x)
+        x = keras.layers.RandomZoom(0.1, fill_mode="constant", seed=1)(x)
+        x = keras.layers.RandomTranslation(
+            2 / side, 2 / side, fill_mode="constant", seed=2
+        )(x)
+        x = keras.layers.Reshape((n_features,))(x)
+        network = build_dense_network(n_features, 10, seed=0)
+        return compiled(keras.Model(inputs, network(x)))
+
+    full = RandomDistortion()
+    affine = RandomDistortion(elastic_alpha=0)
+    return {
+        "none": ("no augmentation (reference)", plain),
+        "affine+elastic": (
+            "skdigits: affine + elastic, field bank, XLA warp (the default)",
+            ours(full),
+        ),
+        "affine": ("skdigits: affine only, XLA warp", ours(affine)),
+        "affine+elastic, fresh fields": (
+            "skdigits: affine + elastic, a new smoothed field per image",
+            ours(full, fresh_fields=True),
+        ),
+        "affine+elastic, no XLA": (
+            "skdigits: affine + elastic, field bank, warp not XLA-compiled",
+            ours(full, jit=False),
+        ),
+        "keras affine layers": (
+            "Keras RandomRotation(10 deg) + RandomZoom(0.1) + RandomTranslation(2 px)",
+            keras_layers,
+        ),
+    }
+
+
+def _make_distorter(distortion, shape, **options):
+    from skdigits.augmentation import _BatchDistorter
+
+    return _BatchDistorter(distortion, shape, 0, **options)
+
+
+def _scipy_epoch_seconds(X: np.ndarray, n: int) -> float | None:
+    """Seconds for scipy's map_coordinates to distort ``n`` images, scaled to
+    the whole training set: the cost of distorting in NumPy between batches."""
+    try:
+        from scipy.ndimage import map_coordinates
+    except ImportError:  # pragma: no cover - scipy comes with scikit-learn
+        return None
+    from skdigits.augmentation import RandomDistortion, elastic_field_bank
+
+    side = round(X.shape[1] ** 0.5)
+    images = X[:n].reshape(n, side, side)
+    bank = elastic_field_bank(
+        RandomDistortion(), (side, side), size=2 * n, random_state=0
+    ).reshape(n, 2, side, side)
+    rows, cols = np.mgrid[0:side, 0:side].astype(np.float32)
+    t0 = time.perf_counter()
+    for i in range(n):
+        map_coordinates(images[i], [rows + bank[i, 0], cols + bank[i, 1]], order=1)
+    return (time.perf_counter() - t0) * len(X) / n
+
+
+def measure_epoch_cost(data, rounds: int, batch_size: int = 500) -> dict:
+    candidates = _cost_candidates(data.X_train.shape[1])
+    Y = np.eye(10, dtype=np.float32)[data.y_train]
+    models = {}
+    times: dict[str, list[float]] = {name: [] for name in candidates}
+    for name, (_, make) in candidates.items():
+        models[name] = make()
+        # The first epoch traces and compiles; it is not timed.
+        models[name].fit(data.X_train, Y, batch_size=batch_size, epochs=1, verbose=0)
+    for _ in range(rounds):
+        for name, model in models.items():
+            t0 = time.perf_counter()
+            model.fit(data.X_train, Y, batch_size=batch_size, epochs=1, verbose=0)
+            times[name].append(time.perf_counter() - t0)
+    reference = np.array(times["none"])
+    out = {}
+    for name, (description, _) in candidates.items():
+        t = np.array(times[name])
+        out[name] = {
+            "description": description,
+            **summarize(t),
+            "seconds": [float(s) for s in t],
+            "ratio_median": float(np.median(t) / np.median(reference)),
+            "ratio_min": float(t.min() / reference.min()),
+        }
+    n_scipy = min(2000, len(data.X_train))
+    scipy_seconds = _scipy_epoch_seconds(data.X_train, n_scipy)
+    if scipy_seconds is not None:
+        out["scipy map_coordinates"] = {
+            "description": "scipy.ndimage.map_coordinates per image, in NumPy "
+            f"between batches (timed on {n_scipy} images, scaled to the epoch)",
+            "added_seconds": scipy_seconds,
+            "ratio_median": float(
+                (np.median(reference) + scipy_seconds) / np.median(reference)
+            ),
+        }
+    return out
+
+
+def measure(config: RunConfig) -> dict:
+    from skdigits.augmentation import RECIPES
+
+    data = (
+        load_data(config, n_train=2000, n_test=500)
+        if config.quick
+        else (load_data(config))
+    )
+    seeds = list(config.seeds)
+    quick = config.quick
+    result: dict = {
+        "n_train": len(data.X_train),
+        "n_test": len(data.X_test),
+        "source": data.source,
+        "loadavg_start": loadavg(),
+    }
+    result["epoch_cost"] = measure_epoch_cost(data, rounds=1 if quick else 4)
+
+    def shortened(params):
+        return {**params, "epochs": 2} if quick else params
+
+    runs: dict = {}
+    runs["default"] = {
+        "params": "DenseDigitClassifier()",
+        "runs": [_classifier_run(data, shortened({}), seeds[0])],
+    }
+    runs["notebook"] = {
+        "params": "plain Keras: Dropout(0.1), 784, 196, Adam 1e-3, batch 1000, "
+        "100 epochs",
+        "runs": [_notebook_run(data, 2 if quick else 100, seeds[0])],
+    }
+    for name, recipe_seeds in (
+        ("mnist-5min", seeds),
+        ("mnist-15min", seeds[:STRETCH_SEEDS]),
+    ):
+        params = RECIPES[name]
+        runs[name] = {
+            "params": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in params.items()
+            },
+            "runs": [_classifier_run(data, shortened(params), s) for s in recipe_seeds],
+        }
+    for entry in runs.values():
+        entry["summary"] = _summary(entry["runs"])
+    result["runs"] = runs
+    result["loadavg_end"] = loadavg()
+    return result
