@@ -82,8 +82,10 @@ class _ApiError(Exception):
         self.message = message
 
 
-def _megabytes(n_bytes: int) -> str:
-    return f"{n_bytes / 2**20:g} MB"
+def _size_text(n_bytes: int) -> str:
+    if n_bytes >= 2**20:
+        return f"{n_bytes / 2**20:.3g} MB"
+    return f"{n_bytes:,} bytes"
 
 
 def _check_model(model: Any) -> list[Any]:
@@ -203,7 +205,7 @@ class _Limits:
 async def _read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) as soon as it exceeds ``limit``."""
     too_large = _ApiError(
-        413, f"the request body is larger than the limit of {_megabytes(limit)}."
+        413, f"the request body is larger than the limit of {_size_text(limit)}."
     )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:

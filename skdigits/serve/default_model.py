@@ -91,7 +91,7 @@ def load_default_model(
     *,
     refresh: bool = False,
     echo: Callable[[str], Any] = print,
-    train: Callable[[], Any] = train_default_model,
+    train: Callable[[], Any] | None = None,
 ) -> tuple[Any, Path]:
     """Load the cached default model, training and caching it first if needed.
 
@@ -101,8 +101,9 @@ def load_default_model(
         Train the model again even if it is cached.
     echo : callable, default=print
         Receives one line saying what happens (trained or loaded, and where).
-    train : callable, default=train_default_model
-        Returns a fitted model; called when nothing usable is cached.
+    train : callable, default=None
+        Returns a fitted model; called when nothing usable is cached. None
+        means :func:`train_default_model`.
 
     Returns
     -------
@@ -122,7 +123,7 @@ def load_default_model(
     >>> def tiny():
     ...     return DenseDigitClassifier((8,), epochs=1, random_state=0).fit(X, y)
     >>> model, path = load_default_model(train=tiny, echo=lambda line: None)
-    >>> path.exists(), load_default_model(train=None, echo=print)[1] == path
+    >>> path.exists(), load_default_model(echo=print)[1] == path
     ... # doctest: +ELLIPSIS
     Using the default model, trained on the bundled MNIST sample, from ...
     (True, True)
@@ -146,7 +147,7 @@ def load_default_model(
         "No model given: training the default model on the bundled MNIST "
         "sample (10,000 images; once, 10-20 s)..."
     )
-    model = train()
+    model = (train or train_default_model)()
     save_model(model, path)
     echo(f"Saved it to {path}; later starts load it from there.")
     return model, path

@@ -176,6 +176,8 @@ class BackgroundServer:
     ----------
     url : str
         The page's address, e.g. ``"http://127.0.0.1:54321/"``.
+    app : ASGI application
+        The application served; ``app.state.model`` is the model.
     """
 
     def __init__(
@@ -186,6 +188,7 @@ class BackgroundServer:
         port: int = 0,
         access_log: bool = False,
     ) -> None:
+        self.app = app
         self._socket = _bind(host, port)
         self.url = _url(self._socket, host)
         self._server = _uvicorn_server(app, access_log)

@@ -17,6 +17,7 @@
   const statusLine = document.getElementById("status");
   const barList = document.getElementById("bars");
   const upload = document.getElementById("upload");
+  const results = document.getElementById("results");
 
   const LINE_WIDTH = 20;  // on the 280-pixel pad: MNIST-like strokes
   const WAIT_MS = 120;  // gather this long before asking while drawing
@@ -61,7 +62,6 @@
     if (event.pointerType === "mouse" && event.button !== 0) return;
     if (stroke !== null) return;  // a second finger does not draw
     event.preventDefault();
-    pad.focus({ preventScroll: true });
     pad.setPointerCapture(event.pointerId);
     const [x, y] = padPoint(event);
     stroke = { id: event.pointerId, x, y };
@@ -146,17 +146,27 @@
   // ---- asking the server ---------------------------------------------------
 
   let timer = null;
-  let inFlight = false;
-  let askAgain = false;
+  let inFlight = false;  // a request for the pad is on its way
+  let askAgain = false;  // the pad changed since that request was sent
+  let open = 0;  // requests on their way, photos included
   let asked = 0;  // number of the latest request
   let shown = 0;  // number of the request whose answer is shown (or cleared)
 
+  // aria-busy tells assistive technology (and tests) that an answer is coming.
+  function showBusy() {
+    const busy = timer !== null || inFlight || askAgain || open > 0;
+    results.setAttribute("aria-busy", String(busy));
+  }
+
   function askSoon() {
-    if (timer === null) timer = setTimeout(() => { timer = null; askForPad(); }, WAIT_MS);
+    if (timer === null) {
+      timer = setTimeout(() => { timer = null; askForPad(); }, WAIT_MS);
+    }
+    showBusy();
   }
 
   async function askForPad() {
-    if (!hasInk) return;
+    if (!hasInk) { showBusy(); return; }
     if (inFlight) { askAgain = true; return; }
     inFlight = true;
     try {
@@ -164,13 +174,15 @@
       await ask(png, "image/png");
     } finally {
       inFlight = false;
-      if (askAgain) { askAgain = false; askForPad(); }
+      if (askAgain) { askAgain = false; askForPad(); } else showBusy();
     }
   }
 
   async function ask(body, type) {
     const number = ++asked;
     let answer, ok;
+    open += 1;
+    showBusy();
     try {
       const response = await fetch("api/predict", {
         method: "POST", headers: { "Content-Type": type }, body,
@@ -181,10 +193,14 @@
     } catch (error) {
       ok = false;
       answer = { error: `cannot reach the server (${error.message}).` };
+    } finally {
+      open -= 1;
     }
-    if (number <= shown) return;  // cleared since, or a newer answer is shown
-    shown = number;
-    if (ok) showAnswer(answer); else showError(answer.error);
+    if (number > shown) {  // not cleared since, and no newer answer shown
+      shown = number;
+      if (ok) showAnswer(answer); else showError(answer.error);
+    }
+    showBusy();
   }
 
   // ---- showing the answer --------------------------------------------------
