@@ -28,9 +28,9 @@ except ImportError as exc:  # pragma: no cover - depends on the install
         'pip install "skdigits[serve]"'
     ) from exc
 
-from skdigits.serve.app import create_app, predict_digit
+from skdigits.serve._app import create_app, predict_digit
+from skdigits.serve._server import BackgroundServer, resolve_model, run, start
 from skdigits.serve.default_model import default_model_path, load_default_model
-from skdigits.serve.server import BackgroundServer, resolve_model, run, start
 
 __all__ = [
     "BackgroundServer",

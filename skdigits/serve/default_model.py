@@ -25,7 +25,7 @@ from typing import Any
 
 from skdigits import __version__
 
-__all__ = ["default_model_path", "load_default_model", "train_default_model"]
+__all__ = ["default_model_path", "load_default_model"]
 
 
 def default_model_path() -> Path:
@@ -62,7 +62,7 @@ def default_model_path() -> Path:
     return folder / f"serve-default-model-{__version__}.skdigits"
 
 
-def train_default_model() -> Any:
+def _train_default_model() -> Any:
     """Train the default model: ``skdigits train``'s pipeline on the bundled sample.
 
     Seeded, so every user gets the same model. Imports TensorFlow.
@@ -103,7 +103,7 @@ def load_default_model(
         Receives one line saying what happens (trained or loaded, and where).
     train : callable, default=None
         Returns a fitted model; called when nothing usable is cached. None
-        means :func:`train_default_model`.
+        trains what ``skdigits train --data sample --seed 0`` trains.
 
     Returns
     -------
@@ -147,7 +147,7 @@ def load_default_model(
         "No model given: training the default model on the bundled MNIST "
         "sample (10,000 images; once, 10-20 s)..."
     )
-    model = (train or train_default_model)()
+    model = (train or _train_default_model)()
     save_model(model, path)
     echo(f"Saved it to {path}; later starts load it from there.")
     return model, path

@@ -136,7 +136,7 @@ def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
     --------
     >>> import numpy as np
     >>> from sklearn.dummy import DummyClassifier
-    >>> from skdigits.serve.app import predict_digit
+    >>> from skdigits.serve import predict_digit
     >>> model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
     >>> card = np.full((60, 40), 240, dtype=np.uint8)
     >>> card[10:50, 18:23] = 0  # a dark "1" on light paper

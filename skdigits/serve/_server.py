@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from skdigits.serve.app import (
+from skdigits.serve._app import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_IMAGE_PIXELS,
     create_app,
@@ -164,7 +164,7 @@ class BackgroundServer:
     Parameters
     ----------
     app : ASGI application
-        From :func:`~skdigits.serve.create_app`.
+        From :func:`create_app`.
     host : str, default="127.0.0.1"
         Address to listen on.
     port : int, default=0
@@ -178,6 +178,23 @@ class BackgroundServer:
         The page's address, e.g. ``"http://127.0.0.1:54321/"``.
     app : ASGI application
         The application served; ``app.state.model`` is the model.
+
+    See Also
+    --------
+    start : Build the application for a model and start serving it.
+
+    Examples
+    --------
+    >>> import json, urllib.request
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits.serve import BackgroundServer, create_app
+    >>> model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    >>> server = BackgroundServer(create_app(model, source="a dummy")).start()
+    >>> with urllib.request.urlopen(server.url + "api/model") as answer:
+    ...     json.load(answer)["source"]
+    'a dummy'
+    >>> server.stop()
     """
 
     def __init__(
@@ -202,6 +219,16 @@ class BackgroundServer:
     def start(self, timeout: float = 30.0) -> BackgroundServer:
         """Start serving; return once the server accepts requests.
 
+        Parameters
+        ----------
+        timeout : float, default=30.0
+            Seconds to wait for the server to start.
+
+        Returns
+        -------
+        self : BackgroundServer
+            Running.
+
         Raises
         ------
         RuntimeError
@@ -217,7 +244,13 @@ class BackgroundServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop serving (finishing requests in progress) and free the port."""
+        """Stop serving (finishing requests in progress) and free the port.
+
+        Parameters
+        ----------
+        timeout : float, default=10.0
+            Seconds to wait for the server's thread to end.
+        """
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout)
@@ -258,7 +291,7 @@ def start(
     port : int, default=0
         Port to listen on; 0 picks a free one (see ``.url``).
     max_body_bytes, max_image_pixels : int
-        Request limits, as in :func:`~skdigits.serve.create_app`.
+        Request limits, as in :func:`create_app`.
     access_log : bool, default=False
         Log every request.
     echo : callable, default=print (flushed)
@@ -329,11 +362,16 @@ def run(
     refresh_default : bool, default=False
         With ``model=None``, train the default model again.
     max_body_bytes, max_image_pixels : int
-        Request limits, as in :func:`~skdigits.serve.create_app`.
+        Request limits, as in :func:`create_app`.
     access_log : bool, default=False
         Print a line for every request.
     echo : callable, default=print (flushed)
         Receives the lines to show the user.
+
+    Returns
+    -------
+    None
+        Once the server has stopped.
 
     Raises
     ------
@@ -346,6 +384,17 @@ def run(
     --------
     start : Serve in a background thread.
     create_app : The application, for another ASGI server.
+
+    Examples
+    --------
+    ``run("my-run/model.skdigits")`` serves until Ctrl-C. A model file that
+    is not there is reported before anything starts:
+
+    >>> from skdigits.serve import run
+    >>> run("no-such-model.skdigits")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: No model file at no-such-model.skdigits.
     """
     started = time.perf_counter()
     fitted, source = resolve_model(model, refresh_default=refresh_default, echo=echo)
