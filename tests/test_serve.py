@@ -158,7 +158,7 @@ def test_jpeg_photo_reads_as_skdigits_predict_reads_the_file(
     assert answer["label"] == model.predict(images)[0]
 
 
-def test_big_photo_is_reduced_before_preparation_and_still_read(server, sample):
+def test_big_phone_photo_is_read(server, sample):
     digit = sample.X_test[3]
     paper = Image.fromarray(255 - digit).resize((3000, 3000), Image.Resampling.BICUBIC)
     buffer = io.BytesIO()
