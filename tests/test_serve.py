@@ -299,6 +299,21 @@ def test_oversized_body_gets_413(small_server):
     assert "limit of 50,000 bytes" in answer["error"]
 
 
+def test_declared_oversized_body_is_refused_before_it_is_sent(small_server):
+    # The client announces 60 MB and sends 10 bytes: the answer comes at once,
+    # without waiting for (and reading) the rest.
+    host, port = small_server.url.removeprefix("http://").strip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=_TIMEOUT) as conn:
+        conn.sendall(
+            b"POST /api/predict HTTP/1.1\r\nHost: digits\r\n"
+            b"Content-Type: image/png\r\nContent-Length: 60000000\r\n\r\n0123456789"
+        )
+        conn.settimeout(15)
+        head = conn.recv(4096)
+    assert head.startswith(b"HTTP/1.1 413 ")
+    assert b"larger than the limit" in head
+
+
 def test_oversized_chunked_body_without_length_gets_413(small_server):
     # No Content-Length: the server counts while it reads.
     chunks = (b"\0" * 10_000 for _ in range(8))
