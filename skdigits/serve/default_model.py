@@ -4,9 +4,9 @@
 drawing for, without a download and without a long wait. It trains what
 ``skdigits train --data sample --seed 0`` trains (the default
 ``Pipeline([PixelScaler(), DenseDigitClassifier()])`` on the 10,000 bundled
-MNIST training images, about 97 % test accuracy) the first time, which takes
-10-20 seconds on a laptop CPU, and saves it in the user's cache folder; every
-later start loads it in a moment.
+MNIST training images, 97.3 % test accuracy) the first time, which takes
+15-45 seconds depending on the CPU, and saves it in the user's cache folder;
+every later start loads it.
 
 The cache file is ``default_model_path()``: ``$SKDIGITS_CACHE`` if set, else
 ``$XDG_CACHE_HOME/skdigits`` (``~/.cache/skdigits``) on Linux,
@@ -145,7 +145,7 @@ def load_default_model(
             return model, path
     echo(
         "No model given: training the default model on the bundled MNIST "
-        "sample (10,000 images; once, 10-20 s)..."
+        "sample (10,000 images; once, 15-45 s depending on the CPU)..."
     )
     model = (train or _train_default_model)()
     save_model(model, path)
