@@ -500,6 +500,20 @@ def test_port_in_use_is_refused_with_a_clear_error(server):
         BackgroundServer(server.app, port=port)
 
 
+def test_run_reports_a_taken_port_before_training_the_default_model(
+    server, monkeypatch
+):
+    import skdigits.serve._server as server_module
+
+    def no_training(**kwargs):
+        raise AssertionError("the default model was loaded before the port")
+
+    monkeypatch.setattr(server_module, "load_default_model", no_training)
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+        server_module.run(None, port=port, echo=lambda line: None)
+
+
 def test_serving_never_imports_tensorflow_itself():
     # With a model that needs no TensorFlow, importing the server, building
     # the app and answering a request leave TensorFlow unloaded; start-up is

@@ -391,36 +391,41 @@ def run(
     is not there is reported before anything starts:
 
     >>> from skdigits.serve import run
-    >>> run("no-such-model.skdigits")
+    >>> run("no-such-model.skdigits", port=0)
     Traceback (most recent call last):
     ...
     FileNotFoundError: No model file at no-such-model.skdigits.
     """
     started = time.perf_counter()
-    fitted, source = resolve_model(model, refresh_default=refresh_default, echo=echo)
-    app = create_app(
-        fitted,
-        source=source,
-        max_body_bytes=max_body_bytes,
-        max_image_pixels=max_image_pixels,
-    )
+    # The address first: a taken port is reported before a model is loaded
+    # (or the default one trained).
     sock = _bind(host, port)
-    url = _url(sock, host)
-    if not _is_loopback(host):
-        echo(
-            f"Listening on {host}: other computers can reach this server, and "
-            "it has no authentication."
-        )
-    echo(
-        f"Serving {source} at {url} (ready in "
-        f"{time.perf_counter() - started:.1f} s; Ctrl-C to stop)"
-    )
-    server = _uvicorn_server(app, access_log)
     try:
-        server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        # uvicorn has already shut down cleanly; it re-raises Ctrl-C after.
-        pass
+        fitted, source = resolve_model(
+            model, refresh_default=refresh_default, echo=echo
+        )
+        app = create_app(
+            fitted,
+            source=source,
+            max_body_bytes=max_body_bytes,
+            max_image_pixels=max_image_pixels,
+        )
+        url = _url(sock, host)
+        if not _is_loopback(host):
+            echo(
+                f"Listening on {host}: other computers can reach this server, "
+                "and it has no authentication."
+            )
+        echo(
+            f"Serving {source} at {url} (ready in "
+            f"{time.perf_counter() - started:.1f} s; Ctrl-C to stop)"
+        )
+        server = _uvicorn_server(app, access_log)
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            # uvicorn has already shut down cleanly; it re-raises Ctrl-C after.
+            pass
     finally:
         sock.close()
     echo("Stopped.")
