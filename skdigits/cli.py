@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, parser_class=_Parser
     )
 
-    for add_command in (_add_train, _add_predict, _add_export):
+    for add_command in (_add_train, _add_predict, _add_export, _add_serve):
         add_command(commands)
     return parser
 
@@ -370,6 +370,46 @@ def _add_export(commands: Any) -> None:
     export.add_argument("model", metavar="MODEL", help="a saved model (model.skdigits)")
     export.add_argument("output", metavar="OUTPUT", help="the ONNX file to write")
     export.set_defaults(handler=_export)
+
+
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="draw digits in the browser and watch the model read them",
+        description="Serve a page to draw digits on (mouse, touch or stylus) and\n"
+        "a JSON API (POST a PNG/JPEG or 28x28 pixels to /api/predict) for a\n"
+        "saved model, on this machine only unless --host says otherwise.\n"
+        "Needs the serve extra: pip install 'skdigits[serve]'.",
+        epilog="Examples:\n"
+        "  skdigits serve                       # a small model, trained once\n"
+        "  skdigits serve run1/model.skdigits --port 8080",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "model",
+        metavar="MODEL",
+        nargs="?",
+        help="a saved model (model.skdigits); default: a model trained on the "
+        "bundled sample the first time, then cached",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this machine only; "
+        "0.0.0.0 exposes it to the network)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--retrain-default",
+        action="store_true",
+        help="train the default model again instead of using the cached one",
+    )
+    serve.set_defaults(handler=_serve)
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -668,6 +708,30 @@ def _export(args: argparse.Namespace) -> int:
     except (ImportError, ModelFormatError, OSError) as exc:
         raise CommandError(_one_line(exc)) from None
     print(f"ONNX model: {path}")
+    return 0
+
+
+# -- serve -------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from skdigits.inference import ModelFormatError
+
+    try:
+        from skdigits.serve import run
+    except ImportError as exc:  # its message says how to install the extra
+        raise CommandError(_one_line(exc)) from None
+    if not 0 <= args.port <= 65535:
+        raise CommandError(f"--port {args.port}: not a port number (0 to 65535).")
+    try:
+        run(
+            args.model,
+            host=args.host,
+            port=args.port,
+            refresh_default=args.retrain_default,
+        )
+    except (OSError, ValueError, ModelFormatError) as exc:
+        raise CommandError(_one_line(exc)) from None
     return 0
 
 

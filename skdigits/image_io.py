@@ -17,7 +17,8 @@ the same steps before it is classified:
    middle.
 
 :func:`prepare_digit` runs all five; :func:`read_digits` reads PNG or JPEG
-files, folders of them and ``.npy`` arrays and prepares every digit. All of
+files, folders of them and ``.npy`` arrays and prepares every digit;
+:func:`decode_image` reads an image held in memory (an upload). All of
 them return ``uint8`` pixels 0-255, what a fitted
 ``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``
 takes. Nothing here imports TensorFlow.
@@ -40,6 +41,7 @@ __all__ = [
     "ImageReadError",
     "center_by_mass",
     "crop_to_ink",
+    "decode_image",
     "fit_into_box",
     "has_light_background",
     "load_image",
@@ -502,24 +504,89 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
            [  0., 255.,   0.],
            [  0.,   0., 255.]], dtype=float32)
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file.")
     if path.is_dir():
         raise ImageReadError(f"{path}: is a folder, not an image file.")
+    return _pixels(_open_image(path, str(path)))
+
+
+def decode_image(data: bytes, *, max_size: int | None = None) -> np.ndarray:
+    """Decode an image held in memory (an upload, say) as grey pixels.
+
+    The in-memory twin of :func:`load_image`: the same formats, EXIF
+    orientation, bit depths and transparency handling.
+
+    Parameters
+    ----------
+    data : bytes
+        The encoded image: PNG, JPEG, or anything Pillow opens.
+    max_size : int or None, default=None
+        If given, an image whose longer side exceeds it is first reduced
+        (antialiased, keeping its shape) so that the longer side is
+        ``max_size`` pixels. A phone photo then costs milliseconds instead of
+        seconds; the digit ends up 20 pixels tall anyway.
+
+    Returns
+    -------
+    gray : ndarray of shape (height, width), dtype float32
+        Intensities 0-255, not yet prepared (see :func:`prepare_digit`).
+
+    Raises
+    ------
+    ImageReadError
+        The bytes are not an image Pillow can read.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from skdigits.image_io import decode_image
+    >>> buffer = io.BytesIO()
+    >>> Image.fromarray(np.full((300, 100), 200, dtype=np.uint8)).save(buffer, "PNG")
+    >>> decode_image(buffer.getvalue(), max_size=60).shape
+    (60, 20)
+    >>> decode_image(b"not an image")
+    Traceback (most recent call last):
+    ...
+    skdigits.image_io.ImageReadError: image: not an image that can be read ...
+    """
+    import io
+
+    return _pixels(_open_image(io.BytesIO(data), "image", max_size=max_size))
+
+
+def _open_image(source, name: str, max_size: int | None = None):
+    """Open and decode ``source`` (a path or a binary file) with Pillow."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
-        with Image.open(path) as opened:
+        with Image.open(source) as opened:
+            if max_size is not None:
+                # JPEG decodes straight to a smaller scale (DCT scaling).
+                opened.draft(opened.mode, (max_size, max_size))
             opened.load()
             image = ImageOps.exif_transpose(opened)
     except UnidentifiedImageError:
         raise ImageReadError(
-            f"{path}: not an image that can be read (expected PNG or JPEG)."
+            f"{name}: not an image that can be read (expected PNG or JPEG)."
         ) from None
     except (OSError, ValueError, SyntaxError) as exc:
         # Truncated or corrupt files; Pillow raises SyntaxError for some.
-        raise ImageReadError(f"{path}: damaged image file ({exc}).") from None
+        raise ImageReadError(f"{name}: damaged image file ({exc}).") from None
+    if max_size is not None and max(image.size) > max_size:
+        if image.mode in ("P", "1"):  # palettes only resample to nearest
+            has_alpha = "transparency" in image.info
+            image = image.convert("RGBA" if has_alpha else "RGB")
+        if image.mode in ("L", "LA", "RGB", "RGBA", "I;16", "I", "F"):
+            image.thumbnail((max_size, max_size), Image.Resampling.LANCZOS)
+    return image
+
+
+def _pixels(image) -> np.ndarray:
+    """Grey intensities 0-255 from a decoded Pillow image of any mode."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         pixels = np.asarray(image, dtype=np.float64)
         top = 65535.0 if image.mode.startswith("I;16") or pixels.max() > 255 else 255

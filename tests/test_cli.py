@@ -804,3 +804,19 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     code = main(["export", str(tmp_path / "missing.skdigits"), str(tmp_path / "x")])
     _assert_one_line_error(code, capsys.readouterr(), "missing.skdigits")
     assert not (tmp_path / "x").exists()
+
+
+def test_serve_errors_are_one_line(tmp_path, trained, capsys):
+    pytest.importorskip("starlette", reason="needs the serve extra")
+    import socket
+
+    code = main(["serve", str(tmp_path / "missing.skdigits"), "--port", "0"])
+    _assert_one_line_error(code, capsys.readouterr(), "missing.skdigits")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code = main(
+            ["serve", str(trained.folder / "model.skdigits"), "--port", str(port)]
+        )
+        _assert_one_line_error(code, capsys.readouterr(), str(port))
+    code = main(["serve", "--port", "70000"])
+    _assert_one_line_error(code, capsys.readouterr(), "--port 70000")

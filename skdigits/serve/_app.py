@@ -1,0 +1,430 @@
+"""The web application: the drawing page and the JSON prediction API.
+
+:func:`create_app` wraps a fitted model in a Starlette application. The page
+and its script and style sheet are files in ``skdigits/serve/static``, served
+from the package (no CDN), so the page works offline. The API has three
+routes:
+
+* ``POST /api/predict``: a PNG or JPEG (``Content-Type: image/png`` or
+  ``image/jpeg``, the raw bytes as the body), or a JSON array of grey pixels
+  (``application/json``: ``{"pixels": [[...], ...]}`` or the bare array).
+  The image is prepared the way MNIST was made (:mod:`skdigits.image_io`)
+  and the answer holds the label, the probability of every class and the
+  28x28 image the model was given.
+* ``GET /api/model``: the model's classes, where it came from, and the
+  limits on requests.
+* ``GET /api/openapi.json``: the OpenAPI description of the API.
+
+Every error is a JSON object ``{"error": "..."}`` that says what was wrong,
+with a 4xx status for a bad request and never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from skdigits import __version__
+from skdigits.image_io import ImageReadError, decode_image, prepare_digit
+from skdigits.serve._openapi import openapi_schema
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_IMAGE_PIXELS",
+    "create_app",
+    "predict_digit",
+]
+
+logger = logging.getLogger("skdigits.serve")
+
+#: Largest request body accepted, in bytes (a phone photo fits).
+DEFAULT_MAX_BODY_BYTES = 10 * 2**20
+#: Largest image accepted, in pixels (width x height, before decoding).
+DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
+# Uploaded images are reduced to this many pixels on their longer side before
+# preparation, which shrinks them to 20 pixels anyway.
+_WORKING_SIZE = 1024
+_STATIC = Path(__file__).with_name("static")
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/jpg")
+_JSON_TYPES = ("application/json",)
+_MNIST_SIDE = 28
+
+# The page loads nothing from elsewhere; say so to the browser as well.
+_SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' blob: data:; object-src 'none'; "
+        b"base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class _ApiError(Exception):
+    """A request the API cannot answer; becomes ``{"error": message}``."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+
+
+def _size_text(n_bytes: int) -> str:
+    if n_bytes >= 2**20:
+        return f"{n_bytes / 2**20:.3g} MB"
+    return f"{n_bytes:,} bytes"
+
+
+def _check_model(model: Any) -> list[Any]:
+    """The model's classes as JSON values; refuse models the page cannot use."""
+    for name in ("predict_proba", "classes_"):
+        if not hasattr(model, name):
+            raise ValueError(
+                f"the model must be a fitted classifier with predict_proba and "
+                f"classes_ (e.g. from skdigits.load_model); it has no {name}."
+            )
+    n_pixels = getattr(model, "n_features_in_", _MNIST_SIDE**2)
+    if n_pixels != _MNIST_SIDE**2:
+        raise ValueError(
+            f"the model takes {n_pixels} pixels per image; the page sends "
+            f"28x28 = {_MNIST_SIDE**2} (train it on 28x28 MNIST-style digits)."
+        )
+    return [c.item() if hasattr(c, "item") else c for c in model.classes_]
+
+
+def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
+    """Prepare one picture of a digit MNIST-style and classify it.
+
+    The work behind ``POST /api/predict``, without HTTP.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        Takes (n, 28, 28) uint8 images in ``predict_proba``, as a Pipeline of
+        :class:`~skdigits.PixelScaler` and
+        :class:`~skdigits.DenseDigitClassifier` does.
+    gray : array-like of shape (height, width) or (height, width, channels)
+        The picture: grey, RGB or RGBA pixels, 0-255 or 0-1, any size.
+
+    Returns
+    -------
+    answer : dict
+        ``label`` (the class with the highest probability), ``probability``
+        (its probability), ``classes`` and ``probabilities`` (in the same
+        order), and ``image``, the 28x28 uint8 image the model was given, as
+        nested lists.
+
+    Raises
+    ------
+    skdigits.image_io.ImageReadError
+        The picture holds no digit or is not an image array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits.serve import predict_digit
+    >>> model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    >>> card = np.full((60, 40), 240, dtype=np.uint8)
+    >>> card[10:50, 18:23] = 0  # a dark "1" on light paper
+    >>> answer = predict_digit(model, card)
+    >>> answer["label"], answer["probabilities"], len(answer["image"])
+    (3, [0.5, 0.5], 28)
+    """
+    image = prepare_digit(gray)
+    proba = np.asarray(model.predict_proba(image[np.newaxis]))[0]
+    classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
+    best = int(np.argmax(proba))
+    return {
+        "label": classes[best],
+        "probability": float(proba[best]),
+        "classes": classes,
+        "probabilities": [float(p) for p in proba],
+        "image": image.tolist(),
+    }
+
+
+def _pixels_from_json(body: bytes) -> np.ndarray:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _ApiError(400, f"the body is not valid JSON ({exc}).") from None
+    if isinstance(payload, dict):
+        if "pixels" not in payload:
+            raise _ApiError(
+                422,
+                'expected a JSON object with a "pixels" key (or a bare array); '
+                f"got the keys {sorted(payload)[:5]}.",
+            )
+        payload = payload["pixels"]
+    if not isinstance(payload, list):
+        raise _ApiError(
+            422,
+            "pixels must be an array of rows of numbers (28x28 for an MNIST "
+            f"digit); got a JSON {type(payload).__name__}.",
+        )
+    try:
+        pixels = np.asarray(payload, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise _ApiError(
+            422,
+            "pixels must be a rectangular array of numbers (every row as long "
+            "as the first, no strings or nulls).",
+        ) from None
+    if pixels.ndim == 1 and pixels.size == _MNIST_SIDE**2:  # one flat digit
+        pixels = pixels.reshape(_MNIST_SIDE, _MNIST_SIDE)
+    if pixels.ndim not in (2, 3) or pixels.size == 0:
+        raise _ApiError(
+            422,
+            "pixels must be a 2-D array (height, width) of grey values, "
+            "(height, width, 3 or 4) for RGB(A), or 784 values of one flat "
+            f"28x28 digit; got an array of shape {pixels.shape}.",
+        )
+    return pixels
+
+
+class _Limits:
+    def __init__(self, max_body_bytes: int, max_image_pixels: int) -> None:
+        self.max_body_bytes = max_body_bytes
+        self.max_image_pixels = max_image_pixels
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) as soon as it exceeds ``limit``."""
+    too_large = _ApiError(
+        413, f"the request body is larger than the limit of {_size_text(limit)}."
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:  # chunked uploads declare no length
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _image_size(body: bytes) -> tuple[int, int] | None:
+    """Width and height from the image's header, without decoding it."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(body)) as image:
+            return image.size
+    except Exception:  # decode_image says what is wrong with it
+        return None
+
+
+def _answer(model: Any, kind: str, body: bytes, limits: _Limits) -> dict[str, Any]:
+    """Decode, prepare and classify one request body (runs in a worker thread)."""
+    if kind == "image":
+        size = _image_size(body)
+        if size is not None and size[0] * size[1] > limits.max_image_pixels:
+            raise _ApiError(
+                413,
+                f"the image is {size[0]}x{size[1]} pixels; the limit is "
+                f"{limits.max_image_pixels:,} pixels.",
+            )
+        try:
+            gray = decode_image(body, max_size=_WORKING_SIZE)
+        except ImageReadError as exc:
+            detail = str(exc).removeprefix("image: ")
+            raise _ApiError(400, f"image body: {detail}") from None
+    else:
+        gray = _pixels_from_json(body)
+    try:
+        return predict_digit(model, gray)
+    except ImageReadError as exc:
+        # A readable picture without a digit (blank), or bad pixel values.
+        message = str(exc).removeprefix("image: ")
+        raise _ApiError(422, message) from None
+
+
+class _SecurityHeaders:
+    """Adds the headers of ``_SECURITY_HEADERS`` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], *_SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    model: Any,
+    *,
+    source: str = "a fitted model",
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+) -> Starlette:
+    """Build the web application (the drawing page and the JSON API).
+
+    Parameters
+    ----------
+    model : fitted classifier
+        What :func:`skdigits.load_model` returns: a Pipeline of
+        :class:`~skdigits.PixelScaler` and
+        :class:`~skdigits.DenseDigitClassifier` trained on 28x28 digits, or
+        any fitted classifier with ``predict_proba`` and ``classes_`` that
+        takes (n, 28, 28) uint8 images.
+    source : str, default="a fitted model"
+        Where the model came from, shown on the page and in ``/api/model``.
+    max_body_bytes : int, default=10 MiB
+        Larger request bodies get a 413 answer.
+    max_image_pixels : int, default=40,000,000
+        Images with more pixels get a 413 answer, before they are decoded.
+
+    Returns
+    -------
+    app : starlette.applications.Starlette
+        An ASGI application; serve it with uvicorn (or any ASGI server), or
+        run it in a thread with :class:`~skdigits.serve.BackgroundServer`.
+
+    Raises
+    ------
+    ValueError
+        If the model is not a fitted classifier of 28x28 images.
+
+    See Also
+    --------
+    skdigits.serve.run : Serve a model from the command line.
+    skdigits.serve.start : Serve a model in the background.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> import json, urllib.request
+    >>> from skdigits.serve import BackgroundServer, create_app
+    >>> model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    >>> digit = np.zeros((28, 28), dtype=int)
+    >>> digit[4:24, 12:16] = 255  # a "1"
+    >>> def post(url, body, content_type):
+    ...     request = urllib.request.Request(
+    ...         url, data=body, headers={"Content-Type": content_type})
+    ...     try:
+    ...         with urllib.request.urlopen(request) as response:
+    ...             return response.status, json.load(response)
+    ...     except urllib.error.HTTPError as error:
+    ...         return error.code, json.load(error)
+    >>> with BackgroundServer(create_app(model)).start() as server:
+    ...     url = server.url + "api/predict"
+    ...     status, answer = post(url, json.dumps(digit.tolist()).encode(),
+    ...                           "application/json")
+    ...     print(status, answer["label"], answer["classes"])
+    ...     print(*post(url, b"hello", "image/png"))
+    200 3 [3, 7]
+    400 {'error': 'image body: not an image that can be read (expected PNG or JPEG).'}
+    """
+    classes = _check_model(model)
+    if max_body_bytes < 1 or max_image_pixels < 1:
+        raise ValueError("max_body_bytes and max_image_pixels must be >= 1.")
+    limits = _Limits(max_body_bytes, max_image_pixels)
+    info = {
+        "classes": classes,
+        "source": source,
+        "input_shape": [_MNIST_SIDE, _MNIST_SIDE],
+        "max_body_bytes": max_body_bytes,
+        "max_image_pixels": max_image_pixels,
+        "skdigits_version": __version__,
+    }
+
+    async def page(request: Request) -> Response:
+        return FileResponse(
+            _STATIC / "index.html", headers={"cache-control": "no-cache"}
+        )
+
+    async def predict(request: Request) -> Response:
+        content_type = request.headers.get("content-type", "")
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type in _IMAGE_TYPES:
+            kind = "image"
+        elif media_type in _JSON_TYPES:
+            kind = "json"
+        else:
+            raise _ApiError(
+                415,
+                f"cannot read a body of type {media_type or 'unknown'!r}: send "
+                "a PNG or JPEG with Content-Type image/png or image/jpeg, or "
+                "pixels as JSON with Content-Type application/json.",
+            )
+        body = await _read_body(request, limits.max_body_bytes)
+        if not body:
+            raise _ApiError(400, "the request body is empty: send an image or pixels.")
+        # Decoding and the forward pass are CPU work; keep the event loop free.
+        answer = await run_in_threadpool(_answer, model, kind, body, limits)
+        return JSONResponse(answer, headers={"cache-control": "no-store"})
+
+    async def model_info(request: Request) -> Response:
+        return JSONResponse(info)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_schema(__version__))
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, _ApiError)
+        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse(
+            {"error": f"{exc.detail}: {request.method} {request.url.path}"},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # The traceback goes to the server's log, never to the client.
+        logger.error(
+            "error answering %s %s", request.method, request.url.path, exc_info=exc
+        )
+        return JSONResponse(
+            {"error": "internal error while answering; see the server's log."},
+            status_code=500,
+        )
+
+    app = Starlette(
+        routes=[
+            Route("/", page, methods=["GET", "HEAD"]),
+            Route("/api/predict", predict, methods=["POST"]),
+            Route("/api/model", model_info, methods=["GET", "HEAD"]),
+            Route("/api/openapi.json", openapi, methods=["GET", "HEAD"]),
+            Mount("/static", StaticFiles(directory=_STATIC), name="static"),
+        ],
+        exception_handlers={
+            _ApiError: api_error,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+    )
+    app.add_middleware(_SecurityHeaders)
+    app.state.model = model
+    app.state.info = info
+    return app

@@ -1,0 +1,153 @@
+"""The OpenAPI 3.1 description of the prediction API, served at /api/openapi.json.
+
+Written out by hand: Starlette does not generate one, and the API is three
+routes. ``tests/test_serve.py`` checks that it lists exactly the app's routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {
+    "description": "What was wrong with the request.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"error": {"type": "string"}},
+                "required": ["error"],
+            }
+        }
+    },
+}
+
+_PIXELS = {
+    "description": (
+        "Grey values 0-255 (or 0-1), one array per row. A 28x28 MNIST-style "
+        "digit (light ink on black) is used as it is; anything else is "
+        "prepared like an uploaded image. (height, width, 3 or 4) arrays are "
+        "RGB(A); 784 values are one flat 28x28 digit."
+    ),
+    "type": "array",
+    "items": {"type": ["array", "number"]},
+}
+
+_ANSWER = {
+    "type": "object",
+    "properties": {
+        "label": {"description": "The class with the highest probability."},
+        "probability": {"type": "number", "description": "Its probability."},
+        "classes": {"type": "array", "description": "The model's classes."},
+        "probabilities": {
+            "type": "array",
+            "items": {"type": "number"},
+            "description": "The probability of each class, in the order of classes.",
+        },
+        "image": {
+            "type": "array",
+            "items": {"type": "array", "items": {"type": "integer"}},
+            "description": "The 28x28 image (0-255, light ink on black) the "
+            "model was given, after MNIST-style preparation.",
+        },
+    },
+    "required": ["label", "probability", "classes", "probabilities", "image"],
+}
+
+
+def openapi_schema(version: str) -> dict[str, Any]:
+    """The API's OpenAPI document.
+
+    Parameters
+    ----------
+    version : str
+        The skdigits version, given as the API's version.
+
+    Returns
+    -------
+    schema : dict
+        A JSON-able OpenAPI 3.1 document.
+
+    Examples
+    --------
+    >>> from skdigits.serve._openapi import openapi_schema
+    >>> sorted(openapi_schema("0.1.0")["paths"])
+    ['/api/model', '/api/openapi.json', '/api/predict']
+    """
+    binary = {"schema": {"type": "string", "contentMediaType": "image/png"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "skdigits digit reader",
+            "version": version,
+            "description": (
+                "Classify a picture of one handwritten digit. Pictures are "
+                "prepared the way MNIST was made (grey, inverted if the "
+                "background is light, cropped, fitted into 20x20, centred by "
+                "mass in 28x28) before the model sees them."
+            ),
+        },
+        "paths": {
+            "/api/predict": {
+                "post": {
+                    "summary": "Classify one digit",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "image/png": binary,
+                            "image/jpeg": {
+                                "schema": {
+                                    "type": "string",
+                                    "contentMediaType": "image/jpeg",
+                                }
+                            },
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {
+                                            "type": "object",
+                                            "properties": {"pixels": _PIXELS},
+                                            "required": ["pixels"],
+                                        },
+                                        _PIXELS,
+                                    ]
+                                }
+                            },
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The prediction.",
+                            "content": {"application/json": {"schema": _ANSWER}},
+                        },
+                        "400": _ERROR | {"description": "Not an image, or not JSON."},
+                        "413": _ERROR | {"description": "Body or image too large."},
+                        "415": _ERROR | {"description": "Unsupported Content-Type."},
+                        "422": _ERROR
+                        | {"description": "No digit in the picture, or bad pixels."},
+                    },
+                }
+            },
+            "/api/model": {
+                "get": {
+                    "summary": "The model served and the request limits",
+                    "responses": {
+                        "200": {
+                            "description": (
+                                "classes, source, input_shape, max_body_bytes, "
+                                "max_image_pixels and skdigits_version."
+                            ),
+                            "content": {
+                                "application/json": {"schema": {"type": "object"}}
+                            },
+                        }
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": {"description": "The OpenAPI document."}},
+                }
+            },
+        },
+    }

@@ -1,0 +1,431 @@
+"""Running the application: in the foreground (``run``) or in a thread (``start``).
+
+The server is uvicorn, on a socket bound here, so that port 0 (any free
+port) works and the address printed is the real one. It binds to 127.0.0.1
+unless told otherwise: the API has no authentication, so exposing it to the
+network is a choice to make on purpose.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from skdigits.serve._app import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_IMAGE_PIXELS,
+    create_app,
+)
+
+__all__ = ["BackgroundServer", "resolve_model", "run", "start"]
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)  # flushed: the address must show at once in a pipe
+
+
+# How long Ctrl-C waits for requests in progress before closing them.
+_GRACEFUL_SECONDS = 3.0
+
+
+def resolve_model(
+    model: Any = None,
+    *,
+    refresh_default: bool = False,
+    echo: Callable[[str], Any] = _say,
+) -> tuple[Any, str]:
+    """The model to serve, and a description of where it came from.
+
+    Parameters
+    ----------
+    model : str, path-like, fitted estimator or None, default=None
+        A model file written by :func:`skdigits.save_model`, a fitted model,
+        or None for the default model (see
+        :mod:`skdigits.serve.default_model`).
+    refresh_default : bool, default=False
+        With ``model=None``, train the default model again.
+    echo : callable, default=print (flushed)
+        Receives the lines that say what happens.
+
+    Returns
+    -------
+    model : fitted estimator
+    source : str
+        Shown on the page, e.g. the file's name.
+
+    Raises
+    ------
+    FileNotFoundError
+        There is no such model file.
+    skdigits.persistence.ModelFormatError
+        The file is not a skdigits model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits.serve import resolve_model
+    >>> fitted = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    >>> resolve_model(fitted)[1]
+    'a DummyClassifier passed in'
+    """
+    if model is None:
+        fitted, path = load_default_model(refresh=refresh_default, echo=echo)
+        return fitted, f"the default model ({path.name}, trained on the bundled sample)"
+    if isinstance(model, (str, os.PathLike)):
+        from skdigits.persistence import load_model
+
+        path = Path(model)
+        if path.is_dir():
+            raise FileNotFoundError(
+                f"{path} is a folder; give the model file in it (e.g. "
+                f"{path / 'model.skdigits'})."
+            )
+        started = time.perf_counter()
+        fitted = load_model(path)
+        echo(f"Loaded {path} in {time.perf_counter() - started:.2f} s.")
+        return fitted, path.name
+    return model, f"a {type(model).__name__} passed in"
+
+
+def load_default_model(**kwargs: Any) -> tuple[Any, Path]:
+    # A seam for tests: resolve_model looks it up here at call time.
+    from skdigits.serve.default_model import load_default_model as load
+
+    return load(**kwargs)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or an OSError that says why not."""
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0-65535 (0 picks a free one), got {port}.")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot listen on {host!r}: unknown host ({exc}).") from None
+    family = infos[0][0]
+    try:
+        return socket.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        hint = " (choose another --port, or 0 for any free one)"
+        raise OSError(
+            exc.errno,
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            f"{hint if port else ''}",
+        ) from None
+
+
+def _url(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    if host == "::":
+        shown = "[::1]"
+    return f"http://{shown}:{port}/"
+
+
+def _uvicorn_server(app: Any, access_log: bool) -> Any:
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        # Logging stays with the application: uvicorn does not reconfigure it,
+        # and only warnings and errors show (the page asks often while drawing).
+        log_config=None,
+        log_level="warning",
+        access_log=access_log,
+        server_header=False,
+        timeout_graceful_shutdown=_GRACEFUL_SECONDS,
+        lifespan="off",
+    )
+    return uvicorn.Server(config)
+
+
+class BackgroundServer:
+    """A server running in a daemon thread, for notebooks and tests.
+
+    Made by :func:`start`; also a context manager that stops it on exit.
+
+    Parameters
+    ----------
+    app : ASGI application
+        From :func:`create_app`.
+    host : str, default="127.0.0.1"
+        Address to listen on.
+    port : int, default=0
+        Port to listen on; 0 picks a free one.
+    access_log : bool, default=False
+        Log every request.
+
+    Attributes
+    ----------
+    url : str
+        The page's address, e.g. ``"http://127.0.0.1:54321/"``.
+    app : ASGI application
+        The application served; ``app.state.model`` is the model.
+
+    See Also
+    --------
+    start : Build the application for a model and start serving it.
+
+    Examples
+    --------
+    >>> import json, urllib.request
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits.serve import BackgroundServer, create_app
+    >>> model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    >>> server = BackgroundServer(create_app(model, source="a dummy")).start()
+    >>> with urllib.request.urlopen(server.url + "api/model") as answer:
+    ...     json.load(answer)["source"]
+    'a dummy'
+    >>> server.stop()
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        access_log: bool = False,
+    ) -> None:
+        self.app = app
+        self._socket = _bind(host, port)
+        self.url = _url(self._socket, host)
+        self._server = _uvicorn_server(app, access_log)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name="skdigits-serve",
+            daemon=True,
+        )
+
+    def start(self, timeout: float = 30.0) -> BackgroundServer:
+        """Start serving; return once the server accepts requests.
+
+        Parameters
+        ----------
+        timeout : float, default=30.0
+            Seconds to wait for the server to start.
+
+        Returns
+        -------
+        self : BackgroundServer
+            Running.
+
+        Raises
+        ------
+        RuntimeError
+            If it has not started within ``timeout`` seconds.
+        """
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self._socket.close()
+                raise RuntimeError(f"the server at {self.url} did not start.")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving (finishing requests in progress) and free the port.
+
+        Parameters
+        ----------
+        timeout : float, default=10.0
+            Seconds to wait for the server's thread to end.
+        """
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        self._socket.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self._thread.is_alive() else "stopped"
+        return f"<BackgroundServer {self.url} ({state})>"
+
+
+def start(
+    model: Any = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    access_log: bool = False,
+    echo: Callable[[str], Any] = _say,
+) -> BackgroundServer:
+    """Serve the drawing page in a background thread and return at once.
+
+    For a notebook (train a model, then draw digits for it in the browser)
+    and for tests. Call ``.stop()`` on the result, or use it in a ``with``.
+
+    Parameters
+    ----------
+    model : str, path-like, fitted estimator or None, default=None
+        As in :func:`run`.
+    host : str, default="127.0.0.1"
+        Address to listen on.
+    port : int, default=0
+        Port to listen on; 0 picks a free one (see ``.url``).
+    max_body_bytes, max_image_pixels : int
+        Request limits, as in :func:`create_app`.
+    access_log : bool, default=False
+        Log every request.
+    echo : callable, default=print (flushed)
+        Receives the lines that say what happens.
+
+    Returns
+    -------
+    server : BackgroundServer
+        Running; its ``url`` is the page's address.
+
+    See Also
+    --------
+    run : Serve in the foreground until Ctrl-C.
+
+    Examples
+    --------
+    >>> import json, urllib.request
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits.serve import start
+    >>> model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    >>> with start(model, echo=lambda line: None) as server:
+    ...     with urllib.request.urlopen(server.url + "api/model") as answer:
+    ...         json.load(answer)["classes"]
+    [3, 7]
+    """
+    fitted, source = resolve_model(model, echo=echo)
+    app = create_app(
+        fitted,
+        source=source,
+        max_body_bytes=max_body_bytes,
+        max_image_pixels=max_image_pixels,
+    )
+    server = BackgroundServer(app, host=host, port=port, access_log=access_log)
+    return server.start()
+
+
+def run(
+    model: Any = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    refresh_default: bool = False,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    access_log: bool = False,
+    echo: Callable[[str], Any] = _say,
+) -> None:
+    """Serve the drawing page and the JSON API until Ctrl-C.
+
+    What ``skdigits serve [MODEL] [--host HOST] [--port PORT]`` runs. It
+    prints the address, and on Ctrl-C finishes the requests in progress
+    (for up to 3 s), closes the port and returns.
+
+    Parameters
+    ----------
+    model : str, path-like, fitted estimator or None, default=None
+        A model file written by :func:`skdigits.save_model` (loaded with
+        :func:`skdigits.load_model`), a fitted model, or None for the
+        default model: trained on the bundled MNIST sample the first time
+        and cached (see :mod:`skdigits.serve.default_model`).
+    host : str, default="127.0.0.1"
+        Address to listen on. The default only answers this computer; use
+        ``"0.0.0.0"`` (or a LAN address) to let other devices, such as a
+        phone, reach the page. The API has no authentication.
+    port : int, default=8000
+        Port to listen on; 0 picks a free one.
+    refresh_default : bool, default=False
+        With ``model=None``, train the default model again.
+    max_body_bytes, max_image_pixels : int
+        Request limits, as in :func:`create_app`.
+    access_log : bool, default=False
+        Print a line for every request.
+    echo : callable, default=print (flushed)
+        Receives the lines to show the user.
+
+    Returns
+    -------
+    None
+        Once the server has stopped.
+
+    Raises
+    ------
+    FileNotFoundError, skdigits.persistence.ModelFormatError
+        The model file is missing or not a model.
+    OSError
+        The address cannot be listened on (e.g. the port is taken).
+
+    See Also
+    --------
+    start : Serve in a background thread.
+    create_app : The application, for another ASGI server.
+
+    Examples
+    --------
+    ``run("my-run/model.skdigits")`` serves until Ctrl-C. A model file that
+    is not there is reported before anything starts:
+
+    >>> from skdigits.serve import run
+    >>> run("no-such-model.skdigits", port=0)
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: No model file at no-such-model.skdigits.
+    """
+    started = time.perf_counter()
+    # The address first: a taken port is reported before a model is loaded
+    # (or the default one trained).
+    sock = _bind(host, port)
+    try:
+        fitted, source = resolve_model(
+            model, refresh_default=refresh_default, echo=echo
+        )
+        app = create_app(
+            fitted,
+            source=source,
+            max_body_bytes=max_body_bytes,
+            max_image_pixels=max_image_pixels,
+        )
+        url = _url(sock, host)
+        if not _is_loopback(host):
+            echo(
+                f"Listening on {host}: other computers can reach this server, "
+                "and it has no authentication."
+            )
+        echo(
+            f"Serving {source} at {url} (ready in "
+            f"{time.perf_counter() - started:.1f} s; Ctrl-C to stop)"
+        )
+        server = _uvicorn_server(app, access_log)
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            # uvicorn has already shut down cleanly; it re-raises Ctrl-C after.
+            pass
+    finally:
+        sock.close()
+    echo("Stopped.")

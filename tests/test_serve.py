@@ -1,0 +1,542 @@
+"""The prediction server over real loopback HTTP: answers, bad requests, limits,
+concurrency, the default model's cache, and Ctrl-C.
+
+Every request goes to 127.0.0.1, to a server started by ``skdigits.serve``
+(in a thread, or in a subprocess for Ctrl-C), with a timeout.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("starlette", reason="the [serve] extra is not installed")
+pytest.importorskip("uvicorn", reason="the [serve] extra is not installed")
+
+from PIL import Image
+
+import skdigits
+from skdigits.image_io import prepare_digit, read_digits
+from skdigits.serve import (
+    BackgroundServer,
+    create_app,
+    load_default_model,
+    resolve_model,
+    start,
+)
+from skdigits.serve.default_model import default_model_path
+
+_TIMEOUT = 60  # seconds per request; the machine is shared
+
+
+# -- fixtures and helpers ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from skdigits.datasets import load_mnist_sample
+
+    return load_mnist_sample()
+
+
+@pytest.fixture(scope="module")
+def model_file(sample, tmp_path_factory) -> Path:
+    """A small network trained on part of the bundled sample, saved pickle-free."""
+    from sklearn.pipeline import Pipeline
+
+    from skdigits import DenseDigitClassifier, PixelScaler, save_model
+
+    model = Pipeline(
+        [
+            ("scale", PixelScaler()),
+            ("clf", DenseDigitClassifier((64,), epochs=3, random_state=0)),
+        ]
+    ).fit(sample.X_train[:3000], sample.y_train[:3000])
+    return save_model(model, tmp_path_factory.mktemp("model") / "digits.skdigits")
+
+
+@pytest.fixture(scope="module")
+def server(model_file):
+    with start(model_file, echo=lambda line: None) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def model(server):
+    return server.app.state.model
+
+
+def _post(url: str, body: bytes, content_type: str | None, **headers):
+    """POST; the status and the parsed JSON answer (errors included)."""
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def _predict(server, body: bytes, content_type: str | None, **headers):
+    status, response_headers, raw = _post(
+        server.url + "api/predict", body, content_type, **headers
+    )
+    assert response_headers["Content-Type"] == "application/json", raw[:200]
+    return status, json.loads(raw)
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
+        return response.status, response.headers, response.read()
+
+
+# -- answers -----------------------------------------------------------------
+
+
+def test_png_answer_is_predict_on_the_prepared_digit(server, model, sample):
+    # Dark ink on light paper, larger than 28x28: it must be prepared.
+    paper = Image.fromarray(255 - sample.X_test[0]).resize((90, 120))
+    pixels = np.asarray(paper)
+    status, answer = _predict(server, _png(pixels), "image/png")
+
+    assert status == 200
+    prepared = prepare_digit(pixels)
+    np.testing.assert_array_equal(np.array(answer["image"]), prepared)
+    proba = model.predict_proba(prepared[np.newaxis])[0]
+    np.testing.assert_allclose(answer["probabilities"], proba, rtol=1e-5, atol=1e-7)
+    assert answer["label"] == model.predict(prepared[np.newaxis])[0]
+    assert answer["classes"] == list(range(10))
+    assert answer["probability"] == pytest.approx(proba.max())
+
+
+def test_json_mnist_digit_goes_to_the_model_unchanged(server, model, sample):
+    digit = sample.X_test[1]
+    for body in (digit.tolist(), {"pixels": digit.tolist()}, digit.ravel().tolist()):
+        status, answer = _predict(server, json.dumps(body).encode(), "application/json")
+        assert status == 200
+        np.testing.assert_array_equal(np.array(answer["image"]), digit)
+        np.testing.assert_allclose(
+            answer["probabilities"],
+            model.predict_proba(digit[np.newaxis])[0],
+            rtol=1e-5,
+            atol=1e-7,
+        )
+
+
+def test_jpeg_photo_reads_as_skdigits_predict_reads_the_file(
+    server, model, sample, tmp_path
+):
+    # A photo of a digit on grey paper, with a charset suffix on the type.
+    photo = Image.fromarray((220 - sample.X_test[2] * 0.75).astype(np.uint8))
+    path = tmp_path / "photo.jpg"
+    photo.resize((500, 400)).convert("RGB").save(path, quality=80)
+    status, answer = _predict(server, path.read_bytes(), "image/jpeg; charset=binary")
+
+    assert status == 200
+    images, _ = read_digits([path])  # what `skdigits predict photo.jpg` reads
+    np.testing.assert_array_equal(np.array(answer["image"]), images[0])
+    assert answer["label"] == model.predict(images)[0]
+
+
+def test_big_phone_photo_is_read(server, sample):
+    digit = sample.X_test[3]
+    paper = Image.fromarray(255 - digit).resize((3000, 3000), Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    paper.convert("RGB").save(buffer, "JPEG", quality=90)
+    status, answer = _predict(server, buffer.getvalue(), "image/jpeg")
+
+    assert status == 200
+    image = np.array(answer["image"], dtype=float)
+    # The same digit as the 28x28 original, up to resampling.
+    assert np.corrcoef(image.ravel(), digit.ravel().astype(float))[0, 1] > 0.9
+
+
+def test_fifty_concurrent_requests_each_get_their_own_answer(server, model, sample):
+    digits = sample.X_test[:50]
+    bodies = [
+        (_png(255 - d), "image/png")
+        if i % 2
+        else (json.dumps(d.tolist()).encode(), "application/json")
+        for i, d in enumerate(digits)
+    ]
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda b: _predict(server, *b), bodies))
+
+    prepared = np.stack(
+        [prepare_digit(255 - d) if i % 2 else d for i, d in enumerate(digits)]
+    )
+    expected_labels = model.predict(prepared)
+    expected_proba = model.predict_proba(prepared)
+    assert [status for status, _ in answers] == [200] * 50
+    for i, (_, answer) in enumerate(answers):
+        np.testing.assert_array_equal(np.array(answer["image"]), prepared[i])
+        assert answer["label"] == expected_labels[i]
+        np.testing.assert_allclose(
+            answer["probabilities"], expected_proba[i], rtol=1e-5, atol=1e-7
+        )
+
+
+def test_model_route_describes_model_and_limits(server):
+    status, _, raw = _get(server.url + "api/model")
+    info = json.loads(raw)
+    assert status == 200
+    assert info["classes"] == list(range(10))
+    assert info["source"] == "digits.skdigits"
+    assert info["input_shape"] == [28, 28]
+    assert info["max_body_bytes"] == 10 * 2**20
+
+
+def test_openapi_lists_exactly_the_api_routes(server):
+    _, _, raw = _get(server.url + "api/openapi.json")
+    schema = json.loads(raw)
+    routes = {
+        route.path
+        for route in server.app.routes
+        if getattr(route, "path", "").startswith("/api/")
+    }
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) == routes
+    assert set(schema["paths"]["/api/predict"]["post"]["requestBody"]["content"]) == {
+        "image/png",
+        "image/jpeg",
+        "application/json",
+    }
+
+
+def test_page_loads_only_files_served_by_the_package(server):
+    status, headers, raw = _get(server.url)
+    page = raw.decode()
+    assert status == 200
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    links = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert links, "the page links its script and style sheet"
+    static = [link for link in links if link.startswith("static/")]
+    assert {"static/app.js", "static/style.css"} <= set(static)
+    for link in links:
+        # Relative links only: no CDN, and the page works under a path prefix.
+        assert not re.match(r"^(https?:)?//|^/", link), link
+    for link in static:
+        assert _get(server.url + link)[0] == 200
+    script = _get(server.url + "static/app.js")[2].decode()
+    assert not re.search(r"https?://", script)
+
+
+# -- bad requests ------------------------------------------------------------
+
+_BLANK_PNG = _png(np.full((40, 40), 255, dtype=np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "says"),
+    [
+        ("image/png", b"hello, not a picture", 400, "not an image"),
+        ("image/png", _BLANK_PNG[:60], 400, "damaged"),
+        ("image/png", b"", 400, "empty"),
+        ("image/png", _BLANK_PNG, 422, "no digit"),
+        ("application/json", b"{pixels: 1", 400, "not valid JSON"),
+        ("application/json", b'{"image": [[1]]}', 422, '"pixels"'),
+        ("application/json", b'"a digit"', 422, "array of rows"),
+        ("application/json", b"[[1, 2], [3]]", 422, "rectangular"),
+        ("application/json", b'[["a", "b"]]', 422, "rectangular"),
+        ("application/json", b"[1, 2, 3]", 422, "shape (3,)"),
+        ("application/json", b"[[1, 2], [3, NaN]]", 422, "NaN"),
+        ("application/json", b"[[0, 300], [3, 4]]", 422, "0-255"),
+        ("text/plain", b"7", 415, "'text/plain'"),
+        (None, b"\x89PNG", 415, "image/png"),
+    ],
+)
+def test_bad_body_gets_a_4xx_json_error_that_says_what_is_wrong(
+    server, content_type, body, status, says
+):
+    got, answer = _predict(server, body, content_type)
+    assert got == status
+    assert set(answer) == {"error"}
+    assert says in answer["error"]
+    assert "Traceback" not in answer["error"]
+
+
+def test_wrong_route_or_method_gets_json(server):
+    status, _, raw = _post(server.url + "api/nothing", b"{}", "application/json")
+    assert (status, json.loads(raw)) == (404, {"error": "Not Found: POST /api/nothing"})
+    request = urllib.request.Request(server.url + "api/predict", method="GET")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=_TIMEOUT)
+    assert caught.value.code == 405
+    assert "Method Not Allowed" in json.load(caught.value)["error"]
+
+
+@pytest.fixture(scope="module")
+def small_server(model):
+    """The same model with tight limits: 50 kB bodies, 1 megapixel images."""
+    app = create_app(model, max_body_bytes=50_000, max_image_pixels=1_000_000)
+    with BackgroundServer(app).start() as running:
+        yield running
+
+
+def test_oversized_body_gets_413(small_server):
+    status, answer = _predict(small_server, b"\0" * 60_000, "image/png")
+    assert status == 413
+    assert "limit of 50,000 bytes" in answer["error"]
+
+
+def _raw_post(server, headers: bytes, body: bytes) -> tuple[int, dict]:
+    """Send a request as raw bytes, stop (whether or not the body is complete),
+    and read the answer: its status and JSON."""
+    host, port = server.url.removeprefix("http://").strip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=15) as conn:
+        conn.sendall(b"POST /api/predict HTTP/1.1\r\nHost: digits\r\n" + headers)
+        conn.sendall(b"\r\n" + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n")[1]) < int(
+            re.search(rb"content-length: (\d+)", answer, re.I).group(1)
+        ):
+            chunk = conn.recv(65536)  # times out (fails) if the server waits
+            if not chunk:
+                break
+            answer += chunk
+    head, _, content = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(content)
+
+
+def test_declared_oversized_body_is_refused_before_it_is_sent(small_server):
+    # The client announces 60 MB and sends 10 bytes: the answer comes at once,
+    # without waiting for (and reading) the rest.
+    status, answer = _raw_post(
+        small_server,
+        b"Content-Type: image/png\r\nContent-Length: 60000000\r\n",
+        b"0123456789",
+    )
+    assert status == 413
+    assert "larger than the limit of 50,000 bytes" in answer["error"]
+
+
+def test_oversized_chunked_body_without_length_gets_413(small_server):
+    # No Content-Length: the server counts while it reads. Five chunks reach
+    # the limit, the sixth passes it (the client stops there and listens).
+    chunks = b"2710\r\n" + b"\0" * 10_000 + b"\r\n"  # 0x2710 = 10,000 bytes
+    status, answer = _raw_post(
+        small_server,
+        b"Content-Type: image/png\r\nTransfer-Encoding: chunked\r\n",
+        chunks * 5 + b"1\r\n\0\r\n",
+    )
+    assert status == 413
+    assert "larger than the limit" in answer["error"]
+
+
+def test_image_with_too_many_pixels_gets_413_before_decoding(small_server):
+    # 2000x1000 blank pixels compress to a few kB: under the byte limit.
+    body = _png(np.zeros((1000, 2000), dtype=np.uint8))
+    assert len(body) < 50_000
+    status, answer = _predict(small_server, body, "image/png")
+    assert status == 413
+    assert "2000x1000 pixels" in answer["error"]
+
+
+def test_model_failure_gets_500_json_without_traceback(caplog):
+    class Broken:
+        classes_ = np.arange(10)
+        n_features_in_ = 784
+
+        def predict_proba(self, X):
+            raise RuntimeError("secret internals")
+
+    digit = np.zeros((28, 28), dtype=np.uint8)
+    digit[5:23, 13:15] = 255
+    with BackgroundServer(create_app(Broken())).start() as running:
+        status, answer = _predict(
+            running, json.dumps(digit.tolist()).encode(), "application/json"
+        )
+    assert status == 500
+    assert "secret internals" not in answer["error"]
+    assert "server's log" in answer["error"]
+    # The traceback is in the server's log instead.
+    assert "secret internals" in caplog.text
+
+
+# -- the app's model, and where it comes from -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        (object(), "no predict_proba"),
+        (
+            type(
+                "Wide",
+                (),
+                {"predict_proba": 1, "classes_": [0, 1], "n_features_in_": 64},
+            )(),
+            "64 pixels",
+        ),
+    ],
+)
+def test_create_app_refuses_a_model_the_page_cannot_use(model, says):
+    with pytest.raises(ValueError, match=says):
+        create_app(model)
+
+
+def test_folder_or_missing_model_file_is_refused_with_its_name(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is a folder"):
+        resolve_model(tmp_path, echo=lambda line: None)
+    with pytest.raises(FileNotFoundError, match=r"no-model\.skdigits"):
+        resolve_model(tmp_path / "no-model.skdigits", echo=lambda line: None)
+
+
+def test_default_model_is_trained_once_then_loaded_from_the_cache(
+    monkeypatch, tmp_path, digits300
+):
+    from skdigits import DenseDigitClassifier
+
+    monkeypatch.setenv("SKDIGITS_CACHE", str(tmp_path / "cache"))
+    X, y = digits300
+    trained = []
+
+    def tiny():
+        trained.append(1)
+        return DenseDigitClassifier((8,), epochs=1, random_state=0).fit(X, y)
+
+    lines = []
+    model, path = load_default_model(train=tiny, echo=lines.append)
+    assert (
+        path
+        == tmp_path / "cache" / f"serve-default-model-{skdigits.__version__}.skdigits"
+    )
+    assert path.exists() and len(trained) == 1
+    assert "training the default model" in lines[0] and str(path) in lines[-1]
+
+    again, _ = load_default_model(train=tiny, echo=lines.append)
+    assert len(trained) == 1  # loaded, not trained
+    assert f"from {path}" in lines[-1]
+    np.testing.assert_allclose(
+        again.predict_proba(X[:5]), model.predict_proba(X[:5]), rtol=1e-5, atol=1e-7
+    )
+
+    load_default_model(train=tiny, refresh=True, echo=lines.append)
+    assert len(trained) == 2
+
+    path.write_bytes(b"half a zip file")  # a damaged cache is trained again
+    load_default_model(train=tiny, echo=lines.append)
+    assert len(trained) == 3
+    assert any("cannot be read" in line for line in lines)
+
+
+def test_default_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
+    if sys.platform in ("win32", "darwin"):
+        pytest.skip("XDG_CACHE_HOME is the Linux convention")
+    monkeypatch.delenv("SKDIGITS_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert default_model_path().parent == tmp_path / "skdigits"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # ignored, per the spec
+    assert default_model_path().parent == Path.home() / ".cache" / "skdigits"
+
+
+# -- the process -------------------------------------------------------------
+
+
+def _env() -> dict[str, str]:
+    # The subprocess imports this checkout's skdigits, and no TensorFlow noise.
+    root = str(Path(skdigits.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
+
+
+def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skdigits.serve", str(model_file), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    try:
+        lines = []
+        for line in process.stdout:  # "Serving ... at http://127.0.0.1:PORT/ ..."
+            lines.append(line)
+            if "http://" in line:
+                break
+        url = re.search(r"http://127\.0\.0\.1:(\d+)/", "".join(lines))
+        assert url, lines
+        assert _get(url.group(0) + "api/model")[0] == 200
+
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "Stopped." in out
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    with socket.create_server(("127.0.0.1", int(url.group(1)))):
+        pass  # the port is free again
+
+
+def test_port_in_use_is_refused_with_a_clear_error(server):
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    with pytest.raises(
+        OSError, match=f"cannot listen on 127.0.0.1:{port}.*another --port"
+    ):
+        BackgroundServer(server.app, port=port)
+
+
+def test_run_reports_a_taken_port_before_training_the_default_model(
+    server, monkeypatch
+):
+    import skdigits.serve._server as server_module
+
+    def no_training(**kwargs):
+        raise AssertionError("the default model was loaded before the port")
+
+    monkeypatch.setattr(server_module, "load_default_model", no_training)
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+        server_module.run(None, port=port, echo=lambda line: None)
+
+
+def test_serving_never_imports_tensorflow_itself():
+    # With a model that needs no TensorFlow, importing the server, building
+    # the app and answering a request leave TensorFlow unloaded; start-up is
+    # then as fast as the model's own loading.
+    code = """
+import json, sys, urllib.request
+import numpy as np
+from sklearn.dummy import DummyClassifier
+from skdigits.serve import start
+model = DummyClassifier().fit(np.zeros((2, 784)), [0, 1])
+with start(model, echo=lambda line: None) as server:
+    request = urllib.request.Request(
+        server.url + "api/predict", data=json.dumps([[0, 255], [255, 0]]).encode(),
+        headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=60).read()
+print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

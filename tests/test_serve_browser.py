@@ -1,0 +1,346 @@
+"""The drawing page in a real browser: headless Chromium driven by Selenium.
+
+The tests draw digits on the page with pointer events (a mouse on a desktop
+window, a finger on a phone-sized one), with the keyboard alone, and by
+uploading a photo, and read the answer and the 28x28 preview from the page.
+The server runs in this process, on 127.0.0.1 only.
+
+Screenshots go to ``$SKDIGITS_SCREENSHOT_DIR`` when it is set (``.ci/run``
+sets it to ``docs/_static/serve``, so the docs show the ones CI took), else
+to a temporary folder.
+
+They skip, saying why, only when Selenium, Chromium or chromedriver is not
+installed; a browser that is installed but fails is a failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("starlette", reason="the [serve] extra is not installed")
+pytest.importorskip(
+    "selenium", reason="selenium is not installed (pip install selenium)"
+)
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.actions import interaction
+from selenium.webdriver.common.actions.action_builder import (
+    ActionBuilder,
+)
+from selenium.webdriver.common.actions.pointer_input import PointerInput
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from skdigits.image_io import decode_image
+from skdigits.serve import predict_digit, start
+
+pytestmark = pytest.mark.slow
+
+_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+_WAIT = 30  # seconds; generous, the CI machine is shared
+
+
+def _browser_paths() -> tuple[str, str]:
+    browser = next((p for p in map(shutil.which, _BROWSERS) if p), None)
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        missing = "Chromium" if browser is None else "chromedriver"
+        reason = (
+            f"{missing} is not installed (Debian: apt-get install chromium "
+            "chromium-driver); .ci/run installs both"
+        )
+        if os.environ.get("CI"):
+            # In CI the browser test must run: a skip there would hide a
+            # broken install step.
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return browser, driver
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory) -> Path:
+    """A small network trained on the bundled sample, saved pickle-free."""
+    from sklearn.pipeline import Pipeline
+
+    from skdigits import DenseDigitClassifier, PixelScaler, save_model
+    from skdigits.datasets import load_mnist_sample
+
+    data = load_mnist_sample()
+    model = Pipeline(
+        [
+            ("scale", PixelScaler()),
+            ("clf", DenseDigitClassifier((256,), epochs=10, random_state=0)),
+        ]
+    ).fit(data.X_train, data.y_train)
+    return save_model(model, tmp_path_factory.mktemp("model") / "digits.skdigits")
+
+
+@pytest.fixture(scope="module")
+def server(model_file):
+    with start(model_file, echo=lambda line: None) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def model(server):
+    return server.app.state.model
+
+
+@pytest.fixture(scope="module")
+def browser_paths() -> tuple[str, str]:
+    return _browser_paths()
+
+
+def _chromium(browser_paths, width: int, height: int):
+    browser, driver = browser_paths
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='skdigits-chromium-')}",
+        f"--window-size={width},{height}",
+        "--hide-scrollbars",
+    ):
+        options.add_argument(argument)
+    return webdriver.Chrome(options=options, service=Service(driver))
+
+
+@pytest.fixture
+def desktop(browser_paths):
+    driver = _chromium(browser_paths, 1280, 820)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def phone(browser_paths):
+    driver = _chromium(browser_paths, 412, 915)
+    # A phone: narrow viewport, 2x pixels, touch input.
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True},
+    )
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def screenshot_dir(tmp_path_factory) -> Path:
+    folder = os.environ.get("SKDIGITS_SCREENSHOT_DIR")
+    if folder:
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def test_seven(model) -> np.ndarray:
+    """The first 7 of the bundled test set that the model reads as 7."""
+    from skdigits.datasets import load_mnist_sample
+
+    data = load_mnist_sample()
+    sevens = data.X_test[data.y_test == 7]
+    read = model.predict(sevens)
+    return sevens[np.flatnonzero(read == 7)[0]]
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _open_page(driver, url: str) -> None:
+    driver.get(url)
+    WebDriverWait(driver, _WAIT).until(
+        lambda d: d.execute_script("return document.body.dataset.ready === 'true'")
+    )
+
+
+def _strokes(digit: np.ndarray) -> list[tuple[tuple[float, float], ...]]:
+    """The ink of a 28x28 digit traced as horizontal paths, one per run of ink
+    in each row, in image pixel coordinates (pixel centres)."""
+    strokes = []
+    for row, values in enumerate(digit >= 128):
+        columns = np.flatnonzero(values)
+        if columns.size == 0:
+            continue
+        # Split the row's ink into runs of neighbouring pixels.
+        runs = np.split(columns, np.flatnonzero(np.diff(columns) > 1) + 1)
+        for run in runs:
+            strokes.append(((run[0] + 0.5, row + 0.5), (run[-1] + 0.5, row + 0.5)))
+    return strokes
+
+
+def _draw(driver, strokes, kind: str = interaction.POINTER_MOUSE) -> None:
+    """Draw strokes (in 28x28 image coordinates) on the pad with pointer events."""
+    pad = driver.find_element(By.ID, "pad")
+    size = pad.rect["width"]
+    # The drawing covers the middle of the pad, as a person would draw.
+    scale, margin = size * 0.7 / 28, size * 0.15
+
+    def offset(point):  # Selenium's offsets count from the element's centre
+        x, y = point
+        return round(margin + x * scale - size / 2), round(
+            margin + y * scale - size / 2
+        )
+
+    actions = ActionBuilder(driver, mouse=PointerInput(kind, "pointer"), duration=0)
+    for first, *rest in strokes:
+        actions.pointer_action.move_to(pad, *offset(first))
+        actions.pointer_action.pointer_down()
+        for point in rest:
+            actions.pointer_action.move_to(pad, *offset(point))
+        actions.pointer_action.pointer_up()
+    actions.perform()
+
+
+def _answer(driver) -> str:
+    """The label the page shows once no answer is on its way."""
+    results = driver.find_element(By.ID, "results")
+    WebDriverWait(driver, _WAIT).until(
+        lambda d: (
+            results.get_attribute("aria-busy") == "false"
+            and d.find_element(By.ID, "prediction").get_attribute("data-label")
+        )
+    )
+    return driver.find_element(By.ID, "prediction").text
+
+
+def _preview(driver) -> np.ndarray:
+    """The 28x28 preview's pixels (its red channel; it is grey)."""
+    values = driver.execute_script(
+        "const c = document.getElementById('preview');"
+        "const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;"
+        "return Array.from(d.filter((v, i) => i % 4 === 0));"
+    )
+    return np.array(values, dtype=np.uint8).reshape(28, 28)
+
+
+def _pad_png(driver) -> bytes:
+    url = driver.execute_script(
+        "return document.getElementById('pad').toDataURL('image/png');"
+    )
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def _top_bar(driver) -> str:
+    rows = driver.find_elements(By.CSS_SELECTOR, "#bars li.top")
+    assert len(rows) == 1, "exactly one probability bar is marked as the top one"
+    return rows[0].get_attribute("data-label")
+
+
+def _check_preview_is_models_input(driver, model) -> None:
+    """The preview shows exactly what the model got for the pad's drawing."""
+    expected = predict_digit(model, decode_image(_pad_png(driver)))
+    shown = _preview(driver)
+    np.testing.assert_array_equal(shown, np.array(expected["image"]))
+    rows, cols = np.indices(shown.shape)
+    mass = shown.sum()
+    centre = ((rows * shown).sum() / mass, (cols * shown).sum() / mass)
+    assert np.allclose(centre, (14, 14), atol=1.0), centre  # MNIST-style centring
+
+
+# -- tests -------------------------------------------------------------------
+
+
+def test_drawing_a_test_set_seven_with_the_mouse_reads_seven(
+    desktop, server, model, test_seven, screenshot_dir
+):
+    _open_page(desktop, server.url)
+    _draw(desktop, _strokes(test_seven))
+
+    assert _answer(desktop) == "7"
+    assert _top_bar(desktop) == "7"
+    assert "%" in desktop.find_element(By.CSS_SELECTOR, '#bars li[data-label="7"]').text
+    _check_preview_is_models_input(desktop, model)
+    # The preview is the test digit, redrawn: the same shape, roughly.
+    shown = _preview(desktop).astype(float)
+    assert np.corrcoef(shown.ravel(), test_seven.ravel().astype(float))[0, 1] > 0.5
+    desktop.save_screenshot(str(screenshot_dir / "serve_desktop.png"))
+
+
+def test_drawing_with_a_finger_on_a_phone_reads_seven(
+    phone, server, model, test_seven, screenshot_dir
+):
+    _open_page(phone, server.url)
+    # Readable on a phone: nothing wider than the screen (a phone would zoom
+    # the page out to fit it), and a pad big enough to draw on.
+    screen = phone.execute_script("return screen.width")
+    assert screen == 390
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= screen
+    assert phone.find_element(By.ID, "pad").rect["width"] >= 280
+
+    _draw(phone, _strokes(test_seven), kind=interaction.POINTER_TOUCH)
+
+    assert _answer(phone) == "7"
+    _check_preview_is_models_input(phone, model)
+    shot = phone.execute_cdp_cmd(
+        "Page.captureScreenshot", {"captureBeyondViewport": True}
+    )
+    (screenshot_dir / "serve_phone.png").write_bytes(base64.b64decode(shot["data"]))
+
+
+def test_keyboard_alone_draws_clears_and_reaches_the_upload(desktop, server, model):
+    _open_page(desktop, server.url)
+    body = desktop.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    assert desktop.switch_to.active_element.get_attribute("id") == "pad"
+
+    # A "1": pen down, straight down, pen up.
+    pad = desktop.switch_to.active_element
+    pad.send_keys(Keys.ARROW_UP * 6 + Keys.SPACE + Keys.ARROW_DOWN * 12 + Keys.SPACE)
+    assert _answer(desktop) == "1"
+    _check_preview_is_models_input(desktop, model)
+
+    pad.send_keys(Keys.TAB)
+    clear = desktop.switch_to.active_element
+    assert clear.get_attribute("id") == "clear"
+    clear.send_keys(Keys.ENTER)
+    assert desktop.find_element(By.ID, "prediction").get_attribute("data-label") == ""
+    assert _preview(desktop).max() == 0  # the preview is empty again
+    assert decode_image(_pad_png(desktop)).min() == 255  # the pad is blank
+
+    # Clearing hands the focus back to the pad, ready to draw again.
+    assert desktop.switch_to.active_element.get_attribute("id") == "pad"
+    desktop.switch_to.active_element.send_keys(Keys.TAB + Keys.TAB)
+    assert desktop.switch_to.active_element.get_attribute("id") == "upload"
+
+
+def test_uploading_a_photo_shows_what_the_model_reads(desktop, server, model, tmp_path):
+    from PIL import Image
+
+    from skdigits.datasets import load_mnist_sample
+
+    data = load_mnist_sample()
+    # A photo of a 3 on paper: dark ink, light grey background, big, JPEG.
+    three = data.X_test[data.y_test == 3][0]
+    paper = Image.fromarray((230 - three * 0.8).astype(np.uint8)).resize(
+        (600, 600), Image.Resampling.BICUBIC
+    )
+    photo = tmp_path / "three.jpg"
+    paper.convert("RGB").save(photo, quality=85)
+    expected = predict_digit(model, decode_image(photo.read_bytes()))
+
+    _open_page(desktop, server.url)
+    desktop.find_element(By.ID, "upload").send_keys(str(photo))
+
+    assert _answer(desktop) == str(expected["label"])
+    assert expected["label"] == 3
+    np.testing.assert_array_equal(_preview(desktop), np.array(expected["image"]))
+    # The photo is shown on the pad, so that strokes can be added to it.
+    assert decode_image(_pad_png(desktop)).min() < 128
