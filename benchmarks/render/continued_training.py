@@ -92,7 +92,30 @@ def render(record: dict) -> str:
         f"| {_mean_sd(list(cosine.values())) if cosine else '–'} | | |"
     )
     gap = _mean_gap(stream, "partial_fit_accuracy", "fit_constant_accuracy")
-    lines += ["", f"partial_fit minus fit at the constant rate: {gap:+.2f} pp (means)."]
+    lines += [
+        "",
+        f"partial_fit (chunks in file order every pass) minus fit at the "
+        f"constant rate: {gap:+.2f} pp (means).",
+    ]
+    shuffled = [s for s in stream if "partial_fit_shuffled_accuracy" in s]
+    if shuffled:
+        values = [s["partial_fit_shuffled_accuracy"] for s in shuffled]
+        gap = _mean_gap(
+            shuffled, "partial_fit_shuffled_accuracy", "fit_constant_accuracy"
+        )
+        lines += [
+            "",
+            "partial_fit with the chunks in a new order every pass (as fit "
+            f"reshuffles every epoch), same constant rate: {_mean_sd(values)} "
+            f"({', '.join(_pct(v) for v in values)}), {gap:+.2f} pp against fit.",
+        ]
+    if "rerun" in r:
+        lines += [
+            "",
+            f"The partial_fit rows were re-run at {r['rerun']['commit']} "
+            f"({r['rerun']['date']}); the warm-start and search rows are from "
+            f"{record.get('machine', {}).get('git', 'the first run')}.",
+        ]
     annealed = [s for s in stream if "partial_fit_annealed_accuracy" in s]
     if annealed and cosine:
         values = [s["partial_fit_annealed_accuracy"] for s in annealed]
