@@ -1,0 +1,1 @@
+"""One renderer per benchmark question: ``render(record) -> str`` (Markdown)."""
