@@ -47,7 +47,10 @@ check_estimator, a server that retrains) without growing:
   cache entry per variable, about 34 KB each, that no later op ever looks
   up: about 0.5 MB per fit of a one-hidden-layer network, held in C++, out
   of reach of Python's garbage collector, ``gc.get_objects()`` and
-  ``malloc_trim``. Plain TensorFlow shows it::
+  ``malloc_trim``. (TensorFlow fixed the same leak once, by giving eager
+  variables one constant ``shared_name``, tensorflow/tensorflow#19671; the
+  newer ``debug_name`` attribute brings it back; see also #40171.) Plain
+  TensorFlow shows it::
 
       for i in range(20_000):  # RSS +34 KB per iteration, for ever
           tf.Variable(1.0, name=f"model_{i}/kernel")
