@@ -101,15 +101,22 @@ def measure(
 
 
 def _growth(trace: dict, start: int) -> dict:
-    """MB per iteration from ``start`` on (least squares), and the total."""
+    """MB per iteration from ``start`` on (least squares), and what it adds up to.
+
+    A fitted slope, not last minus first: glibc hands memory back to the
+    system now and then, so single samples dip by tens of MB.
+    """
     i = np.asarray(trace["i"], dtype=float)
     rss = np.asarray(trace["rss_mb"], dtype=float)
     late = i >= start
-    slope = float(np.polyfit(i[late], rss[late], 1)[0]) if late.sum() > 1 else None
+    if late.sum() < 2:
+        return {"from": start, "mb_per_iteration": None, "growth_mb": None}
+    slope = float(np.polyfit(i[late], rss[late], 1)[0])
     return {
         "from": start,
         "mb_per_iteration": slope,
-        "growth_mb": float(rss[late][-1] - rss[late][0]) if late.any() else None,
+        "growth_mb": slope * float(i[late][-1] - i[late][0]),
+        "rss_median_mb": float(np.median(rss[late])),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
 FIGURE = Path("docs/_static/soak_rss.png")  # relative to the repository root
 
 LABELS = {
@@ -26,38 +27,73 @@ def render(record: dict) -> str:
         "`epochs=1`; RSS after `gc.collect()`. Growth is the least-squares "
         "slope of RSS over the later part of each loop.",
         "",
-        "| loop | iterations | RSS at start of fit window MB | RSS at end MB "
-        "| growth per iteration | over iterations | TF functions start → end "
-        "| gradient registry start → end |",
+        "| loop | iterations | window | RSS median in window MB "
+        "| growth per iteration | fitted growth over window MB "
+        "| TF functions start → end | gradient registry start → end |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for kind, (label, unit) in LABELS.items():
         loop = result.get(kind)
         if loop is None:
             continue
-        i, rss = loop["i"], loop["rss_mb"]
+        i = loop["i"]
         first = next(k for k, n in enumerate(i) if n >= loop["from"])
         slope = loop["mb_per_iteration"]
         per = (
-            f"{slope:.4f} MB / {unit}"
+            f"{_zero_signless(slope, 4)} MB / {unit}"
             if unit == "fit"
-            else f"{slope * 10_000:.3f} MB / 10,000 calls"
+            else f"{_zero_signless(slope * 10_000, 4)} MB / 10,000 calls"
         )
         lines.append(
-            f"| {label} | {loop['n']:,} | {rss[first]:.1f} | {rss[-1]:.1f} | {per} "
-            f"| {loop['from']:,}–{i[-1]:,} "
+            f"| {label} | {loop['n']:,} | {loop['from']:,}–{i[-1]:,} "
+            f"| {loop['rss_median_mb']:.1f} | {per} "
+            f"| {_zero_signless(loop['growth_mb'], 1)} "
             f"| {loop['tf_functions'][first]} → {loop['tf_functions'][-1]} "
             f"| {loop['gradient_registry'][first]} → "
             f"{loop['gradient_registry'][-1]} |"
         )
     if not result.get("partial_fit_available"):
         lines += ["", "`partial_fit` does not exist at this commit: not measured."]
-    lines += ["", f"![RSS against the number of fits]({FIGURE.as_posix()})", ""]
+    targets = _targets()
+    if targets:
+        fit = result["skdigits_fit"]["mb_per_iteration"]
+        predict = result["skdigits_predict"]["mb_per_iteration"] * 10_000
+        fit_max = targets["fit_mb_per_fit_max"]
+        predict_max = targets["predict_mb_per_10k_calls_max"]
+        lines += [
+            "",
+            f"Targets: fit growth <= {fit_max} MB per fit: "
+            f"{_zero_signless(fit, 4)} ({'met' if fit <= fit_max else 'NOT met'}); "
+            f"prediction growth <= {predict_max} MB per 10,000 calls: "
+            f"{_zero_signless(predict, 4)} "
+            f"({'met' if predict <= predict_max else 'NOT met'}).",
+        ]
+    # RESULTS.md lives in benchmarks/, so the figure is one level up.
+    lines += ["", f"![RSS against the number of fits](../{FIGURE.as_posix()})", ""]
     return "\n".join(lines)
 
 
+def _zero_signless(value: float, digits: int) -> str:
+    """``value`` to ``digits`` decimals, without the sign of a rounded zero."""
+    return f"{round(value, digits) + 0.0:.{digits}f}"
+
+
+def _targets() -> dict:
+    try:
+        import tomllib  # Python >= 3.11; without it, no target line
+    except ImportError:  # pragma: no cover
+        return {}
+    path = REPO / "benchmarks" / "targets.toml"
+    if not path.exists():
+        return {}
+    return tomllib.loads(path.read_text()).get("soak", {})
+
+
 def plot(record: dict, path: Path) -> Path:
-    """RSS against iterations: fits on the left, single predictions on the right."""
+    """RSS against iterations: fits on the left, single predictions on the right.
+
+    Used as ``plot(record, REPO / FIGURE)`` after a run.
+    """
     import matplotlib.pyplot as plt
 
     result = record["result"]
@@ -75,10 +111,11 @@ def plot(record: dict, path: Path) -> Path:
         label, unit = LABELS[kind]
         slope = loop["mb_per_iteration"]
         rate = (
-            f"{slope:+.3f} MB/fit"
+            f"{round(slope, 3) + 0.0:+.3f} MB/fit"
             if unit == "fit"
-            else f"{slope * 10_000:+.3f} MB/10k calls"
+            else f"{round(slope * 10_000, 3) + 0.0:+.3f} MB/10k calls"
         )
+        label = label.replace(", 1 sample", "").replace("plain Keras ", "Keras ")
         ax.plot(loop["i"], loop["rss_mb"], style, marker=".", label=f"{label}: {rate}")
     ax_fit.set(
         xlabel="number of fits",
@@ -90,9 +127,16 @@ def plot(record: dict, path: Path) -> Path:
         ylabel="resident memory (MB)",
         title="Prediction in one process",
     )
+    # The same 600 MB span on both panels: a flat line must look flat, not
+    # zoomed into noise.
+    low = min(min(line.get_ydata()) for ax in (ax_fit, ax_pred) for line in ax.lines)
+    high = max(max(line.get_ydata()) for line in ax_fit.lines)
+    ax_pred.set_ylim(low - 20, low - 20 + max(high - low + 40, 100))
+    ax_fit.set_ylim(low - 20, high + 20)
+    ax_pred.xaxis.set_major_formatter(lambda x, _: f"{x:,.0f}")
     for ax in (ax_fit, ax_pred):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=8, loc="center")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
