@@ -52,6 +52,8 @@ def render(record: dict) -> str:
             f"| {loop['gradient_registry'][first]} → "
             f"{loop['gradient_registry'][-1]} |"
         )
+    if record.get("config", {}).get("quick"):
+        lines += ["", "Quick run: a smoke test, its growth figures mean nothing."]
     if not result.get("partial_fit_available"):
         lines += ["", "`partial_fit` does not exist at this commit: not measured."]
     targets = _targets()
