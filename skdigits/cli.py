@@ -175,6 +175,14 @@ ESTIMATOR_OPTIONS: tuple[EstimatorOption, ...] = (
         "(initial) learning rate of the optimizer",
     ),
     EstimatorOption(
+        "--augment",
+        "augment",
+        "KIND",
+        "distort every training batch on the fly: affine (rotation, scale, "
+        "shift), elastic, or affine+elastic; 'none' trains on the images as "
+        "they are. Needs more epochs (see --recipe)",
+    ),
+    EstimatorOption(
         "--seed",
         "random_state",
         "N",
@@ -292,6 +300,15 @@ def _add_train(commands: Any) -> None:
         help="never download MNIST; fall back to the bundled sample instead",
     )
     _add_estimator_options(train.add_argument_group("network and training"))
+    train.add_argument(
+        "--recipe",
+        metavar="NAME",
+        help="start from a documented set of the options above "
+        "(skdigits.augmentation.RECIPES): mnist-5min (the notebook's widths, "
+        "augmented, about 99.3 %% on full MNIST in under 5 minutes on 2 cores) "
+        "or mnist-15min (wider, about 99.4 %%); options given explicitly "
+        "override it",
+    )
     train.add_argument(
         "--continue",
         dest="continue_from",
@@ -524,6 +541,11 @@ def _network_text(params: dict[str, Any]) -> str:
         f"{number_text(params['learning_rate'])} ({params['lr_schedule']}), batch "
         f"size {params['batch_size']}, {params['epochs']} epochs, seed "
         f"{params['random_state']}"
+        + (
+            ""
+            if params.get("augment") is None
+            else f", every training batch distorted ({params['augment']})"
+        )
     )
 
 
@@ -550,7 +572,7 @@ def _train(args: argparse.Namespace) -> int:
             o.flag
             for o in ESTIMATOR_OPTIONS
             if o.param in chosen and o.param not in ("epochs", "random_state")
-        ]
+        ] + (["--recipe"] if args.recipe is not None else [])
         if refused:
             raise CommandError(
                 "--continue trains the saved network with its own settings; "
@@ -567,6 +589,15 @@ def _train(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")  # the figures go to files; never open windows
     from skdigits.training import train_and_report
 
+    if args.recipe is not None:
+        from skdigits.augmentation import RECIPES
+
+        if args.recipe not in RECIPES:
+            raise CommandError(
+                f"--recipe {args.recipe}: no such recipe; choose one of "
+                f"{', '.join(RECIPES)}."
+            )
+        chosen = {**RECIPES[args.recipe], **chosen}
     # Options not given are absent from args: the classifier's defaults apply.
     verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
     if args.continue_from is not None:

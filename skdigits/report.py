@@ -50,6 +50,7 @@ from skdigits.datasets import describe_dataset
 from skdigits.metrics import ConfusedPair, most_confused
 
 __all__ = [
+    "AUGMENTED_FILE",
     "REPORT_FILES",
     "Evaluation",
     "ReportFolderError",
@@ -71,6 +72,10 @@ REPORT_FILES = {
     "misclassified": "misclassified.png",
     "model": "model.skdigits",
 }
+
+#: Written as well when the classifier distorts its training batches
+#: (``augment``): training images as the network saw them.
+AUGMENTED_FILE = "augmented.png"
 
 # The libraries a run depends on, as named on PyPI.
 _LIBRARIES = ("skdigits", "scikit-learn", "scikeras", "tensorflow", "keras", "numpy")
@@ -463,7 +468,11 @@ def _template(name: str) -> string.Template:
 
 
 def _markdown(
-    metrics: dict[str, Any], evaluation: Evaluation, data_summary: str
+    metrics: dict[str, Any],
+    evaluation: Evaluation,
+    data_summary: str,
+    *,
+    augmented: bool = False,
 ) -> str:
     """``report.md``: the layout is ``templates/report.md``; this fills it in."""
     files = REPORT_FILES
@@ -545,6 +554,17 @@ def _markdown(
             command=metrics["command"]
         )
         reproduce += "\n\n"
+    augmented_text = ""
+    if augmented:
+        augmented_text = (
+            _template("report_augmented.md")
+            .substitute(
+                augmented=AUGMENTED_FILE,
+                augment=metrics["hyperparameters"].get("augment"),
+            )
+            .rstrip("\n")
+            + "\n\n"
+        )
     created = datetime.fromisoformat(metrics["created"])
     return (
         _template("report.md").substitute(
@@ -565,6 +585,7 @@ def _markdown(
                 ("digit", "test images", "recall", "precision"), per_class, "lrrr"
             ),
             reproduce=reproduce,
+            augmented=augmented_text,
             files_table=markdown_table(("file", "content"), file_rows, "ll"),
             versions_table=markdown_table(("library", "version"), versions, "ll"),
         )
@@ -767,10 +788,55 @@ def write_report(
     _write_history(paths["history"], classifier.history_)
     seed = metrics["seed"]
     _write_figures(folder, estimator, evaluation, X_train, y_train, X_test, seed)
+    if getattr(classifier, "augment", None) is not None:
+        paths["augmented"] = folder / AUGMENTED_FILE
+        _save_figure(
+            _augmented_gallery(estimator, classifier, X_train, y_train, seed),
+            paths["augmented"],
+        )
     summary = describe_dataset((X_train, y_train, X_test, y_test), title="Data")
     # The title line is the section's heading already.
     summary_text = summary.to_text().split("\n", 1)[1].strip("\n")
     paths["report"].write_text(
-        _markdown(metrics, evaluation, summary_text), encoding="utf-8"
+        _markdown(metrics, evaluation, summary_text, augmented="augmented" in paths),
+        encoding="utf-8",
     )
     return paths
+
+
+def _augmented_gallery(
+    estimator: Any, classifier: Any, X_train: ArrayLike, y_train: ArrayLike, seed
+) -> Any:
+    """One training image per class as given, and as two epochs distorted it."""
+    import matplotlib.pyplot as plt
+
+    from skdigits.augmentation import distort_images
+    from skdigits.plotting import DigitGalleryDisplay
+
+    picked = DigitGalleryDisplay.from_data(X_train, y_train, random_state=seed)
+    plt.close(picked.figure_)  # only its choice of images is needed
+    rows = np.asarray(X_train)[picked.indices_]
+    labels = np.asarray(y_train)[picked.indices_]
+    # The network sees the images after the steps before it (the scaling).
+    if estimator is not classifier:
+        rows = estimator[:-1].transform(rows)
+    rows = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+    image_shape = getattr(classifier, "image_shape_", None)
+    epochs = [
+        distort_images(
+            rows,
+            classifier.augment,
+            image_shape=image_shape,
+            random_state=None if seed is None else seed + epoch,
+        )
+        for epoch in (1, 2)
+    ]
+    return DigitGalleryDisplay(
+        np.concatenate([rows, *epochs]),
+        np.concatenate([labels] * 3),
+        image_shape=image_shape,
+    ).plot(
+        ncols=len(rows),
+        title="What the network saw: training images as given (top row) and "
+        "as two epochs distorted them",
+    )

@@ -207,7 +207,10 @@ def _without_new_parameters(name: str, text: str) -> str:
         metrics = json.loads(text)
         for param, default in NEW_PARAMETERS.items():
             assert metrics["hyperparameters"].pop(param) == default, param
-        return json.dumps(metrics, indent=2) + "\n"
+        metrics["command"] = metrics["command"].replace(" --augment none", "")
+        return json.dumps(metrics, indent=2, ensure_ascii=False) + "\n"
+    # The recorded command lists every classifier option, new ones included.
+    text = text.replace(" --augment none", "")
     if name == "report.md":
         for param, default in NEW_PARAMETERS.items():
             row = f"| `{param}` | `{default}` |\n"
@@ -820,3 +823,50 @@ def test_serve_errors_are_one_line(tmp_path, trained, capsys):
         _assert_one_line_error(code, capsys.readouterr(), str(port))
     code = main(["serve", "--port", "70000"])
     _assert_one_line_error(code, capsys.readouterr(), "--port 70000")
+
+
+def test_train_augment_and_recipe_reach_the_classifier_and_the_report(
+    tmp_path, monkeypatch
+):
+    # A recipe sets the documented options; one given explicitly wins, and
+    # the report shows what the distortions did to the training images.
+    from skdigits.augmentation import RECIPES
+
+    data = _tiny_mnist(tmp_path / "tiny-mnist.npz", n_train=300, n_test=50)
+    out = tmp_path / "aug"
+    run = _run(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--recipe",
+            "mnist-5min",
+            "--epochs",
+            "1",
+            "--hidden",
+            "16",
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert run.code == 0, run.err
+    assert "every training batch distorted (affine+elastic)" in run.out
+    clf = load_model(out / "model.skdigits")[-1]
+    assert clf.augment == RECIPES["mnist-5min"]["augment"]
+    assert clf.learning_rate == RECIPES["mnist-5min"]["learning_rate"]
+    assert (clf.epochs, clf.hidden_layer_sizes) == (1, (16,))
+    assert (out / "augmented.png").stat().st_size > 10_000
+    report = (out / "report.md").read_text()
+    assert "](augmented.png)" in report and "`augment=affine+elastic`" in report
+    assert (
+        "--augment affine+elastic"
+        in json.loads((out / "metrics.json").read_text())["command"]
+    )
+
+
+def test_train_augment_and_recipe_errors(tmp_path, capsys):
+    code = main(["train", "--augment", "sideways", "--output", str(tmp_path / "a")])
+    _assert_one_line_error(code, capsys.readouterr(), "--augment", "augment")
+    code = main(["train", "--recipe", "mnist-1min", "--output", str(tmp_path / "b")])
+    _assert_one_line_error(code, capsys.readouterr(), "--recipe", "mnist-5min")
