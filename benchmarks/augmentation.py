@@ -23,39 +23,12 @@ import time
 
 import numpy as np
 
+from benchmarks._baselines import epoch_recorder
 from benchmarks.common import RunConfig, load_data, loadavg, summarize
 
 #: Seeds of the 15-minute stretch recipe: one, to keep the whole question
 #: under an hour of a shared 2-core machine; raise it when the machine is free.
 STRETCH_SEEDS = 1
-
-
-def _epoch_recorder(X_eval, y_eval):
-    """A callback timing each epoch and scoring the test set after it.
-
-    The clock stops at the top of ``on_epoch_end``, before the scoring, so
-    scoring never counts as training time.
-    """
-    from skdigits._tf_env import import_keras
-
-    keras = import_keras()
-
-    class EpochRecorder(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.epoch_seconds: list[float] = []
-            self.test_accuracy: list[float] = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._t0 = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.epoch_seconds.append(time.perf_counter() - self._t0)
-            if X_eval is not None:
-                proba = self.model.predict(X_eval, batch_size=2500, verbose=0)
-                self.test_accuracy.append(float(np.mean(proba.argmax(1) == y_eval)))
-
-    return EpochRecorder()
 
 
 def _curve(recorder, final_accuracy: float, wall: float) -> dict:
@@ -73,7 +46,7 @@ def _curve(recorder, final_accuracy: float, wall: float) -> dict:
 def _classifier_run(data, params: dict, seed: int) -> dict:
     from skdigits.classifier import DenseDigitClassifier
 
-    recorder = _epoch_recorder(data.X_test, data.y_test)
+    recorder = epoch_recorder(data.X_test, data.y_test)
     clf = DenseDigitClassifier(**params, random_state=seed, callbacks=[recorder])
     t0 = time.perf_counter()
     clf.fit(data.X_train, data.y_train)
@@ -105,7 +78,7 @@ def _notebook_run(data, epochs: int, seed: int) -> dict:
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )
-    recorder = _epoch_recorder(data.X_test, data.y_test)
+    recorder = epoch_recorder(data.X_test, data.y_test)
     Y = np.eye(10, dtype=np.float32)[data.y_train]
     t0 = time.perf_counter()
     model.fit(
