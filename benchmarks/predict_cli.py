@@ -12,7 +12,8 @@ all of them:
 * ``keras_load``: what ``skdigits predict`` cost before the NumPy-only path:
   the CLI, with the Keras network loaded as ``load_model`` used to do
   (``import tensorflow`` plus deserialising the network);
-* ``cli``: ``python -m skdigits predict`` through the CLI at this commit;
+* ``cli``: ``python -m skdigits predict`` through the CLI at this commit
+  (which calls the NumPy-only path);
 * ``numpy_only``: the fast path the CLI is meant to call,
   :func:`skdigits.inference.predict_digits` (NumPy and Pillow only), printing
   the same table;
@@ -191,6 +192,7 @@ def measure(config: RunConfig) -> dict:
             "python_startup_median_seconds": median["python"],
             "speedup_vs_before": median["keras_load"] / median["numpy_only"],
             "speedup_vs_cli": median["cli"] / median["numpy_only"],
+            "speedup_vs_cli_before": median["keras_load"] / median["cli"],
             # The least disturbed run of each: on a shared machine the
             # minimum is the closest to what an idle one gives.
             "before_min_seconds": best["keras_load"],

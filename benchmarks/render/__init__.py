@@ -27,6 +27,7 @@ ORDER = (
     "augmentation",
     "continued_training",
     "predict_cli",
+    "serve_startup",
     "soak",
 )
 MACHINE_ROWS = {
