@@ -233,6 +233,7 @@ def test_bad_augment_raises_before_training_and_keeps_fitted_state(
     clf = small(augment=None, epochs=1).fit(X, y)
     before_proba = clf.predict_proba(X)
     before = dict(vars(clf))
+    model_before = clf.model_
 
     def no_training(*args, **kwargs):  # pragma: no cover - must not run
         raise AssertionError("training started")
@@ -243,7 +244,7 @@ def test_bad_augment_raises_before_training_and_keeps_fitted_state(
     with pytest.raises((ValueError, InvalidParameterError), match=message):
         clf.fit(X_bad, y)
     assert vars(clf).keys() == before.keys()
-    assert clf.model_ is before["model_"] and clf.n_features_in_ == 64
+    assert clf.model_ is model_before and clf.n_features_in_ == 64
     np.testing.assert_array_equal(clf.predict_proba(X), before_proba)
 
 
