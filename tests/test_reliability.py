@@ -576,8 +576,11 @@ def make_tf_thread_probe() -> Callable[[], dict]:
                     pass
             return names
 
-        import skdigits.classifier  # noqa: F401  (starts TF via skdigits._tf_env)
+        # How skdigits starts TensorFlow when a network is built or trained
+        # (importing the classifier no longer does).
+        from skdigits._tf_env import import_keras
 
+        import_keras()
         tf = sys.modules["tensorflow"]
         threading = tf.config.threading
         # After the imports (numpy's BLAS threads start there), before the op.
