@@ -106,6 +106,12 @@ def _rich_params(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# MLPClassifier's coefs_ and intercepts_ are copies of the dense layers,
+# which weights.npz holds already: as JSON they would be most of the file.
+# load_model sets them again from the weights.
+_FITTED_FROM_WEIGHTS = frozenset({"coefs_", "intercepts_"})
+
+
 def _describe_step(name: str | None, estimator: Any) -> dict[str, Any]:
     kind = type(estimator).__name__
     if _estimator_classes().get(kind) is not type(estimator):
@@ -127,7 +133,9 @@ def _describe_step(name: str | None, estimator: Any) -> dict[str, Any]:
     fitted = {
         key: value
         for key, value in vars(estimator).items()
-        if key.endswith("_") and not key.startswith("_")
+        if key.endswith("_")
+        and not key.startswith("_")
+        and key not in _FITTED_FROM_WEIGHTS
     }
     return {
         "name": name,
@@ -432,6 +440,8 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     ]
     classifier = steps[-1][1]
     classifier._forward_spec = (classifier.activation, archive.weights)
+    classifier.coefs_ = [kernel.copy() for kernel, _ in archive.weights]
+    classifier.intercepts_ = [bias.copy() for _, bias in archive.weights]
     if archive.network is None:
         classifier._inference_only = True
         loader = partial(

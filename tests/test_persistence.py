@@ -365,6 +365,25 @@ def test_full_file_keeps_what_continuing_needs(fitted_pipeline, saved_pipeline):
             assert key in vars(clf), key
 
 
+def test_weights_are_stored_once_and_coefs_come_back_from_them(
+    fitted_pipeline, saved_pipeline
+):
+    # coefs_ and intercepts_ copy the dense layers: written into the JSON
+    # manifest as well, they would be most of the file (megabytes of text for
+    # the default network).
+    with zipfile.ZipFile(saved_pipeline) as archive:
+        manifest = archive.read("manifest.json").decode()
+    assert '"coefs_"' not in manifest and '"intercepts_"' not in manifest
+    original = fitted_pipeline.named_steps["clf"]
+    loaded = load_model(saved_pipeline).named_steps["clf"]
+    for name in ("coefs_", "intercepts_"):
+        assert len(getattr(loaded, name)) == len(getattr(original, name))
+        for got, expected in zip(
+            getattr(loaded, name), getattr(original, name), strict=True
+        ):
+            np.testing.assert_array_equal(got, expected)
+
+
 def _replace_member(src, dst, member, payload):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for item in zin.namelist():
