@@ -23,7 +23,7 @@ from benchmarks import __main__ as entry
 from benchmarks.accuracy import time_to_accuracy
 from benchmarks.common import RESULTS_DIR, summarize
 from benchmarks.overhead import ratios
-from benchmarks.render import questions, render_results
+from benchmarks.render import ORDER, questions, render_results
 from benchmarks.targets import check, load_targets, lookup
 
 REPO = Path(__file__).resolve().parents[1]
@@ -256,23 +256,16 @@ def test_stored_results_name_no_machine_paths():
 
 def test_new_questions_are_discovered_and_ordered(tmp_path):
     stored = json.loads((RESULTS_DIR / "memory.json").read_text())
-    for name in ("memory", "soak", "zeta", "augmentation"):
+    for name in ("memory", "zeta", "alpha"):
         record = {**stored, "question": name}
         (tmp_path / f"{name}.json").write_text(json.dumps(record))
     found = questions(tmp_path)
-    # Known questions first in the fixed order, then any other by name.
-    assert found == [
-        "accuracy",
-        "overhead",
-        "latency",
-        "memory",
-        "augmentation",
-        "soak",
-        "zeta",
-    ]
+    # Known questions first in the fixed order (each has a renderer), then
+    # any other by name.
+    assert found == [*ORDER, "alpha", "zeta"]
     page = render_results(tmp_path, targets={})
     assert (
-        page.index("## Memory") < page.index("## Augmentation") < page.index("## Zeta")
+        page.index("## Memory") < page.index("## Alpha") < page.index("## Zeta")
     )
     assert "No renderer (`benchmarks/render/zeta.py`) yet" in page
     assert "## Accuracy\n\nNot run yet" in page

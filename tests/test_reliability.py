@@ -383,7 +383,7 @@ def test_interrupted_refit_keeps_the_previous_model(digits300, hook):
     fitted = {k: v for k, v in state.items() if k not in clf.get_params()}
     assert all(getattr(clf, k) is v for k, v in fitted.items())
     assert set(vars(clf)) == set(state)
-    assert clf.model_ is state["model_"]
+    assert clf.model_ is state["_keras_model"]  # model_ reads it (a property)
     assert clf.history_ == history
     assert clf.image_shape_ is None
     assert_array_equal(clf.classes_, np.arange(10))
