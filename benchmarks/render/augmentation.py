@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.render._markdown import markdown_table
+
 FIGURE = Path("docs/_static/augmentation/accuracy_vs_seconds.png")
 
 LABELS = {
@@ -24,12 +26,6 @@ COLORS = {
     "mnist-5min": "tab:blue",
     "mnist-15min": "tab:red",
 }
-
-
-def _table(headers: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _pct(x: float) -> str:
@@ -61,6 +57,13 @@ def render(record: dict) -> str:
                 f"{runs[key]['runs'][0]['median_epoch_seconds']:.2f}",
             ]
         )
+    added = [
+        f"seeds {', '.join(map(str, runs[key]['added']['seeds']))} of {key} ran "
+        f"later, at {runs[key]['added']['commit']} ({runs[key]['added']['date']}), "
+        "on a quieter machine"
+        for key in LABELS
+        if key in runs and "added" in runs[key]
+    ]
     cost = r["epoch_cost"]
     cost_rows = []
     for name, c in cost.items():
@@ -95,7 +98,7 @@ def render(record: dict) -> str:
             "compare times within this run (the un-augmented reference epoch is "
             "in the second table).",
             "",
-            _table(
+            markdown_table(
                 [
                     "run",
                     "seeds",
@@ -106,6 +109,7 @@ def render(record: dict) -> str:
                 ],
                 result_rows,
             ),
+            *(["", f"Added runs: {'; '.join(added)}."] if added else []),
             "",
             f"![Test accuracy against training seconds](../{FIGURE.as_posix()})",
             "",
@@ -119,7 +123,7 @@ def render(record: dict) -> str:
             "bursts (a ratio below 1 is such noise); the min/min ratio compares "
             "the least disturbed epochs and is the one the target checks.",
             "",
-            _table(
+            markdown_table(
                 ["option", "what", "s/epoch", "ratio (median)", "ratio (min)"],
                 cost_rows,
             ),

@@ -56,6 +56,14 @@ def render(record: dict) -> str:
         lines += ["", "Quick run: a smoke test, its growth figures mean nothing."]
     if not result.get("partial_fit_available"):
         lines += ["", "`partial_fit` does not exist at this commit: not measured."]
+    elif "partial_fit_added" in result:
+        added = result["partial_fit_added"]
+        lines += [
+            "",
+            f"The `partial_fit` loop ran later, at {added['commit']} "
+            f"({added['date']}), once `partial_fit` existed; the other loops "
+            f"are from {record.get('machine', {}).get('git', 'the first run')}.",
+        ]
     # RESULTS.md lives in benchmarks/, so the figure is one level up.
     lines += ["", f"![RSS against the number of fits](../{FIGURE.as_posix()})", ""]
     return "\n".join(lines)
