@@ -10,7 +10,8 @@ FIGURE = Path("docs/_static/soak_rss.png")  # relative to the repository root
 LABELS = {
     "skdigits_fit": ("DenseDigitClassifier.fit", "fit"),
     "keras_fit": ("plain Keras fit (reference)", "fit"),
-    "skdigits_partial_fit": ("DenseDigitClassifier.partial_fit", "call"),
+    # One partial_fit call is one pass over a chunk: growth per call, as fits.
+    "skdigits_partial_fit": ("DenseDigitClassifier.partial_fit", "partial_fit"),
     "skdigits_predict": ("DenseDigitClassifier.predict_proba, 1 sample", "call"),
     "keras_predict": ("plain Keras predict_on_batch, 1 sample (reference)", "call"),
 }
@@ -41,7 +42,7 @@ def render(record: dict) -> str:
         slope = loop["mb_per_iteration"]
         per = (
             f"{_zero_signless(slope, 4)} MB / {unit}"
-            if unit == "fit"
+            if unit != "call"
             else f"{_zero_signless(slope * 10_000, 4)} MB / 10,000 calls"
         )
         lines.append(
@@ -96,14 +97,14 @@ def plot(record: dict, path: Path) -> Path:
         label, unit = LABELS[kind]
         slope = loop["mb_per_iteration"]
         rate = (
-            f"{round(slope, 3) + 0.0:+.3f} MB/fit"
-            if unit == "fit"
+            f"{round(slope, 3) + 0.0:+.3f} MB/{unit}"
+            if unit != "call"
             else f"{round(slope * 10_000, 3) + 0.0:+.3f} MB/10k calls"
         )
         label = label.replace(", 1 sample", "").replace("plain Keras ", "Keras ")
         ax.plot(loop["i"], loop["rss_mb"], style, marker=".", label=f"{label}: {rate}")
     ax_fit.set(
-        xlabel="number of fits",
+        xlabel="number of fits (or partial_fit calls)",
         ylabel="resident memory (MB)",
         title="Successive fits in one process",
     )
