@@ -264,8 +264,6 @@ def test_new_questions_are_discovered_and_ordered(tmp_path):
     # any other by name.
     assert found == [*ORDER, "alpha", "zeta"]
     page = render_results(tmp_path, targets={})
-    assert (
-        page.index("## Memory") < page.index("## Alpha") < page.index("## Zeta")
-    )
+    assert page.index("## Memory") < page.index("## Alpha") < page.index("## Zeta")
     assert "No renderer (`benchmarks/render/zeta.py`) yet" in page
     assert "## Accuracy\n\nNot run yet" in page
