@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.render._markdown import markdown_table
+from benchmarks.render._markdown import markdown_table, pct
 
 FIGURE = Path("docs/_static/augmentation/accuracy_vs_seconds.png")
 
@@ -28,10 +28,6 @@ COLORS = {
 }
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f} %"
-
-
 def render(record: dict) -> str:
     r = record["result"]
     runs = r["runs"]
@@ -42,8 +38,8 @@ def render(record: dict) -> str:
         s = runs[key]["summary"]
         seeds = ", ".join(str(run["seed"]) for run in runs[key]["runs"])
         spread = (
-            f"± {100 * s['std_accuracy']:.2f} ({_pct(s['min_accuracy'])}–"
-            f"{_pct(s['max_accuracy'])})"
+            f"± {100 * s['std_accuracy']:.2f} ({pct(s['min_accuracy'])}–"
+            f"{pct(s['max_accuracy'])})"
             if s["n_seeds"] > 1
             else "one seed"
         )
@@ -51,7 +47,7 @@ def render(record: dict) -> str:
             [
                 label,
                 seeds,
-                _pct(s["mean_accuracy"]),
+                pct(s["mean_accuracy"]),
                 spread,
                 f"{s['mean_train_seconds']:.0f} (max {s['max_train_seconds']:.0f})",
                 f"{runs[key]['runs'][0]['median_epoch_seconds']:.2f}",

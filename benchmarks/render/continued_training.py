@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import statistics
 
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f} %"
+from benchmarks.render._markdown import pct
 
 
 def _mean_sd(values: list[float]) -> str:
     if len(values) < 2:
-        return _pct(values[0])
-    return f"{_pct(statistics.mean(values))} ± {100 * statistics.stdev(values):.2f}"
+        return pct(values[0])
+    return f"{pct(statistics.mean(values))} ± {100 * statistics.stdev(values):.2f}"
 
 
 def _mean_gap(rows: list[dict], a: str, b: str) -> float:
@@ -47,8 +45,8 @@ def render(record: dict) -> str:
     ]
     for row in warm:
         lines.append(
-            f"| {row['seed']} | {_pct(row['warm_accuracy'])} "
-            f"| {_pct(row['single_fit_accuracy'])} | {_pct(row['fresh_accuracy'])} "
+            f"| {row['seed']} | {pct(row['warm_accuracy'])} "
+            f"| {pct(row['single_fit_accuracy'])} | {pct(row['fresh_accuracy'])} "
             f"| {row['warm_seconds']:.0f} | {row['single_fit_seconds']:.0f} |"
         )
     lines.append(
@@ -81,9 +79,9 @@ def render(record: dict) -> str:
     for row in stream:
         cos = cosine.get(row["seed"])
         lines.append(
-            f"| {row['seed']} | {_pct(row['partial_fit_accuracy'])} "
-            f"| {_pct(row['fit_constant_accuracy'])} "
-            f"| {_pct(cos) if cos is not None else '–'} "
+            f"| {row['seed']} | {pct(row['partial_fit_accuracy'])} "
+            f"| {pct(row['fit_constant_accuracy'])} "
+            f"| {pct(cos) if cos is not None else '–'} "
             f"| {row['partial_fit_seconds']:.0f} | {row['fit_constant_seconds']:.0f} |"
         )
     lines.append(
@@ -107,7 +105,7 @@ def render(record: dict) -> str:
             "",
             "partial_fit with the chunks in a new order every pass (as fit "
             f"reshuffles every epoch), same constant rate: {_mean_sd(values)} "
-            f"({', '.join(_pct(v) for v in values)}), {gap:+.2f} pp against fit.",
+            f"({', '.join(pct(v) for v in values)}), {gap:+.2f} pp against fit.",
         ]
     if "rerun" in r:
         lines += [
@@ -151,7 +149,7 @@ def render(record: dict) -> str:
         best = ", ".join(f"{k}={v}" for k, v in row["best_params"].items())
         lines.append(
             f"| {name} | {row['seconds']:.0f} | {row['time_ratio_to_grid']:.2f} "
-            f"| {rounds} | {best} | {_pct(row['test_accuracy'])} |"
+            f"| {rounds} | {best} | {pct(row['test_accuracy'])} |"
         )
     lines.append("")
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from benchmarks.render._markdown import markdown_table
+from benchmarks.render._markdown import loadavg_text, markdown_table
 
 LABELS = {
     "keras_load": "before: CLI with the Keras network loaded (TensorFlow)",
@@ -12,10 +12,6 @@ LABELS = {
     "numpy_only_inference_file": "the same, inference-only file",
     "python": "`python -c pass` (interpreter start-up)",
 }
-
-
-def _load(values: list | None) -> str:
-    return ", ".join(f"{v:.1f}" for v in values) if values else "not recorded"
 
 
 def _modules(names: list[str]) -> str:
@@ -55,8 +51,8 @@ def render(record: dict) -> str:
             f"{h['numpy_only_median_seconds']:.2f} s. "
             f"Fastest runs: {h['numpy_only_min_seconds']:.2f} s against "
             f"{h['before_min_seconds']:.2f} s. Load average (1, 5, 15 min) "
-            f"{_load(r.get('loadavg_before'))} before the runs, "
-            f"{_load(r.get('loadavg_after'))} after, on "
+            f"{loadavg_text(r.get('loadavg_before'))} before the runs, "
+            f"{loadavg_text(r.get('loadavg_after'))} after, on "
             f"{record['machine']['cores_usable']} cores.",
             markdown_table(
                 ["process", "heavy modules imported"],

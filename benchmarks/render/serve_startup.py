@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from benchmarks.render._markdown import markdown_table
+from benchmarks.render._markdown import loadavg_text, markdown_table
 
 LABELS = {
     "serve": "`skdigits serve MODEL` to its first answer",
@@ -11,10 +11,6 @@ LABELS = {
     "import_persistence": "`import skdigits.persistence` (loading needs it)",
     "python": "`python -c pass` (interpreter start-up)",
 }
-
-
-def _load(values: list | None) -> str:
-    return ", ".join(f"{v:.1f}" for v in values) if values else "not recorded"
 
 
 def render(record: dict) -> str:
@@ -38,7 +34,8 @@ def render(record: dict) -> str:
             f"Median {h['serve_median_seconds']:.2f} s (fastest run "
             f"{h['serve_min_seconds']:.2f} s), of which importing what loading a "
             f"model needs takes {h['import_persistence_median_seconds']:.2f} s. "
-            f"Load average (1, 5, 15 min) {_load(r.get('loadavg_before'))} before "
-            f"the runs, {_load(r.get('loadavg_after'))} after.",
+            "Load average (1, 5, 15 min) "
+            f"{loadavg_text(r.get('loadavg_before'))} before the runs, "
+            f"{loadavg_text(r.get('loadavg_after'))} after.",
         ]
     )
