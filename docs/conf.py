@@ -93,6 +93,11 @@ nitpick_ignore_regex = [
     # that skdigits's estimators inherit from scikit-learn (score,
     # set_output): they resolve only with scikit-learn's inventory.
     ("std:ref", r"accuracy_score|df_output_transform|sphx_glr_auto_examples_.*"),
+    # DenseDigitClassifier.model_ is a property (the network is rebuilt
+    # lazily after loading); numpydoc links a property listed under
+    # Attributes to a member entry, and the class page documents it in the
+    # Attributes section itself.
+    ("py:obj", r"model_"),
 ]
 
 # -- autodoc / autosummary / numpydoc ----------------------------------------
@@ -117,9 +122,13 @@ numpydoc_validation_exclude = {
     r"\.set_\w+_request$",
     r"\.__init__$",
     r"\.__getitem__$",
-    # A result dataclass that users read, never build: its fields are
+    # Result dataclasses that users read, never build: their fields are
     # documented under Attributes rather than Parameters.
     r"^skdigits\.report\.Evaluation$",
+    r"^skdigits\.training\.TrainingRun$",
+    # Exceptions that skdigits raises, never the user: what they carry is
+    # documented under Attributes; the constructor takes the message.
+    r"^skdigits\.datasets\.(DatasetNotFoundError|DatasetFormatError|ChecksumError)$",
 }
 
 # -- matplotlib's plot directive (the user guide's figures) ------------------

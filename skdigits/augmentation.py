@@ -23,7 +23,7 @@ Why this implementation (measured in ``benchmarks/augmentation.py``):
   outside the image, the kernel cut at 4 sigma, as
   ``scipy.ndimage.gaussian_filter``). Drawing and smoothing that noise for
   every image of every batch cost more than the warp, so each fit draws a
-  bank of :data:`FIELD_BANK_SIZE` fields once and every image picks two.
+  bank of ``FIELD_BANK_SIZE`` fields once and every image picks two.
 * Everything runs in the Keras graph next to the network (XLA-compilable,
   random numbers from a seeded ``keras.random.SeedGenerator``), so nothing
   waits for NumPy between batches and ``random_state`` makes fits repeatable.
@@ -521,7 +521,7 @@ def distort_images(
 
     The same function and the same random distributions as a training batch,
     so the result is a sample of what the network saw; for example, to show
-    with :class:`~skdigits.DigitGalleryDisplay`.
+    with :class:`~skdigits.plotting.DigitGalleryDisplay`.
 
     Parameters
     ----------

@@ -145,7 +145,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         ``(height, width)`` when ``fit`` got a stack of images, else None.
     model_ : keras.Model
         The trained Keras network, compiled, with its optimizer's state. A
-        classifier loaded with :func:`skdigits.load_model` predicts without
+        classifier loaded with :func:`skdigits.persistence.load_model` predicts without
         it; it is rebuilt from the saved file (starting TensorFlow) the first
         time it is read.
     history_ : dict of str to list of float

@@ -3,7 +3,7 @@
 A fitted ``Pipeline([PixelScaler(), DenseDigitClassifier()])`` predicts with
 a division and three matrix products, so deploying it should not need
 TensorFlow, Keras or even scikit-learn (whose import alone takes about a
-second). This module reads a file written by :func:`skdigits.save_model`,
+second). This module reads a file written by :func:`skdigits.persistence.save_model`,
 checks it, and predicts from it with NumPy: :func:`load_inference_model`
 returns an :class:`InferenceModel`, and :func:`predict_digits` is the whole of
 ``skdigits predict`` (read images, prepare them as MNIST, classify).
@@ -12,7 +12,7 @@ It is also where a model file, which may come from anyone, is read and
 checked: :func:`read_model_archive` never unpickles, refuses archive members
 with unexpected names, refuses decompressed sizes over a cap (zip bombs) and
 checks that every part agrees with the others before anything is built.
-:func:`skdigits.load_model` builds the scikit-learn objects on top of it.
+:func:`skdigits.persistence.load_model` builds the scikit-learn objects on top of it.
 
 Nothing here imports TensorFlow, Keras or scikit-learn.
 """
@@ -83,16 +83,18 @@ _CHUNK = 2048
 class ModelFormatError(ValueError):
     """A file is not a valid skdigits model, or its parts do not agree.
 
-    A subclass of :class:`ValueError`, raised by :func:`skdigits.load_model`
-    and :func:`load_inference_model` for a truncated or corrupted file, a
-    file of another kind, an archive with unexpected members or oversized
-    contents, or a model whose saved classes or shapes do not match its
-    network. The message names the file and what is wrong with it.
+    A subclass of :class:`ValueError`, raised by
+    :func:`skdigits.persistence.load_model` and
+    :func:`~skdigits.inference.load_inference_model` for a truncated or
+    corrupted file, a file of another kind, an archive with unexpected
+    members or oversized contents, or a model whose saved classes or shapes
+    do not match its network. The message names the file and what is wrong with it.
 
     See Also
     --------
-    skdigits.load_model : Reads a model file as scikit-learn estimators.
-    load_inference_model : Reads a model file for NumPy-only prediction.
+    skdigits.persistence.load_model : Reads a model file as scikit-learn estimators.
+    skdigits.inference.load_inference_model : Reads a model file for NumPy-only
+        prediction.
 
     Examples
     --------
@@ -411,7 +413,7 @@ def read_model_archive(
     Parameters
     ----------
     path : str or path-like
-        A file written by :func:`skdigits.save_model`.
+        A file written by :func:`skdigits.persistence.save_model`.
     read_network : bool, default=True
         Also read ``network.keras`` (the Keras network with its optimizer
         state) into memory; prediction does not need it.
@@ -505,7 +507,7 @@ class InferenceModel:
     ``Pipeline`` (or classifier) did, bit for bit, for the inputs that
     ``skdigits predict`` gives it: non-negative pixels, flat or as images.
     It does not check its input the way scikit-learn does; load the model
-    with :func:`skdigits.load_model` for that.
+    with :func:`skdigits.persistence.load_model` for that.
 
     Parameters
     ----------
@@ -605,7 +607,7 @@ def load_inference_model(path: str | os.PathLike[str]) -> InferenceModel:
     """Load a saved model for prediction with NumPy only.
 
     Reads the weights and the scaling of a file written by
-    :func:`skdigits.save_model` (full or inference-only) without importing
+    :func:`skdigits.persistence.save_model` (full or inference-only) without importing
     TensorFlow, Keras or scikit-learn.
 
     Parameters
@@ -627,7 +629,8 @@ def load_inference_model(path: str | os.PathLike[str]) -> InferenceModel:
 
     See Also
     --------
-    skdigits.load_model : The scikit-learn estimators, able to train further.
+    skdigits.persistence.load_model : The scikit-learn estimators, able to
+        train further.
 
     Examples
     --------
@@ -685,7 +688,7 @@ def predict_digits(
     Parameters
     ----------
     model_path : str or path-like
-        A file written by :func:`skdigits.save_model`.
+        A file written by :func:`skdigits.persistence.save_model`.
     inputs : path or iterable of paths
         Image files, ``.npy`` files and folders of them.
 

@@ -1,7 +1,7 @@
 """Metrics for digit classifiers that scikit-learn does not have.
 
 :func:`most_confused` ranks the pairs of classes a classifier mixes up, from
-a confusion matrix. :class:`~skdigits.ConfusionMatrixDisplay` and
+a confusion matrix. :class:`~skdigits.plotting.ConfusionMatrixDisplay` and
 :func:`skdigits.report.evaluate` both call it. NumPy only: importing this
 module starts neither matplotlib nor TensorFlow.
 """
@@ -92,7 +92,8 @@ def most_confused(
 
     See Also
     --------
-    ConfusionMatrixDisplay.most_confused : The same, for a display's matrix.
+    skdigits.plotting.ConfusionMatrixDisplay.most_confused : The same, for a
+        display's matrix.
 
     Examples
     --------

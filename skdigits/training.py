@@ -233,7 +233,7 @@ def continue_training(
     model : DenseDigitClassifier, Pipeline, str or path-like
         A fitted :class:`~skdigits.DenseDigitClassifier` (or a Pipeline
         ending in one), or the path of a file written by
-        :func:`skdigits.save_model`, which is loaded first.
+        :func:`skdigits.persistence.save_model`, which is loaded first.
     X : array-like of shape (n_samples, n_features) or \
             (n_samples, height, width)
         Training inputs, as the model takes them (raw images for a pipeline

@@ -13,7 +13,7 @@ uvicorn). Importing it does not start TensorFlow.
 * :func:`run` serves until Ctrl-C (what ``skdigits serve`` runs);
 * :func:`start` serves in a background thread (notebooks, tests);
 * :func:`create_app` builds the ASGI application, for any ASGI server;
-* :func:`resolve_model` and :mod:`skdigits.serve.default_model` find the
+* :func:`resolve_model` and ``skdigits.serve.default_model`` find the
   model to serve.
 """
 

@@ -289,7 +289,7 @@ def create_app(
     Parameters
     ----------
     model : fitted classifier
-        What :func:`skdigits.load_model` returns: a Pipeline of
+        What :func:`skdigits.persistence.load_model` returns: a Pipeline of
         :class:`~skdigits.PixelScaler` and
         :class:`~skdigits.DenseDigitClassifier` trained on 28x28 digits, or
         any fitted classifier with ``predict_proba`` and ``classes_`` that

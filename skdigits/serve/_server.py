@@ -45,9 +45,9 @@ def resolve_model(
     Parameters
     ----------
     model : str, path-like, fitted estimator or None, default=None
-        A model file written by :func:`skdigits.save_model`, a fitted model,
+        A model file written by :func:`skdigits.persistence.save_model`, a fitted model,
         or None for the default model (see
-        :mod:`skdigits.serve.default_model`).
+        ``skdigits.serve.default_model``).
     refresh_default : bool, default=False
         With ``model=None``, train the default model again.
     echo : callable, default=print (flushed)
@@ -349,10 +349,10 @@ def run(
     Parameters
     ----------
     model : str, path-like, fitted estimator or None, default=None
-        A model file written by :func:`skdigits.save_model` (loaded with
-        :func:`skdigits.load_model`), a fitted model, or None for the
+        A model file written by :func:`skdigits.persistence.save_model` (loaded with
+        :func:`skdigits.persistence.load_model`), a fitted model, or None for the
         default model: trained on the bundled MNIST sample the first time
-        and cached (see :mod:`skdigits.serve.default_model`).
+        and cached (see ``skdigits.serve.default_model``).
     host : str, default="127.0.0.1"
         Address to listen on. The default only answers this computer; use
         ``"0.0.0.0"`` (or a LAN address) to let other devices, such as a

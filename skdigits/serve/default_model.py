@@ -108,7 +108,7 @@ def load_default_model(
     Returns
     -------
     model : sklearn.pipeline.Pipeline
-        The fitted default model, as :func:`skdigits.load_model` returns it.
+        The fitted default model, as :func:`skdigits.persistence.load_model` returns it.
     path : pathlib.Path
         The cache file it lives in.
 
