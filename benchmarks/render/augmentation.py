@@ -60,6 +60,13 @@ def render(record: dict) -> str:
         for key in LABELS
         if key in runs and "added" in runs[key]
     ]
+    if "epoch_cost_rerun" in r:
+        rerun = r["epoch_cost_rerun"]
+        added.append(
+            f"the epoch-cost table was measured again at {rerun['commit']} "
+            f"({rerun['date']}, load average {rerun['loadavg_before']} before, "
+            f"{rerun['loadavg_after']} after)"
+        )
     cost = r["epoch_cost"]
     cost_rows = []
     for name, c in cost.items():
