@@ -53,12 +53,13 @@ def _scaler_shape(operator) -> None:
     operator.outputs[0].type = FloatTensorType(shape)
 
 
-def _convert_scaler(scope, operator, container) -> None:
-    scaler = operator.raw_operator
-    flat = scope.get_unique_variable_name("pixels_flat")
-    as_float = scope.get_unique_variable_name("pixels_float")
-    scaled = scope.get_unique_variable_name("pixels_scaled")
-    # Images (n, h, w) and flat rows (n, h*w) alike become flat float32 rows.
+def _flat_float_input(scope, operator, container, name: str) -> str:
+    """The operator's input as flat float32 rows; the variable's name.
+
+    Images (n, h, w) and flat rows (n, h*w) alike become (n, h*w) float32.
+    """
+    flat = scope.get_unique_variable_name(f"{name}_flat")
+    as_float = scope.get_unique_variable_name(f"{name}_float")
     apply_reshape(
         scope,
         operator.inputs[0].full_name,
@@ -67,6 +68,13 @@ def _convert_scaler(scope, operator, container) -> None:
         desired_shape=(-1, _n_features(operator)),
     )
     apply_cast(scope, flat, as_float, container, to=_FLOAT)
+    return as_float
+
+
+def _convert_scaler(scope, operator, container) -> None:
+    scaler = operator.raw_operator
+    as_float = _flat_float_input(scope, operator, container, "pixels")
+    scaled = scope.get_unique_variable_name("pixels_scaled")
     # Divide (not multiply by scale_), as PixelScaler.transform does, so the
     # results are the same floats.
     max_value = scope.get_unique_variable_name("max_value")
@@ -156,16 +164,7 @@ def _convert_classifier(scope, operator, container) -> None:
     clf = operator.raw_operator
     activation, weights = clf._forward_spec
     op = scope.get_unique_operator_name
-    flat = scope.get_unique_variable_name("features")
-    apply_reshape(
-        scope,
-        operator.inputs[0].full_name,
-        flat,
-        container,
-        desired_shape=(-1, _n_features(operator)),
-    )
-    h = scope.get_unique_variable_name("features_float")
-    apply_cast(scope, flat, h, container, to=_FLOAT)
+    h = _flat_float_input(scope, operator, container, "features")
     for i, (kernel, bias) in enumerate(weights):
         kernel_name = scope.get_unique_variable_name(f"kernel_{i}")
         bias_name = scope.get_unique_variable_name(f"bias_{i}")

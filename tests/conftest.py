@@ -50,3 +50,24 @@ def digits300() -> tuple[np.ndarray, np.ndarray]:
 
     X, y = load_digits(return_X_y=True)
     return (X[:300] / 16.0).astype(np.float32), y[:300]
+
+
+# -- skdigits serve (tests/test_serve*.py) -------------------------------------
+# Each of those modules defines its own `model_file` (the browser test trains
+# a wider network so that a traced digit reads reliably); the server and the
+# model it loaded are the same for both.
+
+
+@pytest.fixture(scope="module")
+def server(model_file):
+    """``skdigits serve`` of the module's ``model_file``, in a thread."""
+    from skdigits.serve import start
+
+    with start(model_file, echo=lambda line: None) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def model(server):
+    """The model the server loaded, to compare its answers with."""
+    return server.app.state.model

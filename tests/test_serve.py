@@ -35,7 +35,6 @@ from skdigits.serve import (
     create_app,
     load_default_model,
     resolve_model,
-    start,
 )
 from skdigits.serve.default_model import default_model_path
 
@@ -66,17 +65,6 @@ def model_file(sample, tmp_path_factory) -> Path:
         ]
     ).fit(sample.X_train[:3000], sample.y_train[:3000])
     return save_model(model, tmp_path_factory.mktemp("model") / "digits.skdigits")
-
-
-@pytest.fixture(scope="module")
-def server(model_file):
-    with start(model_file, echo=lambda line: None) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def model(server):
-    return server.app.state.model
 
 
 def _post(url: str, body: bytes, content_type: str | None, **headers):

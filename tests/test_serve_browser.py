@@ -41,7 +41,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from skdigits.image_io import decode_image
-from skdigits.serve import predict_digit, start
+from skdigits.serve import predict_digit
 
 pytestmark = pytest.mark.slow
 
@@ -82,17 +82,6 @@ def model_file(tmp_path_factory) -> Path:
         ]
     ).fit(data.X_train, data.y_train)
     return save_model(model, tmp_path_factory.mktemp("model") / "digits.skdigits")
-
-
-@pytest.fixture(scope="module")
-def server(model_file):
-    with start(model_file, echo=lambda line: None) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def model(server):
-    return server.app.state.model
 
 
 @pytest.fixture(scope="module")
