@@ -205,3 +205,37 @@ def text_table(rows: Sequence[Sequence[str]], left: Sequence[int] = (0,)) -> str
         ).rstrip()
         for row in rows
     )
+
+
+def can_print(text: str, stream: Any) -> bool:
+    """Whether ``stream``'s encoding can show ``text`` (else write ASCII).
+
+    Parameters
+    ----------
+    text : str
+        The characters to show, such as ``"↔→"``.
+    stream : text stream
+        Where they would go; one without an ``encoding`` (an in-memory
+        stream) holds any character.
+
+    Returns
+    -------
+    can : bool
+        True if every character of ``text`` can be encoded.
+
+    Examples
+    --------
+    >>> import io
+    >>> from skdigits._formatting import can_print
+    >>> latin1 = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    >>> can_print("↔", latin1), can_print("↔", io.StringIO())
+    (False, True)
+    """
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:
+        return True
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

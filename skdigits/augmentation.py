@@ -56,6 +56,7 @@ __all__ = [
     "RandomDistortion",
     "distort_images",
     "elastic_field_bank",
+    "get_recipe",
     "make_distortion_layer",
     "resolve_distortion",
 ]
@@ -164,6 +165,44 @@ RECIPES: dict[str, dict[str, Any]] = {
         "dropout": 0.1,
     },
 }
+
+
+def get_recipe(name: str) -> dict[str, Any]:
+    """The classifier parameters of one of :data:`RECIPES`, as a new dict.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`RECIPES`, such as ``"mnist-5min"``.
+
+    Returns
+    -------
+    params : dict
+        :class:`~skdigits.DenseDigitClassifier` parameters; a copy, free
+        to change.
+
+    Raises
+    ------
+    ValueError
+        There is no such recipe; the message lists those there are.
+
+    Examples
+    --------
+    >>> from skdigits import DenseDigitClassifier
+    >>> from skdigits.augmentation import get_recipe
+    >>> clf = DenseDigitClassifier(**{**get_recipe("mnist-5min"), "epochs": 5})
+    >>> clf.augment, clf.epochs
+    ('affine+elastic', 5)
+    >>> get_recipe("mnist-1min")
+    Traceback (most recent call last):
+    ...
+    ValueError: no such recipe: 'mnist-1min'; choose one of mnist-5min, mnist-15min.
+    """
+    if name not in RECIPES:
+        raise ValueError(
+            f"no such recipe: {name!r}; choose one of {', '.join(RECIPES)}."
+        )
+    return dict(RECIPES[name])
 
 
 def resolve_distortion(

@@ -1,25 +1,17 @@
-"""The ``skdigits`` command line: ``train`` and ``predict``.
+"""The ``skdigits`` command line: ``train``, ``predict``, ``export``, ``serve``.
 
-Each subcommand is two small functions: ``_add_NAME`` declares its options
-(and is listed in :func:`build_parser`), and ``_NAME(args)`` calls the
-library: ``train`` calls :func:`skdigits.training.train_and_report`,
-``predict`` calls :func:`skdigits.persistence.load_model` and
-:func:`skdigits.image_io.read_digits`.
+Each subcommand is ``_add_NAME`` (its options, listed in :func:`build_parser`)
+and ``_NAME(args)``, which calls the library: the work itself (loading data,
+training, reporting, predicting) is done by library functions.
 
-The options of ``train`` that set a :class:`~skdigits.DenseDigitClassifier`
-parameter are rows of :data:`ESTIMATOR_OPTIONS`: the value is checked by the
-classifier's own ``_parameter_constraints`` while the arguments are parsed,
-so the error message is the estimator's and nothing is trained. To add such
-an option, add a row.
+The ``train`` options that set a :class:`~skdigits.DenseDigitClassifier`
+parameter are rows of :data:`ESTIMATOR_OPTIONS`, checked by the classifier's
+own ``_parameter_constraints`` while the arguments are parsed. Nothing heavy
+is imported to build the parser, so ``skdigits --help`` answers at once.
 
-Nothing heavy is imported to build the parser: ``skdigits --help`` answers
-at once, and ``train --help`` imports the classifier (scikit-learn, not
-TensorFlow) only to show its defaults.
-
-A user's mistake (a bad option value, a missing or unreadable file, a file
-that is not a model) is reported as one line on stderr, ``skdigits: error:
-...``, with exit code 2; an unexpected failure also gets one line and exit
-code 1 (``SKDIGITS_DEBUG=1`` shows the traceback).
+A user's mistake is one line on stderr, ``skdigits: error: ...``, with exit
+code 2; an unexpected failure also gets one line, and exit code 1
+(``SKDIGITS_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -29,22 +21,22 @@ import contextlib
 import json
 import os
 import shlex
-import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from skdigits._formatting import number_text, probability_text
+from skdigits._formatting import (
+    can_print,
+    number_text,
+    probability_text,
+    text_table,
+)
 
 __all__ = ["ESTIMATOR_OPTIONS", "EstimatorOption", "build_parser", "main"]
 
 PROG = "skdigits"
-# A download that gets no answer for this long fails (and training falls back
-# to the bundled sample) instead of hanging on a network that drops packets.
-_DOWNLOAD_TIMEOUT = 30.0
 # fetch_mnist's places a user names, as the command line names them.
 _DATA_SETTINGS = {"path": "--data", "SKDIGITS_MNIST": "SKDIGITS_MNIST"}
 
@@ -105,16 +97,14 @@ class EstimatorOption:
         The option, e.g. ``"--epochs"``.
     param : str
         The classifier parameter it sets.
-    metavar : str
-        The value's name in the help.
-    help : str
-        What it does; ``train --help`` appends the default.
+    metavar, help : str
+        For ``--help``, which appends the classifier's default.
     parse : callable, default=_scalar
-        Turns the typed text into a value; it does not judge the value (the
+        Turns the typed text into a value without judging it (the
         classifier's ``_parameter_constraints`` do).
     default : object, default=argparse.SUPPRESS
-        The command line's own default. By default there is none: the
-        classifier's default applies.
+        The command line's own default; none by default, so that the
+        classifier's applies.
 
     Examples
     --------
@@ -440,242 +430,62 @@ def _one_line(exc: BaseException | str) -> str:
     return " ".join(line for line in lines if line)
 
 
-def _can_print(text: str, stream: Any) -> bool:
-    encoding = getattr(stream, "encoding", None)
-    if encoding is None:  # an in-memory text stream holds any character
-        return True
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def _socket_timeout(seconds: float) -> Iterator[None]:
-    """Make sockets (keras's download) give up when the network is silent."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
-
-
-def _load_data(data: str | None, no_download: bool) -> tuple[Any, str, str]:
-    """The data, a description of where it came from, and its --data value.
-
-    ``fetch_mnist`` decides where to look; its errors say whether a place
-    the user named (``--data``, ``SKDIGITS_MNIST``) is wrong, which is an
-    error rather than a reason to fall back to the bundled sample.
-    """
+def _load_data(data: str | None, no_download: bool) -> Any:
+    """The data (``fetch_mnist_or_sample``), its errors worded for options."""
     from skdigits.datasets import (
         DatasetFormatError,
         DatasetNotFoundError,
-        fetch_mnist,
+        fetch_mnist_or_sample,
         load_mnist_sample,
     )
 
-    def sample() -> tuple[Any, str, str]:
-        bunch = load_mnist_sample()
-        what = (
-            f"bundled MNIST sample ({len(bunch.y_train):,} training and "
-            f"{len(bunch.y_test):,} test images drawn from full MNIST)"
-        )
-        return bunch, what, "sample"
-
     if data is not None and data.lower() == "sample" and not Path(data).exists():
-        return sample()
+        bunch = load_mnist_sample()
+        bunch.is_sample = True
+        return bunch
     try:
-        with _socket_timeout(_DOWNLOAD_TIMEOUT):
-            bunch = fetch_mnist(data, download_if_missing=not no_download)
-    except DatasetNotFoundError as exc:
-        if exc.setting in _DATA_SETTINGS:
-            raise CommandError(
-                f"{_DATA_SETTINGS[exc.setting]}: {exc.location} {exc.reason}"
-            ) from None
+        bunch = fetch_mnist_or_sample(data, download_if_missing=not no_download)
+    except (DatasetNotFoundError, DatasetFormatError) as exc:
+        where = _DATA_SETTINGS.get(exc.setting or "")
+        if isinstance(exc, DatasetNotFoundError) and where:
+            raise CommandError(f"{where}: {exc.location} {exc.reason}") from None
+        message = _one_line(exc)
+        raise CommandError(f"{where}: {message}" if where else message) from None
+    if bunch.is_sample:
         why = "--no-download was given" if no_download else "it could not be downloaded"
-        bunch, what, value = sample()
         print(
-            f"Full MNIST was not found and {why}: training on the {what}. For "
-            "full MNIST, pass --data PATH (a mnist.npz, or a folder of the IDX "
-            "files) or set SKDIGITS_MNIST.\n",
+            f"Full MNIST was not found and {why}: training on the "
+            f"{_data_source(bunch)}. For full MNIST, pass --data PATH (a "
+            "mnist.npz, or a folder of the IDX files) or set SKDIGITS_MNIST.\n",
             flush=True,
         )
-        return bunch, what, value
-    except DatasetFormatError as exc:
-        where = _DATA_SETTINGS.get(exc.setting or "")
-        raise CommandError(
-            f"{where}: {_one_line(exc)}" if where else _one_line(exc)
-        ) from None
-    return bunch, f"full MNIST from {bunch.source}", bunch.source
+    return bunch
+
+
+def _data_source(bunch: Any) -> str:
+    if not bunch.is_sample:
+        return f"full MNIST from {bunch.source}"
+    return (
+        f"bundled MNIST sample ({len(bunch.y_train):,} training and "
+        f"{len(bunch.y_test):,} test images drawn from full MNIST)"
+    )
 
 
 def _output_folder(output: str | None, force: bool) -> Path:
     """The report folder, checked (not created) before anything is loaded."""
     from skdigits.report import ReportFolderError, check_report_folder
 
-    if output is None:
-        stem = f"skdigits-report-{datetime.now():%Y%m%d-%H%M%S}"
-        folder, n = Path.cwd() / stem, 2
-        while folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-            folder, n = Path.cwd() / f"{stem}-{n}", n + 1
-    else:
-        folder = Path(output).expanduser()
     try:
-        return check_report_folder(folder, overwrite=force)
+        return check_report_folder(output, overwrite=force)
     except ReportFolderError as exc:
         if exc.reason == "not empty":
             raise CommandError(
-                f"--output {folder} already holds files; pass --force to write "
-                "into it, or choose another folder."
+                f"--output {exc.folder} already holds files; pass --force to "
+                "write into it, or choose another folder."
             ) from None
-        raise CommandError(f"--output {folder} exists and is not a folder.") from None
-
-
-def _network_text(params: dict[str, Any]) -> str:
-    widths = "-".join(str(w) for w in params["hidden_layer_sizes"])
-    return (
-        f"hidden layers {widths} ({params['activation']}), dropout "
-        f"{number_text(params['dropout'])}, {params['optimizer']} at learning rate "
-        f"{number_text(params['learning_rate'])} ({params['lr_schedule']}), batch "
-        f"size {params['batch_size']}, {params['epochs']} epochs, seed "
-        f"{params['random_state']}"
-        + (
-            ""
-            if params.get("augment") is None
-            else f", every training batch distorted ({params['augment']})"
-        )
-    )
-
-
-def _reproduce_command(params: dict[str, Any], data_value: str) -> str:
-    argv = [PROG, "train", "--data", data_value]
-    for option in ESTIMATOR_OPTIONS:
-        argv += [option.flag, _value_text(params[option.param])]
-    return shlex.join(argv)
-
-
-# -- train -----------------------------------------------------------------------
-
-
-def _train(args: argparse.Namespace) -> int:
-    from skdigits.classifier import DenseDigitClassifier
-    from skdigits.datasets import describe_dataset
-
-    given = vars(args)
-    chosen = {o.param: given[o.param] for o in ESTIMATOR_OPTIONS if o.param in given}
-    if args.continue_from is not None:
-        # The network and its settings are the saved run's (a warm fit refuses
-        # other widths anyway): say so before loading anything.
-        refused = [
-            o.flag
-            for o in ESTIMATOR_OPTIONS
-            if o.param in chosen and o.param not in ("epochs", "random_state")
-        ] + (["--recipe"] if args.recipe is not None else [])
-        if refused:
-            raise CommandError(
-                "--continue trains the saved network with its own settings; "
-                f"only --epochs can be given with it, not {', '.join(refused)}."
-            )
-    folder = _output_folder(args.output, args.force)
-    data, data_source, data_value = _load_data(args.data, args.no_download)
-    title = "Full MNIST" if data_value != "sample" else "Bundled MNIST sample"
-    print(describe_dataset(data, title=title), end="\n\n", flush=True)
-
-    if "matplotlib.pyplot" not in sys.modules:
-        import matplotlib
-
-        matplotlib.use("Agg")  # the figures go to files; never open windows
-    from skdigits.training import train_and_report
-
-    if args.recipe is not None:
-        from skdigits.augmentation import RECIPES
-
-        if args.recipe not in RECIPES:
-            raise CommandError(
-                f"--recipe {args.recipe}: no such recipe; choose one of "
-                f"{', '.join(RECIPES)}."
-            )
-        chosen = {**RECIPES[args.recipe], **chosen}
-    # Options not given are absent from args: the classifier's defaults apply.
-    verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-    if args.continue_from is not None:
-        run = _continue(args, folder, data, data_source, chosen)
-    else:
-        classifier = DenseDigitClassifier(verbose=verbose, **chosen)
-        params = classifier.get_params()
-        print(
-            f"Training on {len(data.y_train):,} images: {_network_text(params)}.",
-            flush=True,
-        )
-        with _output_errors(folder):
-            run = train_and_report(
-                folder,
-                data.X_train,
-                data.y_train,
-                data.X_test,
-                data.y_test,
-                classifier=classifier,
-                data_source=data_source,
-                command=_reproduce_command(params, data_value),
-                overwrite=True,  # _output_folder has applied --force already
-            )
-
-    n_epochs = run.model[-1].n_iter_
-    print(
-        f"Trained {n_epochs} epoch{'s' if n_epochs != 1 else ''} in "
-        f"{run.train_time:.1f} s.\n",
-        flush=True,
-    )
-    print(run.evaluation.to_text(ascii=not _can_print("↔→", sys.stdout)))
-    print(f"\nReport: {run.paths['report']}")
-    model = shlex.quote(str(run.paths["model"]))
-    print(f"Model:  {run.paths['model']}\n  try:  skdigits predict {model} IMAGE.png")
-    return 0
-
-
-def _continue(
-    args: argparse.Namespace,
-    folder: Path,
-    data: Any,
-    data_source: str,
-    chosen: dict[str, Any],
-) -> Any:
-    """``train --continue MODEL``: the saved run trained on, with a new report."""
-    from skdigits.persistence import load_model
-    from skdigits.training import train_and_report
-
-    pipeline = load_model(args.continue_from)
-    classifier = pipeline[-1] if hasattr(pipeline, "steps") else pipeline
-    epochs = chosen.get("epochs", classifier.epochs)
-    print(
-        f"Continuing {args.continue_from} ({classifier.n_iter_} epochs so far) "
-        f"on {len(data.y_train):,} images: {epochs} more epochs.",
-        flush=True,
-    )
-    with _output_errors(folder):
-        return train_and_report(
-            folder,
-            data.X_train,
-            data.y_train,
-            data.X_test,
-            data.y_test,
-            continue_from=pipeline,
-            epochs=epochs,
-            data_source=data_source,
-            command=shlex.join(
-                [
-                    PROG,
-                    "train",
-                    "--continue",
-                    str(args.continue_from),
-                    "--epochs",
-                    str(epochs),
-                ]
-            ),
-            overwrite=True,
-        )
+        raise CommandError(
+            f"--output {exc.folder} exists and is not a folder."
+        ) from None
 
 
 @contextlib.contextmanager
@@ -689,6 +499,97 @@ def _output_errors(folder: Path) -> Iterator[None]:
         raise CommandError(
             f"--output {folder}: cannot create it ({exc.strerror})."
         ) from None
+
+
+# -- train -----------------------------------------------------------------------
+
+
+def _train(args: argparse.Namespace) -> int:
+    from skdigits.datasets import describe_dataset
+
+    given = vars(args)
+    chosen = {o.param: given[o.param] for o in ESTIMATOR_OPTIONS if o.param in given}
+    if args.continue_from is not None:
+        # The network and its settings are the saved run's (a warm fit refuses
+        # other widths anyway): say so before loading anything.
+        refused = [o.flag for o in ESTIMATOR_OPTIONS if o.param in chosen]
+        refused = [f for f in refused if f not in ("--epochs", "--seed")]
+        refused += [] if args.recipe is None else ["--recipe"]
+        if refused:
+            raise CommandError(
+                "--continue trains the saved network with its own settings; "
+                f"only --epochs can be given with it, not {', '.join(refused)}."
+            )
+    if args.recipe is not None:
+        from skdigits.augmentation import get_recipe
+
+        try:
+            chosen = {**get_recipe(args.recipe), **chosen}
+        except ValueError as exc:
+            raise CommandError(f"--recipe: {exc}") from None
+    folder = _output_folder(args.output, args.force)
+    data = _load_data(args.data, args.no_download)
+    title = "Bundled MNIST sample" if data.is_sample else "Full MNIST"
+    print(describe_dataset(data, title=title), end="\n\n", flush=True)
+
+    if "matplotlib.pyplot" not in sys.modules:
+        import matplotlib
+
+        matplotlib.use("Agg")  # the figures go to files; never open windows
+    from skdigits.training import describe_classifier, train_and_report
+
+    if args.continue_from is None:
+        from skdigits.classifier import DenseDigitClassifier
+
+        # Options not given are absent from args: the classifier's defaults apply.
+        verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
+        classifier = DenseDigitClassifier(verbose=verbose, **chosen)
+        how = {"classifier": classifier}
+        argv = ["--data", "sample" if data.is_sample else data.source]
+        for option in ESTIMATOR_OPTIONS:
+            argv += [option.flag, _value_text(classifier.get_params()[option.param])]
+        print(
+            f"Training on {len(data.y_train):,} images: "
+            f"{describe_classifier(classifier)}.",
+            flush=True,
+        )
+    else:
+        from skdigits.persistence import load_model
+
+        pipeline = load_model(args.continue_from)
+        classifier = pipeline[-1] if hasattr(pipeline, "steps") else pipeline
+        epochs = chosen.get("epochs", classifier.epochs)
+        how = {"continue_from": pipeline, "epochs": epochs}
+        argv = ["--continue", str(args.continue_from), "--epochs", str(epochs)]
+        print(
+            f"Continuing {args.continue_from} ({classifier.n_iter_} epochs so far) "
+            f"on {len(data.y_train):,} images: {epochs} more epochs.",
+            flush=True,
+        )
+    with _output_errors(folder):
+        run = train_and_report(
+            folder,
+            data.X_train,
+            data.y_train,
+            data.X_test,
+            data.y_test,
+            data_source=_data_source(data),
+            command=shlex.join([PROG, "train", *argv]),
+            overwrite=True,  # _output_folder has applied --force already
+            **how,
+        )
+
+    n_epochs = run.model[-1].n_iter_
+    print(
+        f"Trained {n_epochs} epoch{'s' if n_epochs != 1 else ''} in "
+        f"{run.train_time:.1f} s.\n",
+        flush=True,
+    )
+    print(run.evaluation.to_text(ascii=not can_print("↔→", sys.stdout)))
+    print(f"\nReport: {run.paths['report']}")
+    model = shlex.quote(str(run.paths["model"]))
+    print(f"Model:  {run.paths['model']}\n  try:  skdigits predict {model} IMAGE.png")
+    return 0
 
 
 # -- predict -----------------------------------------------------------------------
@@ -706,14 +607,15 @@ def _predict(args: argparse.Namespace) -> int:
         raise CommandError(_one_line(exc)) from None
 
     if args.json != "-":
-        names = [str(DigitSource(r["file"], r["index"])) for r in records]
-        width = max(len("file"), *(len(name) for name in names))
-        print(f"{'file':<{width}}  digit  probability")
-        for name, record in zip(names, records, strict=True):
-            print(
-                f"{name:<{width}}  {record['prediction']!s:>5}  "
-                f"{probability_text(record['probability']):>11}"
+        rows = [("file", "digit", "probability")] + [
+            (
+                str(DigitSource(r["file"], r["index"])),
+                str(r["prediction"]),
+                probability_text(r["probability"]),
             )
+            for r in records
+        ]
+        print(text_table(rows))
     if args.json is not None:
         text = json.dumps(records, indent=2) + "\n"
         if args.json == "-":
@@ -752,8 +654,6 @@ def _serve(args: argparse.Namespace) -> int:
         from skdigits.serve import run
     except ImportError as exc:  # its message says how to install the extra
         raise CommandError(_one_line(exc)) from None
-    if not 0 <= args.port <= 65535:
-        raise CommandError(f"--port {args.port}: not a port number (0 to 65535).")
     try:
         run(
             args.model,

@@ -634,14 +634,16 @@ class ReportFolderError(FileExistsError):
 
 
 def check_report_folder(
-    folder: str | os.PathLike[str], *, overwrite: bool = False
+    folder: str | os.PathLike[str] | None = None, *, overwrite: bool = False
 ) -> Path:
     """Check, before any work, that a report can be written into ``folder``.
 
     Parameters
     ----------
-    folder : str or path-like
-        The report folder; it may not exist yet.
+    folder : str or path-like or None, default=None
+        The report folder; it may not exist yet. If None, a new
+        ``skdigits-report-YYYYmmdd-HHMMSS`` in the current folder (with
+        ``-2``, ``-3``... added if that name is taken).
     overwrite : bool, default=False
         Accept a folder that already holds files.
 
@@ -668,6 +670,11 @@ def check_report_folder(
     ...         print(exc.reason)
     not empty
     """
+    if folder is None:
+        stem = f"skdigits-report-{datetime.now():%Y%m%d-%H%M%S}"
+        folder, n = Path.cwd() / stem, 2
+        while folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            folder, n = Path.cwd() / f"{stem}-{n}", n + 1
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ReportFolderError(folder, "not a folder")

@@ -28,9 +28,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.pipeline import Pipeline
 
+from skdigits._formatting import number_text
 from skdigits.report import Evaluation, check_report_folder, evaluate, write_report
 
-__all__ = ["TrainingRun", "continue_training", "train_and_report"]
+__all__ = [
+    "TrainingRun",
+    "continue_training",
+    "describe_classifier",
+    "train_and_report",
+]
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ class TrainingRun:
 
 
 def train_and_report(
-    folder: str | os.PathLike[str],
+    folder: str | os.PathLike[str] | None,
     X_train: ArrayLike,
     y_train: ArrayLike,
     X_test: ArrayLike,
@@ -84,8 +90,10 @@ def train_and_report(
 
     Parameters
     ----------
-    folder : str or path-like
-        The report folder (see :func:`skdigits.report.write_report`).
+    folder : str or path-like or None
+        The report folder (see :func:`skdigits.report.write_report`); None
+        for a new dated one in the current folder (see
+        :func:`skdigits.report.check_report_folder`).
     X_train, y_train : array-like
         Raw training images (``uint8`` pixels, flat or 28x28) and labels.
     X_test, y_test : array-like
@@ -215,6 +223,42 @@ def train_and_report(
                 folder.rmdir()
         raise
     return TrainingRun(pipeline, evaluation, train_time, paths)
+
+
+def describe_classifier(classifier: Any) -> str:
+    """A classifier's network and training settings, as one sentence.
+
+    Parameters
+    ----------
+    classifier : DenseDigitClassifier
+        Fitted or not; its parameters are described.
+
+    Returns
+    -------
+    text : str
+        Widths, activation, dropout, optimizer, learning rate and schedule,
+        batch size, epochs, seed, and the augmentation if any.
+
+    Examples
+    --------
+    >>> from skdigits import DenseDigitClassifier
+    >>> from skdigits.training import describe_classifier
+    >>> print(describe_classifier(DenseDigitClassifier((64, 32), epochs=5)))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    hidden layers 64-32 (relu), dropout 0.1, adam at learning rate 0.003
+    (cosine), batch size 500, 5 epochs, seed None
+    """
+    params = classifier.get_params()
+    widths = "-".join(str(w) for w in params["hidden_layer_sizes"])
+    augment = params.get("augment")
+    return (
+        f"hidden layers {widths} ({params['activation']}), dropout "
+        f"{number_text(params['dropout'])}, {params['optimizer']} at learning rate "
+        f"{number_text(params['learning_rate'])} ({params['lr_schedule']}), batch "
+        f"size {params['batch_size']}, {params['epochs']} epochs, seed "
+        f"{params['random_state']}"
+        + ("" if augment is None else f", every training batch distorted ({augment})")
+    )
 
 
 def continue_training(

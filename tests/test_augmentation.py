@@ -13,6 +13,7 @@ from skdigits.augmentation import (
     RandomDistortion,
     distort_images,
     elastic_field_bank,
+    get_recipe,
     resolve_distortion,
 )
 from skdigits.classifier import DenseDigitClassifier
@@ -276,6 +277,15 @@ def test_recipes_are_valid_classifier_parameters():
         clf = DenseDigitClassifier(**params)
         clf._validate_params()
         assert clf.augment is not None, name
+
+
+def test_get_recipe_returns_a_copy_and_names_the_recipes():
+    params = get_recipe("mnist-5min")
+    assert params == RECIPES["mnist-5min"]
+    params["epochs"] = 1
+    assert RECIPES["mnist-5min"]["epochs"] == 60  # the table is not changed
+    with pytest.raises(ValueError, match=r"'mnist-1min'.*mnist-5min, mnist-15min"):
+        get_recipe("mnist-1min")
 
 
 # -- full MNIST ----------------------------------------------------------------

@@ -822,7 +822,7 @@ def test_serve_errors_are_one_line(tmp_path, trained, capsys):
         )
         _assert_one_line_error(code, capsys.readouterr(), str(port))
     code = main(["serve", "--port", "70000"])
-    _assert_one_line_error(code, capsys.readouterr(), "--port 70000")
+    _assert_one_line_error(code, capsys.readouterr(), "port must be 0-65535", "70000")
 
 
 def test_train_augment_and_recipe_reach_the_classifier_and_the_report(
@@ -869,4 +869,7 @@ def test_train_augment_and_recipe_errors(tmp_path, capsys):
     code = main(["train", "--augment", "sideways", "--output", str(tmp_path / "a")])
     _assert_one_line_error(code, capsys.readouterr(), "--augment", "augment")
     code = main(["train", "--recipe", "mnist-1min", "--output", str(tmp_path / "b")])
-    _assert_one_line_error(code, capsys.readouterr(), "--recipe", "mnist-5min")
+    _assert_one_line_error(
+        code, capsys.readouterr(), "--recipe", "'mnist-1min'", "mnist-5min"
+    )
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

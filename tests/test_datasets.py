@@ -31,6 +31,7 @@ from skdigits.datasets import (
     _mnist,
     describe_dataset,
     fetch_mnist,
+    fetch_mnist_or_sample,
     get_data_home,
     load_mnist_sample,
     read_idx,
@@ -678,7 +679,8 @@ def test_download_calls_keras_get_file(monkeypatch, tmp_path):
     calls = []
 
     def get_file(**kwargs):
-        calls.append(kwargs)
+        # keras's own download has no timeout: ours is set around it.
+        calls.append({**kwargs, "timeout": socket.getdefaulttimeout()})
         return str(Path(kwargs["cache_dir"]) / kwargs["cache_subdir"] / "mnist.npz")
 
     fake_keras = types.ModuleType("keras")
@@ -692,6 +694,54 @@ def test_download_calls_keras_get_file(monkeypatch, tmp_path):
     assert kwargs["origin"] == _mnist.KERAS_MNIST_URL
     assert kwargs["file_hash"] == _mnist.KERAS_MNIST_SHA256
     assert Path(kwargs["cache_dir"]) / kwargs["cache_subdir"] == path.parent
+    assert kwargs["timeout"] == _mnist.DOWNLOAD_TIMEOUT
+    assert socket.getdefaulttimeout() is None  # and put back after
+
+
+def test_fetch_mnist_or_sample_falls_back_when_mnist_is_nowhere(monkeypatch, tmp_path):
+    def offline(folder: Path) -> Path:
+        raise OSError("Temporary failure in name resolution")
+
+    monkeypatch.setattr(_mnist, "_download_mnist", offline)
+    data = fetch_mnist_or_sample(data_home=tmp_path / "dh")
+    assert data.is_sample
+    assert "downloading it failed" in data.not_found
+    assert "name resolution" in data.not_found
+    assert_array_equal(data.y_test, load_mnist_sample().y_test)
+    data = fetch_mnist_or_sample(data_home=tmp_path / "dh", download_if_missing=False)
+    assert data.is_sample
+    assert data.not_found == "holds no MNIST and download is disabled"
+
+
+def test_fetch_mnist_or_sample_prefers_full_mnist(monkeypatch, tmp_path, arrays):
+    path = write_npz(tmp_path / "dh" / "mnist" / "mnist.npz", arrays)
+    trust(monkeypatch, path.parent)
+    data = fetch_mnist_or_sample(data_home=tmp_path / "dh")
+    assert not data.is_sample and data.not_found is None
+    assert data.source == str(path)
+    assert_same_arrays(data, arrays)
+
+
+@pytest.mark.parametrize("setting", ["path", "SKDIGITS_MNIST"])
+def test_fetch_mnist_or_sample_does_not_hide_a_wrong_location(
+    monkeypatch, tmp_path, setting
+):
+    # A typo in a place the user named is an error, not a reason to train
+    # on the sample.
+    wrong = tmp_path / "no-such-mnist.npz"
+    if setting == "SKDIGITS_MNIST":
+        monkeypatch.setenv("SKDIGITS_MNIST", str(wrong))
+    with pytest.raises(DatasetNotFoundError) as info:
+        fetch_mnist_or_sample(wrong if setting == "path" else None)
+    assert info.value.setting == setting
+    assert info.value.location == wrong
+
+
+def test_fetch_mnist_or_sample_does_not_hide_a_damaged_file(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(DatasetFormatError):
+        fetch_mnist_or_sample(path)
 
 
 def test_modules_do_not_import_tensorflow():

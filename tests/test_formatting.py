@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from skdigits._formatting import (
+    can_print,
     jsonable,
     markdown_table,
     percent,
@@ -72,3 +73,15 @@ def test_markdown_table_alignment_and_errors():
 def test_text_table_aligns_numbers_right_and_text_left():
     lines = text_table([("name", "n"), ("train", "10000"), ("x", "5")]).splitlines()
     assert lines == ["name       n", "train  10000", "x          5"]
+
+
+def test_can_print_follows_the_stream_encoding():
+    import io
+
+    def stream(encoding):
+        return io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+
+    assert can_print("1↔7 → 2", stream("utf-8"))
+    assert not can_print("1↔7", stream("ascii"))
+    assert can_print("1<->7", stream("ascii"))
+    assert can_print("1↔7", io.StringIO())  # no encoding: any character

@@ -26,6 +26,7 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import Pipeline
 
+from skdigits import report as report_module
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.datasets import load_mnist_sample
 from skdigits.metrics import ConfusedPair, most_confused
@@ -33,6 +34,7 @@ from skdigits.preprocessing import PixelScaler
 from skdigits.report import (
     REPORT_FILES,
     ReportFolderError,
+    check_report_folder,
     evaluate,
     format_confused_pair,
     library_versions,
@@ -222,6 +224,30 @@ def test_write_report_refuses_a_folder_with_files(model, data, tmp_path):
     with pytest.raises(ReportFolderError, match="not a folder") as error:
         write_report(file, model, *data)
     assert error.value.reason == "not a folder"
+
+
+def test_check_report_folder_without_a_name_picks_a_new_dated_one(
+    tmp_path, monkeypatch
+):
+    import datetime as dt
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 11, 27, 6, 15, 0)
+
+    monkeypatch.setattr(report_module, "datetime", Frozen)
+    monkeypatch.chdir(tmp_path)
+    first = check_report_folder()
+    assert first == tmp_path / "skdigits-report-20261127-061500"
+    assert not first.exists()  # checked, not created
+    first.mkdir()
+    assert check_report_folder() == first  # an empty folder is fine
+    (first / "report.md").write_text("taken")
+    # Two runs in the same second: a suffix keeps them apart.
+    assert check_report_folder() == tmp_path / "skdigits-report-20261127-061500-2"
+    (tmp_path / "skdigits-report-20261127-061500-2").write_text("a file")
+    assert check_report_folder() == tmp_path / "skdigits-report-20261127-061500-3"
 
 
 def test_write_report_overwrite_keeps_other_files(model, data, tmp_path):

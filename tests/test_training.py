@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.datasets import load_mnist_sample
 from skdigits.report import ReportFolderError
-from skdigits.training import train_and_report
+from skdigits.training import describe_classifier, train_and_report
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +59,36 @@ def test_a_failed_run_leaves_no_empty_folder(small, tmp_path):
     with pytest.raises(ValueError, match="at least 2 classes"):
         train_and_report(tmp_path / "run", X_train, one_class, X_test, y_test)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_run_without_a_folder_writes_a_new_dated_one(small, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    classifier = DenseDigitClassifier((8,), epochs=1, batch_size=100, random_state=0)
+    run = train_and_report(None, *small, classifier=classifier)
+    (folder,) = tmp_path.glob("skdigits-report-*")
+    assert run.paths["report"] == folder / "report.md"
+
+
+def test_describe_classifier_names_every_setting_that_shapes_the_run():
+    text = describe_classifier(
+        DenseDigitClassifier(
+            (64, 32),
+            dropout=0.2,
+            learning_rate=1e-3,
+            batch_size=128,
+            epochs=7,
+            random_state=3,
+            augment="elastic",
+        )
+    )
+    for part in (
+        "hidden layers 64-32 (relu)",
+        "dropout 0.2",
+        "learning rate 0.001",
+        "batch size 128",
+        "7 epochs",
+        "seed 3",
+        "every training batch distorted (elastic)",
+    ):
+        assert part in text, (part, text)
+    assert "distorted" not in describe_classifier(DenseDigitClassifier())

@@ -14,7 +14,11 @@ from skdigits.datasets._base import (
     get_data_home,
 )
 from skdigits.datasets._idx import read_idx
-from skdigits.datasets._mnist import fetch_mnist, load_mnist_sample
+from skdigits.datasets._mnist import (
+    fetch_mnist,
+    fetch_mnist_or_sample,
+    load_mnist_sample,
+)
 from skdigits.datasets._summary import DatasetSummary, SplitSummary, describe_dataset
 
 __all__ = [
@@ -25,6 +29,7 @@ __all__ = [
     "SplitSummary",
     "describe_dataset",
     "fetch_mnist",
+    "fetch_mnist_or_sample",
     "get_data_home",
     "load_mnist_sample",
     "read_idx",

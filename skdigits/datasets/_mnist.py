@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import socket
 import zipfile
 import zlib
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from skdigits.datasets._base import (
 from skdigits.datasets._idx import read_idx
 from skdigits.preprocessing import _pixel_feature_names
 
-__all__ = ["fetch_mnist", "load_mnist_sample"]
+__all__ = ["fetch_mnist", "fetch_mnist_or_sample", "load_mnist_sample"]
 
 IMAGE_SHAPE = (28, 28)
 N_CLASSES = 10
@@ -34,6 +37,9 @@ KERAS_MNIST_URL = (
     "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 )
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+# A download that gets no answer for this long fails, instead of hanging on a
+# network that drops packets (fetch_mnist_or_sample then falls back).
+DOWNLOAD_TIMEOUT = 30.0
 
 # Output name -> (npz key in the keras layout, original IDX file name).
 _SPLIT_FILES = {
@@ -207,15 +213,27 @@ def _download_mnist(folder: Path) -> Path:
 
     keras = import_keras()
     folder.mkdir(parents=True, exist_ok=True)
-    return Path(
-        keras.utils.get_file(
-            fname="mnist.npz",
-            origin=KERAS_MNIST_URL,
-            file_hash=KERAS_MNIST_SHA256,
-            cache_dir=str(folder.parent),
-            cache_subdir=folder.name,
+    with _socket_timeout(DOWNLOAD_TIMEOUT):
+        return Path(
+            keras.utils.get_file(
+                fname="mnist.npz",
+                origin=KERAS_MNIST_URL,
+                file_hash=KERAS_MNIST_SHA256,
+                cache_dir=str(folder.parent),
+                cache_subdir=folder.name,
+            )
         )
-    )
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    """Make sockets (keras's download has no timeout of its own) give up."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 # -- public API ----------------------------------------------------------------
@@ -447,6 +465,86 @@ def fetch_mnist(
     if return_X_y:
         return arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"]
     return _make_bunch(arrays, source, load_descr("mnist.rst"))
+
+
+def fetch_mnist_or_sample(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    data_home: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+) -> Bunch:
+    """Load full MNIST if it can be had, else the bundled sample.
+
+    What ``skdigits train`` trains on: :func:`fetch_mnist` looks in its
+    places (``path``, ``SKDIGITS_MNIST``, the data home, the download);
+    when MNIST is in none of them, :func:`load_mnist_sample` is returned
+    instead, and says so. A ``path`` or ``SKDIGITS_MNIST`` that holds no
+    MNIST is still an error: a typo is no reason to train on other data.
+
+    Parameters
+    ----------
+    path : str or path-like or None, default=None
+        As for :func:`fetch_mnist`.
+
+    data_home : str or path-like or None, default=None
+        As for :func:`fetch_mnist`.
+
+    download_if_missing : bool, default=True
+        Whether to try downloading MNIST before falling back to the sample.
+        A download that gets no answer for ``DOWNLOAD_TIMEOUT`` (30) seconds
+        fails.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        :func:`fetch_mnist`'s or :func:`load_mnist_sample`'s Bunch, plus:
+
+        is_sample : bool
+            Whether this is the bundled sample.
+        not_found : str or None
+            Why full MNIST was not used (the data home's ``reason``, such as
+            the failed download); None for full MNIST.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        ``path`` or ``SKDIGITS_MNIST`` names a place that holds no MNIST;
+        its ``setting`` says which.
+    DatasetFormatError
+        A file that was found is damaged (see :func:`fetch_mnist`).
+
+    See Also
+    --------
+    fetch_mnist : Full MNIST, or an error.
+    load_mnist_sample : The bundled sample.
+
+    Examples
+    --------
+    With MNIST nowhere (an empty data home, ``SKDIGITS_MNIST`` unset, no
+    download), the sample:
+
+    >>> import os
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> from skdigits.datasets import fetch_mnist_or_sample
+    >>> with (tempfile.TemporaryDirectory() as empty,
+    ...       mock.patch.dict(os.environ, {"SKDIGITS_MNIST": ""})):
+    ...     data = fetch_mnist_or_sample(data_home=empty, download_if_missing=False)
+    >>> data.is_sample, data.X_train.shape, data.not_found
+    (True, (10000, 28, 28), 'holds no MNIST and download is disabled')
+    """
+    try:
+        bunch = fetch_mnist(
+            path, data_home=data_home, download_if_missing=download_if_missing
+        )
+    except DatasetNotFoundError as exc:
+        if exc.setting != "data home":  # a place the user named is wrong
+            raise
+        bunch = load_mnist_sample()
+        bunch.is_sample, bunch.not_found = True, exc.reason
+        return bunch
+    bunch.is_sample, bunch.not_found = False, None
+    return bunch
 
 
 def load_mnist_sample(
