@@ -103,8 +103,8 @@ class EstimatorOption:
         Turns the typed text into a value without judging it (the
         classifier's ``_parameter_constraints`` do).
     default : object, default=argparse.SUPPRESS
-        The command line's own default; none by default, so that the
-        classifier's applies.
+        The command line's own default for a new run; none by default, so
+        that the classifier's applies.
 
     Examples
     --------
@@ -184,12 +184,14 @@ ESTIMATOR_OPTIONS: tuple[EstimatorOption, ...] = (
 
 
 def _add_estimator_options(group: Any) -> None:
+    # An option not given is absent from the parsed arguments, so that
+    # --continue can tell what was typed; _train applies the defaults.
     for option in ESTIMATOR_OPTIONS:
         group.add_argument(
             option.flag,
             dest=option.param,
             type=option.validated,
-            default=option.default,
+            default=argparse.SUPPRESS,
             metavar=option.metavar,
             help=option.help,
         )
@@ -235,8 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     --------
     >>> from skdigits.cli import build_parser
     >>> args = build_parser().parse_args(["train", "--epochs", "3", "--hidden", "64"])
-    >>> args.command, args.epochs, args.hidden_layer_sizes, args.random_state
-    ('train', 3, (64,), 0)
+    >>> args.command, args.epochs, args.hidden_layer_sizes
+    ('train', 3, (64,))
     """
     from skdigits import __version__
 
@@ -441,7 +443,7 @@ def _load_data(data: str | None, no_download: bool) -> Any:
 
     if data is not None and data.lower() == "sample" and not Path(data).exists():
         bunch = load_mnist_sample()
-        bunch.is_sample = True
+        bunch.is_sample, bunch.not_found = True, None
         return bunch
     try:
         bunch = fetch_mnist_or_sample(data, download_if_missing=not no_download)
@@ -452,7 +454,11 @@ def _load_data(data: str | None, no_download: bool) -> Any:
         message = _one_line(exc)
         raise CommandError(f"{where}: {message}" if where else message) from None
     if bunch.is_sample:
-        why = "--no-download was given" if no_download else "it could not be downloaded"
+        why = (
+            "--no-download was given"
+            if no_download
+            else f"it could not be downloaded ({bunch.not_found})"
+        )
         print(
             f"Full MNIST was not found and {why}: training on the "
             f"{_data_source(bunch)}. For full MNIST, pass --data PATH (a "
@@ -513,7 +519,7 @@ def _train(args: argparse.Namespace) -> int:
         # The network and its settings are the saved run's (a warm fit refuses
         # other widths anyway): say so before loading anything.
         refused = [o.flag for o in ESTIMATOR_OPTIONS if o.param in chosen]
-        refused = [f for f in refused if f not in ("--epochs", "--seed")]
+        refused = [flag for flag in refused if flag != "--epochs"]
         refused += [] if args.recipe is None else ["--recipe"]
         if refused:
             raise CommandError(
@@ -536,18 +542,23 @@ def _train(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # the figures go to files; never open windows
+    from skdigits._estimators import final_estimator
     from skdigits.training import describe_classifier, train_and_report
 
+    argv = [PROG, "train", "--data", "sample" if data.is_sample else data.source]
     if args.continue_from is None:
         from skdigits.classifier import DenseDigitClassifier
 
-        # Options not given are absent from args: the classifier's defaults apply.
-        verbose = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)
-        classifier = DenseDigitClassifier(verbose=verbose, **chosen)
+        # The command line's own defaults (--seed 0), then what was given;
+        # the classifier's defaults apply to the rest.
+        for option in ESTIMATOR_OPTIONS:
+            if option.default is not argparse.SUPPRESS:
+                chosen.setdefault(option.param, option.default)
+        classifier = DenseDigitClassifier(**chosen)
         how = {"classifier": classifier}
-        argv = ["--data", "sample" if data.is_sample else data.source]
         for option in ESTIMATOR_OPTIONS:
             argv += [option.flag, _value_text(classifier.get_params()[option.param])]
+        epochs_before = 0
         print(
             f"Training on {len(data.y_train):,} images: "
             f"{describe_classifier(classifier)}.",
@@ -557,12 +568,12 @@ def _train(args: argparse.Namespace) -> int:
         from skdigits.persistence import load_model
 
         pipeline = load_model(args.continue_from)
-        classifier = pipeline[-1] if hasattr(pipeline, "steps") else pipeline
-        epochs = chosen.get("epochs", classifier.epochs)
+        epochs_before = final_estimator(pipeline).n_iter_
+        epochs = chosen.get("epochs", final_estimator(pipeline).epochs)
         how = {"continue_from": pipeline, "epochs": epochs}
-        argv = ["--continue", str(args.continue_from), "--epochs", str(epochs)]
+        argv += ["--continue", str(args.continue_from), "--epochs", str(epochs)]
         print(
-            f"Continuing {args.continue_from} ({classifier.n_iter_} epochs so far) "
+            f"Continuing {args.continue_from} ({epochs_before} epochs so far) "
             f"on {len(data.y_train):,} images: {epochs} more epochs.",
             flush=True,
         )
@@ -574,12 +585,13 @@ def _train(args: argparse.Namespace) -> int:
             data.X_test,
             data.y_test,
             data_source=_data_source(data),
-            command=shlex.join([PROG, "train", *argv]),
+            command=shlex.join(argv),
             overwrite=True,  # _output_folder has applied --force already
+            verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
             **how,
         )
 
-    n_epochs = run.model[-1].n_iter_
+    n_epochs = final_estimator(run.model).n_iter_ - epochs_before
     print(
         f"Trained {n_epochs} epoch{'s' if n_epochs != 1 else ''} in "
         f"{run.train_time:.1f} s.\n",
@@ -598,12 +610,13 @@ def _train(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     # NumPy only: neither TensorFlow nor scikit-learn is imported, so a
     # prediction costs well under a second (benchmarks: predict_cli).
-    from skdigits.image_io import DigitSource, ImageReadError
-    from skdigits.inference import ModelFormatError, predict_digits
+    from skdigits.image_io import DigitSource
+    from skdigits.inference import predict_digits
 
     try:
         records = predict_digits(args.model, args.inputs)
-    except (ModelFormatError, ImageReadError, ValueError, OSError) as exc:
+    # ModelFormatError and ImageReadError are ValueErrors.
+    except (ValueError, OSError) as exc:
         raise CommandError(_one_line(exc)) from None
 
     if args.json != "-":
@@ -634,11 +647,11 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from skdigits.persistence import ModelFormatError, export_onnx
+    from skdigits.persistence import export_onnx
 
     try:
         path = export_onnx(args.model, args.output)
-    except (ImportError, ModelFormatError, OSError) as exc:
+    except (ImportError, ValueError, OSError) as exc:  # incl. ModelFormatError
         raise CommandError(_one_line(exc)) from None
     print(f"ONNX model: {path}")
     return 0
@@ -648,8 +661,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from skdigits.inference import ModelFormatError
-
     try:
         from skdigits.serve import run
     except ImportError as exc:  # its message says how to install the extra
@@ -661,7 +672,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             refresh_default=args.retrain_default,
         )
-    except (OSError, ValueError, ModelFormatError) as exc:
+    except (OSError, ValueError) as exc:  # ModelFormatError is a ValueError
         raise CommandError(_one_line(exc)) from None
     return 0
 

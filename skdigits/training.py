@@ -82,6 +82,7 @@ def train_and_report(
     data_source: str | None = None,
     command: str | None = None,
     overwrite: bool = False,
+    verbose: int | None = None,
 ) -> TrainingRun:
     """Train a ``PixelScaler`` + ``DenseDigitClassifier`` pipeline and report it.
 
@@ -119,6 +120,10 @@ def train_and_report(
         A command line that repeats the run, for the report.
     overwrite : bool, default=False
         Write into a folder that already holds files.
+    verbose : {0, 1, 2}, default=None
+        Keras's progress output for this training (0 silent, 1 progress
+        bar, 2 one line per epoch); None keeps the classifier's. A new
+        classifier keeps it; a continued one has its own restored after.
 
     Returns
     -------
@@ -162,6 +167,8 @@ def train_and_report(
     folder = check_report_folder(folder, overwrite=overwrite)
     if continue_from is None:
         classifier = clone(DenseDigitClassifier() if classifier is None else classifier)
+        if verbose is not None:
+            classifier.set_params(verbose=verbose)
         classifier._validate_params()  # a bad setting fails before any work
         pipeline = Pipeline([("scale", PixelScaler()), ("clf", classifier)])
         classes = np.unique(np.asarray(y_train))  # the classifier's classes_
@@ -199,6 +206,7 @@ def train_and_report(
                 y_train,
                 epochs=classifier.epochs if epochs is None else epochs,
                 callbacks=[*(own_callbacks or []), monitor],
+                verbose=verbose,
             )
         train_time = time.perf_counter() - start - monitor.seconds
         classifier.set_params(callbacks=own_callbacks)  # the monitor is not saved

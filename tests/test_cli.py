@@ -335,7 +335,7 @@ def test_option_errors_are_the_classifiers(capsys, option):
     _assert_one_line_error(code, capsys.readouterr(), option.flag, str(expected.value))
 
 
-def test_options_reach_the_classifier_unchanged():
+def test_options_parse_to_the_classifier_values():
     from skdigits.cli import build_parser
 
     args = build_parser().parse_args(
@@ -344,6 +344,9 @@ def test_options_reach_the_classifier_unchanged():
     assert args.hidden_layer_sizes == (32, 16) and args.dropout == 0.25
     assert args.random_state is None
     assert "epochs" not in args  # not given: the classifier's default applies
+    # Nor is --seed's own default (0) filled in by parsing: _train applies it
+    # to a new run, and --continue can tell it was not typed.
+    assert "random_state" not in build_parser().parse_args(["train"])
 
 
 # -- train: bad input --------------------------------------------------------------
@@ -690,7 +693,9 @@ def test_train_offline_without_no_download_falls_back_to_the_sample(
     assert network.attempts, "train did not try to download full MNIST"
     out = " ".join(run.out.split())  # the notice may be wrapped
     assert "Full MNIST was not found" in out
-    assert "could not be downloaded" in out
+    # The library's reason: the data home looked in, and the download's error.
+    assert re.search(r"could not be downloaded \(\S+ holds no MNIST and downloading "
+                     r"it failed \(", out)  # fmt: skip
     assert "--no-download was given" not in out
     assert "bundled MNIST sample" in out
     n_sample = len(load_mnist_sample().y_train)
@@ -760,6 +765,19 @@ def test_train_continue_trains_a_saved_run_on_with_the_whole_history(tmp_path, t
     )
     assert run.code == 0, run.err
     assert "Continuing" in run.out and "(3 epochs so far)" in run.out
+    assert "Trained 2 epochs in" in run.out  # this run's, not the total
+    # The recorded command repeats this run: the same data, the same model.
+    command = json.loads((out / "metrics.json").read_text())["command"]
+    assert shlex.split(command) == [
+        "skdigits",
+        "train",
+        "--data",
+        str(data),
+        "--continue",
+        str(trained.folder / "model.skdigits"),
+        "--epochs",
+        "2",
+    ]
     after = load_model(out / "model.skdigits")[-1]
     # The saved network trained on: 3 + 2 epochs in one history, and the
     # report's curves cover all of them (history.csv has one row per epoch).
@@ -786,6 +804,23 @@ def test_train_continue_refuses_network_options(tmp_path, trained, capsys):
     )
     _assert_one_line_error(code, capsys.readouterr(), "--continue", "--hidden")
     assert not (tmp_path / "out").exists()
+    # --seed too: the saved run's random state carries on, so a seed given
+    # here would be ignored silently.
+    model = str(trained.folder / "model.skdigits")
+    code = main(["train", "--continue", model, "--seed", "7", "--output", "x"])
+    _assert_one_line_error(code, capsys.readouterr(), "not --seed")
+
+
+def test_train_continue_quiet_prints_no_progress(tmp_path, trained):
+    # The saved run trained with one line per epoch; --quiet wins for this run.
+    data = _tiny_mnist(tmp_path / "tiny-mnist.npz")
+    model = str(trained.folder / "model.skdigits")
+    out = tmp_path / "quiet"
+    run = _run(["train", "--data", str(data), "--continue", model, "--epochs", "1",
+                "--quiet", "--output", str(out)])  # fmt: skip
+    assert run.code == 0, run.err
+    assert "Epoch " not in run.out and "Trained 1 epoch in" in run.out
+    assert load_model(out / "model.skdigits")[-1].verbose == 2  # restored
 
 
 def test_export_writes_an_onnx_model_that_predicts_as_the_saved_one(

@@ -705,12 +705,15 @@ def test_fetch_mnist_or_sample_falls_back_when_mnist_is_nowhere(monkeypatch, tmp
     monkeypatch.setattr(_mnist, "_download_mnist", offline)
     data = fetch_mnist_or_sample(data_home=tmp_path / "dh")
     assert data.is_sample
+    assert data.not_found.startswith(str(tmp_path / "dh" / "mnist"))
     assert "downloading it failed" in data.not_found
     assert "name resolution" in data.not_found
     assert_array_equal(data.y_test, load_mnist_sample().y_test)
     data = fetch_mnist_or_sample(data_home=tmp_path / "dh", download_if_missing=False)
     assert data.is_sample
-    assert data.not_found == "holds no MNIST and download is disabled"
+    assert data.not_found == (
+        f"{tmp_path / 'dh' / 'mnist'} holds no MNIST and download is disabled"
+    )
 
 
 def test_fetch_mnist_or_sample_prefers_full_mnist(monkeypatch, tmp_path, arrays):

@@ -502,8 +502,9 @@ def fetch_mnist_or_sample(
         is_sample : bool
             Whether this is the bundled sample.
         not_found : str or None
-            Why full MNIST was not used (the data home's ``reason``, such as
-            the failed download); None for full MNIST.
+            Why full MNIST was not used: the data home and what is wrong
+            with it (no files, and download disabled or failed, with the
+            error); None for full MNIST.
 
     Raises
     ------
@@ -530,8 +531,10 @@ def fetch_mnist_or_sample(
     >>> with (tempfile.TemporaryDirectory() as empty,
     ...       mock.patch.dict(os.environ, {"SKDIGITS_MNIST": ""})):
     ...     data = fetch_mnist_or_sample(data_home=empty, download_if_missing=False)
-    >>> data.is_sample, data.X_train.shape, data.not_found
-    (True, (10000, 28, 28), 'holds no MNIST and download is disabled')
+    >>> data.is_sample, data.X_train.shape
+    (True, (10000, 28, 28))
+    >>> data.not_found.endswith("mnist holds no MNIST and download is disabled")
+    True
     """
     try:
         bunch = fetch_mnist(
@@ -541,7 +544,7 @@ def fetch_mnist_or_sample(
         if exc.setting != "data home":  # a place the user named is wrong
             raise
         bunch = load_mnist_sample()
-        bunch.is_sample, bunch.not_found = True, exc.reason
+        bunch.is_sample, bunch.not_found = True, f"{exc.location} {exc.reason}"
         return bunch
     bunch.is_sample, bunch.not_found = False, None
     return bunch
