@@ -202,7 +202,10 @@ def _define_callbacks() -> dict[str, type]:
         def on_train_begin(self, logs: dict | None = None) -> None:
             start = time.perf_counter()
             X = np.asarray(self._X_raw)[self._known]
-            self._X = X if self._preprocess is None else self._preprocess(X)
+            X = X if self._preprocess is None else self._preprocess(X)
+            # The network takes flat rows: images are flattened, as the
+            # classifier flattens them.
+            self._X = np.asarray(X).reshape(len(X), -1)
             self.seconds += time.perf_counter() - start
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:

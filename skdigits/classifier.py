@@ -409,6 +409,9 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         snapshot = None
         try:
             if self._continues(incremental):
+                # Before the snapshot reads model_: an inference-only network
+                # has no optimizer state to snapshot (or to continue).
+                self._check_can_continue_training()
                 snapshot = _snapshot_training_state(self.model_)
             self._fit(X, y, sample_weight, incremental=incremental, classes=classes)
         except BaseException:
@@ -556,17 +559,12 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         return tuple(int(w) for w in np.ravel(self.hidden_layer_sizes))
 
     def _check_unchanged_network(self) -> None:
-        """Continuing needs the network and optimizer the model was built with."""
-        # An inference-only file says so before TensorFlow starts.
-        self._check_can_continue_training()
+        """Continuing needs the network and optimizer the model was built with.
+
+        (An inference-only model was refused by ``_fit_all_or_nothing``.)
+        """
         keras = import_keras()
         model = self.model_
-        if not getattr(model, "compiled", False) or model.optimizer is None:
-            raise ValueError(
-                f"This {type(self).__name__} has no optimizer state (it was "
-                "saved for inference only), so it cannot continue training. "
-                "Fit with warm_start=False to train a new network."
-            )
         dense = [
             layer for layer in model.layers if isinstance(layer, keras.layers.Dense)
         ]
@@ -575,9 +573,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         ]
         built = {
             "hidden_layer_sizes": tuple(int(layer.units) for layer in dense[:-1]),
-            "activation": keras.activations.serialize(dense[0].activation)
-            if len(dense) > 1
-            else self.activation,
+            # As fitted (Keras's own name may differ: swish is "silu").
+            "activation": self._forward_spec[0],
             "dropout": float(dropouts[0].rate) if dropouts else 0.0,
             "optimizer": type(model.optimizer).__name__.lower(),
         }
@@ -589,8 +586,6 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         }
         for name, value in wanted.items():
             was = built[name]
-            if isinstance(was, dict):  # keras.activations.serialize, older Keras
-                was = was.get("config", was.get("class_name"))
             if value != was:
                 raise ValueError(
                     f"{type(self).__name__} cannot continue training with "

@@ -158,9 +158,9 @@ def train_and_report(
     ['test_loss', 'test_accuracy']
     """
     from sklearn.base import clone
-    from sklearn.pipeline import Pipeline
 
     from skdigits import callbacks
+    from skdigits._estimators import final_estimator
     from skdigits.classifier import DenseDigitClassifier
     from skdigits.preprocessing import PixelScaler
 
@@ -178,16 +178,14 @@ def train_and_report(
             from skdigits.persistence import load_model
 
             pipeline = load_model(pipeline)
-        if not isinstance(pipeline, Pipeline):
-            pipeline = Pipeline([("clf", pipeline)])
-        classifier = pipeline[-1]
+        classifier = final_estimator(pipeline)  # a Pipeline or the classifier
         classes = classifier.classes_
     monitor = callbacks.TestSetMonitor(
         X_test,
         y_test,
         classes=classes,
         # The scaler is fitted when training begins: the pipeline fits it first.
-        preprocess=lambda X: pipeline[:-1].transform(X),
+        preprocess=lambda X: _before_classifier(pipeline, X),
     )
     own_callbacks = classifier.callbacks
     if continue_from is None:
@@ -330,10 +328,7 @@ def continue_training(
         from skdigits.persistence import load_model
 
         model = load_model(model)
-    if isinstance(model, Pipeline):
-        steps, classifier = model.steps[:-1], model.steps[-1][1]
-    else:
-        steps, classifier = [], model
+    classifier = model[-1] if isinstance(model, Pipeline) else model
     kept = {
         name: value
         for name, value in classifier.get_params(deep=False).items()
@@ -344,13 +339,22 @@ def continue_training(
         changes["callbacks"] = list(callbacks)
     if verbose is not None:
         changes["verbose"] = verbose
-    Xt = X
-    for _, step in steps:  # the fitted scaling is kept, not refitted
-        if step is not None and step != "passthrough":
-            Xt = step.transform(Xt)
+    Xt = _before_classifier(model, X)  # the fitted scaling is kept, not refitted
     classifier.set_params(**changes)
     try:
         classifier.fit(Xt, y)
     finally:
         classifier.set_params(**kept)
     return model
+
+
+def _before_classifier(model: Any, X: Any) -> Any:
+    """``X`` through a Pipeline's fitted steps before its classifier.
+
+    A bare classifier takes ``X`` as it is.
+    """
+    if isinstance(model, Pipeline):
+        for _, step in model.steps[:-1]:
+            if step is not None and step != "passthrough":
+                X = step.transform(X)
+    return X

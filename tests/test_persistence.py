@@ -340,13 +340,21 @@ def test_inference_only_file(fitted_pipeline, saved_pipeline, data, tmp_path):
         loaded.predict_proba(X), fitted_pipeline.predict_proba(X)
     )
     clf = loaded.named_steps["clf"]
-    with pytest.raises(ValueError, match=r"inference-only.*no optimizer state"):
-        clf._check_can_continue_training()
+    X_scaled = loaded.named_steps["scale"].transform(X)
+    # Continuing is refused through the public methods, with the reason, and
+    # before the network is even rebuilt (no TensorFlow needed to say no).
+    for continue_training in (
+        lambda: clf.partial_fit(X_scaled, y),
+        lambda: clf.set_params(warm_start=True).fit(X_scaled, y),
+    ):
+        with pytest.raises(ValueError, match=r"inference-only.*no optimizer state"):
+            continue_training()
+        assert "_keras_model" not in vars(clf)  # the network was not rebuilt
+    clf.set_params(warm_start=False)
     with pytest.raises(ValueError, match="include_optimizer=False"):
         save_model(loaded, tmp_path / "again.skdigits")
     # its network is rebuilt from the weights, without an optimizer
     assert getattr(clf.model_, "optimizer", None) is None
-    X_scaled = loaded.named_steps["scale"].transform(X)
     np.testing.assert_allclose(
         clf.model_.predict(X_scaled, verbose=0), clf.predict_proba(X_scaled), atol=1e-6
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -92,3 +93,30 @@ def test_describe_classifier_names_every_setting_that_shapes_the_run():
     ):
         assert part in text, (part, text)
     assert "distorted" not in describe_classifier(DenseDigitClassifier())
+
+
+def test_continuing_a_bare_classifier_watches_and_reports_it(small, tmp_path):
+    # save_model accepts a classifier without a pipeline; continuing it must
+    # feed the test set as it is (there is no scaling step to apply).
+    from skdigits.persistence import save_model
+
+    X_train, y_train, X_test, y_test = small
+    scale = np.float32(255)
+    clf = DenseDigitClassifier((8,), epochs=1, batch_size=100, random_state=0)
+    clf.fit(X_train / scale, y_train)
+    path = save_model(clf, tmp_path / "bare.skdigits")
+    run = train_and_report(
+        tmp_path / "run",
+        X_train / scale,
+        y_train,
+        X_test / scale,
+        y_test,
+        continue_from=path,
+        epochs=2,
+    )
+    assert isinstance(run.model, DenseDigitClassifier)  # not wrapped
+    assert run.model.n_iter_ == 3
+    assert len(run.model.history_["test_accuracy"]) == 3
+    assert run.model.history_["test_accuracy"][-1] == pytest.approx(
+        run.evaluation.accuracy
+    )
