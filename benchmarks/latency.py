@@ -70,7 +70,7 @@ def measure(config: RunConfig) -> dict:
 
     from skdigits._tf_env import import_keras
     from skdigits.classifier import DenseDigitClassifier, _dense_weights
-    from skdigits.network import dense_forward
+    from skdigits.network import PREDICT_CHUNK_SIZE, dense_forward
 
     import_keras()
     sizes = QUICK if config.quick else FULL
@@ -94,7 +94,7 @@ def measure(config: RunConfig) -> dict:
         mlp = mlp_classifier(max_iter=1, batch_size=min(1000, n)).fit(Xf, yf)
     model = clf.model_
     weights = _dense_weights(model)
-    chunk = DenseDigitClassifier._predict_chunk_size
+    chunk = PREDICT_CHUNK_SIZE
 
     out: dict = {"sizes": asdict(sizes), "predict_chunk_size": chunk, "batches": {}}
     for batch, n_calls in sizes.calls.items():
@@ -129,7 +129,7 @@ def measure(config: RunConfig) -> dict:
         out["batches"][str(batch)] = res
 
     out["agreement"] = agreement(clf, model, data.X_test)
-    out["threshold_sweep"] = sweep(weights, model, data.X_test, sizes, chunk)
+    out["threshold_sweep"] = sweep(weights, model, data.X_test, sizes)
     out["batch1_profile"] = profile_one_sample(
         clf, data.X_test[:1], sizes.profile_calls
     )
@@ -168,23 +168,15 @@ def agreement(clf, model, X_test) -> dict:
     }
 
 
-def sweep(weights, model, X_test, sizes: Sizes, chunk: int) -> list[dict]:
+def sweep(weights, model, X_test, sizes: Sizes) -> list[dict]:
     """NumPy forward vs Keras predict by batch size.
 
-    The NumPy forward on the whole batch, in chunks of ``chunk`` (what
-    ``predict_proba`` does), and with one BLAS thread, against Keras's
+    The NumPy forward on the whole batch, in chunks (what ``predict_proba``
+    does: ``dense_forward_in_chunks``), and with one BLAS thread, against Keras's
     ``predict`` and ``predict_on_batch`` (one call of the traced function, no
     data pipeline).
     """
-    from skdigits.network import dense_forward
-
-    def chunked(Xn):
-        return np.concatenate(
-            [
-                dense_forward(weights, Xn[i : i + chunk])
-                for i in range(0, len(Xn), chunk)
-            ]
-        )
+    from skdigits.network import dense_forward, dense_forward_in_chunks
 
     rows = []
     for n in sizes.sweep_sizes:
@@ -192,7 +184,7 @@ def sweep(weights, model, X_test, sizes: Sizes, chunk: int) -> list[dict]:
         res = time_interleaved(
             {
                 "numpy": lambda Xn=Xn: dense_forward(weights, Xn, "relu"),
-                "numpy_chunked": lambda Xn=Xn: chunked(Xn),
+                "numpy_chunked": lambda Xn=Xn: dense_forward_in_chunks(weights, Xn),
                 "numpy_1_thread": lambda Xn=Xn: dense_forward(weights, Xn, "relu"),
                 "keras_predict": lambda Xn=Xn: model.predict(
                     Xn, batch_size=KERAS_BATCH, verbose=0

@@ -30,7 +30,7 @@ from skdigits.network import (
     ACTIVATIONS,
     OPTIMIZERS,
     build_dense_network,
-    dense_forward,
+    dense_forward_in_chunks,
     make_optimizer,
 )
 
@@ -195,8 +195,9 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     ``predict_proba`` runs the trained weights through a NumPy forward pass
-    (:func:`skdigits.network.dense_forward`), in chunks of 2048 samples to
-    bound its memory. For one sample that is a few hundred times faster than
+    (:func:`skdigits.network.dense_forward_in_chunks`), in chunks of
+    :data:`~skdigits.network.PREDICT_CHUNK_SIZE` (2048) samples to bound its
+    memory. For one sample that is a few hundred times faster than
     ``keras.Model.predict``, which costs tens of milliseconds per call
     whatever the batch size, and for 10,000 samples it is still about twice
     as fast (see the performance page). It gives Keras's probabilities to
@@ -247,11 +248,6 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "augment": [StrOptions(set(PRESETS)), RandomDistortion, None],
     }
-
-    # predict_proba runs the NumPy forward pass on this many samples at a
-    # time: big enough for fast matrix products, small enough that the
-    # hidden activations of a huge X never all sit in memory at once.
-    _predict_chunk_size = 2048
 
     def __init__(
         self,
@@ -723,15 +719,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         # NumPy, not keras.Model.predict: measured faster at every batch size
         # on CPU (benchmarks/RESULTS.md, section 3), and far faster for few
         # samples, where Keras's per-call set-up dominates.
-        chunk = self._predict_chunk_size
-        if X.shape[0] <= chunk:
-            return dense_forward(weights, X, activation)
-        return np.concatenate(
-            [
-                dense_forward(weights, X[start : start + chunk], activation)
-                for start in range(0, X.shape[0], chunk)
-            ]
-        )
+        return dense_forward_in_chunks(weights, X, activation)
 
     def predict(self, X) -> np.ndarray:
         """Most probable class for each sample of ``X``.

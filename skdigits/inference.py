@@ -33,7 +33,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from skdigits.network import ACTIVATIONS, dense_forward
+from skdigits._formatting import plain
+from skdigits.network import ACTIVATIONS, dense_forward_in_chunks
 
 __all__ = [
     "InferenceModel",
@@ -74,10 +75,6 @@ _ARCHIVE_ERRORS = (
     ValueError,
     RuntimeError,
 )
-
-# DenseDigitClassifier._predict_chunk_size: the same chunks give the same
-# floating-point results as the classifier, bit for bit.
-_CHUNK = 2048
 
 
 class ModelFormatError(ValueError):
@@ -184,8 +181,6 @@ class ModelArchive(NamedTuple):
 
     Attributes
     ----------
-    path : pathlib.Path
-        The file read.
     manifest : dict
         ``manifest.json``, parsed; ``steps`` hold decoded ``params`` and
         ``fitted`` dicts.
@@ -193,16 +188,13 @@ class ModelArchive(NamedTuple):
         The dense layers' float32 weights, first hidden layer first.
     network : bytes or None
         ``network.keras`` (the compiled Keras network with its optimizer
-        state), or None for an inference-only file or when not asked for.
-    has_network : bool
-        Whether the file holds ``network.keras``.
+        state), or None for an inference-only file (``manifest
+        ["include_optimizer"]`` is false) or when not asked for.
     """
 
-    path: Path
     manifest: dict[str, Any]
     weights: list[tuple[np.ndarray, np.ndarray]]
     network: bytes | None
-    has_network: bool
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
@@ -245,9 +237,8 @@ def _read_weights(payload: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
         allowed = frozenset(
             f"{kind}_{i}.npy" for i in range(n_layers) for kind in ("kernel", "bias")
         )
+        # Only those names, each once: so every kernel has its bias.
         infos = _check_members(zf, WEIGHTS, allowed)
-        if len(infos) != 2 * n_layers:
-            raise ModelFormatError(f"{WEIGHTS} does not pair kernels and biases")
         arrays = {}
         for name, info in infos.items():
             data = _read_member(zf, info, MAX_MEMBER_BYTES)
@@ -473,7 +464,7 @@ def _read_archive(path: Path, read_network: bool) -> ModelArchive:
         if has_network and read_network:
             network = _read_member(zf, infos[NETWORK], MAX_MEMBER_BYTES)
     manifest["steps"] = _check_steps(manifest, weights)
-    return ModelArchive(path, manifest, weights, network, has_network)
+    return ModelArchive(manifest, weights, network)
 
 
 def _parse_manifest(payload: bytes) -> dict[str, Any]:
@@ -579,12 +570,8 @@ class InferenceModel:
             if clip:
                 np.minimum(X, 1.0, out=X)
         X = np.asarray(X, dtype=np.float32)
-        return np.concatenate(
-            [
-                dense_forward(self.weights, X[start : start + _CHUNK], self.activation)
-                for start in range(0, max(X.shape[0], 1), _CHUNK)
-            ]
-        )
+        # The classifier's own forward pass, chunks included: bit for bit.
+        return dense_forward_in_chunks(self.weights, X, self.activation)
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable label for each sample.
@@ -744,7 +731,7 @@ def predict_digits(
         )
     with _one_blas_thread_for_few(len(images)):
         proba = model.predict_proba(images)
-    classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
+    classes = [plain(c) for c in model.classes_]
     return [
         {
             "file": source.file,

@@ -20,8 +20,10 @@ if TYPE_CHECKING:  # keras is imported lazily: it starts TensorFlow
 __all__ = [
     "ACTIVATIONS",
     "OPTIMIZERS",
+    "PREDICT_CHUNK_SIZE",
     "build_dense_network",
     "dense_forward",
+    "dense_forward_in_chunks",
     "make_optimizer",
 ]
 
@@ -171,6 +173,12 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
     )
 
 
+#: Samples per forward pass in :func:`dense_forward_in_chunks`: big enough for
+#: fast matrix products, small enough that the hidden activations of a huge X
+#: never all sit in memory at once.
+PREDICT_CHUNK_SIZE = 2048
+
+
 def dense_forward(
     weights: Sequence[tuple[np.ndarray, np.ndarray]],
     X: np.ndarray,
@@ -179,6 +187,8 @@ def dense_forward(
     """Class probabilities of the dense network, computed with NumPy.
 
     Dropout is the identity at inference, so only the dense layers count.
+    The whole of ``X`` goes through at once; predictions go through
+    :func:`dense_forward_in_chunks`.
 
     Parameters
     ----------
@@ -213,3 +223,47 @@ def dense_forward(
     np.exp(logits, out=logits)
     logits /= logits.sum(axis=1, keepdims=True)
     return logits
+
+
+def dense_forward_in_chunks(
+    weights: Sequence[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    activation: str = "relu",
+) -> np.ndarray:
+    """:func:`dense_forward` on :data:`PREDICT_CHUNK_SIZE` samples at a time.
+
+    What ``DenseDigitClassifier.predict_proba`` and the NumPy-only
+    :class:`skdigits.inference.InferenceModel` run, so that both give the
+    same probabilities bit for bit, with bounded memory for any ``X``.
+
+    Parameters
+    ----------
+    weights : sequence of (kernel, bias) pairs
+        As for :func:`dense_forward`.
+    X : ndarray of shape (n_samples, n_features), dtype float32
+        Input pixels.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes), dtype float32
+        Softmax probabilities, row for row as :func:`dense_forward` gives them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.network import PREDICT_CHUNK_SIZE, dense_forward_in_chunks
+    >>> W = [(np.eye(2, dtype=np.float32), np.zeros(2, np.float32))]
+    >>> X = np.zeros((PREDICT_CHUNK_SIZE + 1, 2), dtype=np.float32)
+    >>> dense_forward_in_chunks(W, X).shape
+    (2049, 2)
+    """
+    if X.shape[0] <= PREDICT_CHUNK_SIZE:  # one chunk: no concatenating copy
+        return dense_forward(weights, X, activation)
+    return np.concatenate(
+        [
+            dense_forward(weights, X[start : start + PREDICT_CHUNK_SIZE], activation)
+            for start in range(0, X.shape[0], PREDICT_CHUNK_SIZE)
+        ]
+    )

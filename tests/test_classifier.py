@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from skdigits.classifier import DenseDigitClassifier
-from skdigits.network import dense_forward
+from skdigits.network import PREDICT_CHUNK_SIZE, dense_forward
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +197,7 @@ def test_fast_path_matches_keras_predict(digits):
     np.testing.assert_allclose(fast, keras_proba, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(fast.sum(axis=1), 1.0, rtol=1e-5)
     # More samples than one chunk: the chunks join up in order, as Keras has it
-    big = np.concatenate([X, X])[: 2 * clf._predict_chunk_size + 7]
+    big = np.concatenate([X, X])[: 2 * PREDICT_CHUNK_SIZE + 7]
     chunked = clf.predict_proba(big)
     assert chunked.shape == (len(big), clf.n_classes_)
     np.testing.assert_allclose(

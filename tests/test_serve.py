@@ -502,6 +502,33 @@ def test_run_reports_a_taken_port_before_training_the_default_model(
         server_module.run(None, port=port, echo=lambda line: None)
 
 
+def test_serving_a_model_file_needs_neither_tensorflow_nor_scikit_learn(model_file):
+    # The page only predicts: a model file is read by the NumPy-only loader.
+    code = f"""
+import json, sys, urllib.request
+from skdigits.serve import start
+with start({str(model_file)!r}, echo=lambda line: None) as server:
+    pixels = [[0] * 28 for _ in range(28)]
+    for row in range(6, 22):
+        pixels[row][13] = pixels[row][14] = 255
+    request = urllib.request.Request(
+        server.url + "api/predict", data=json.dumps(pixels).encode(),
+        headers={{"Content-Type": "application/json"}})
+    answer = json.load(urllib.request.urlopen(request, timeout=60))
+print(answer["label"] in range(10))
+print(sorted(m for m in ("tensorflow", "keras", "sklearn") if m in sys.modules))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["True", "[]"]
+
+
 def test_serving_never_imports_tensorflow_itself():
     # With a model that needs no TensorFlow, importing the server, building
     # the app and answering a request leave TensorFlow unloaded; start-up is

@@ -69,7 +69,7 @@ def render(record: dict) -> str:
             f"{ag['float32_eps']:.1e}).",
             "",
             "NumPy forward by batch size (whole batch; in chunks of "
-            f"`_predict_chunk_size` = {chunk}, as `predict_proba` runs it; with one "
+            f"`PREDICT_CHUNK_SIZE` = {chunk}, as `predict_proba` runs it; with one "
             "BLAS thread) vs Keras `predict` (batch_size=1000) and Keras "
             "`predict_on_batch` (medians, ms):",
             "",

@@ -37,6 +37,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skdigits import __version__
+from skdigits._formatting import plain
 from skdigits.image_io import ImageReadError, decode_image, prepare_digit
 from skdigits.serve._openapi import openapi_schema
 
@@ -102,7 +103,7 @@ def _check_model(model: Any) -> list[Any]:
             f"the model takes {n_pixels} pixels per image; the page sends "
             f"28x28 = {_MNIST_SIDE**2} (train it on 28x28 MNIST-style digits)."
         )
-    return [c.item() if hasattr(c, "item") else c for c in model.classes_]
+    return [plain(c) for c in model.classes_]
 
 
 def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
@@ -146,7 +147,7 @@ def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
     """
     image = prepare_digit(gray)
     proba = np.asarray(model.predict_proba(image[np.newaxis]))[0]
-    classes = [c.item() if hasattr(c, "item") else c for c in model.classes_]
+    classes = [plain(c) for c in model.classes_]
     best = int(np.argmax(proba))
     return {
         "label": classes[best],
@@ -196,12 +197,6 @@ def _pixels_from_json(body: bytes) -> np.ndarray:
     return pixels
 
 
-class _Limits:
-    def __init__(self, max_body_bytes: int, max_image_pixels: int) -> None:
-        self.max_body_bytes = max_body_bytes
-        self.max_image_pixels = max_image_pixels
-
-
 async def _read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing (413) as soon as it exceeds ``limit``."""
     too_large = _ApiError(
@@ -232,15 +227,17 @@ def _image_size(body: bytes) -> tuple[int, int] | None:
         return None
 
 
-def _answer(model: Any, kind: str, body: bytes, limits: _Limits) -> dict[str, Any]:
+def _answer(
+    model: Any, kind: str, body: bytes, max_image_pixels: int
+) -> dict[str, Any]:
     """Decode, prepare and classify one request body (runs in a worker thread)."""
     if kind == "image":
         size = _image_size(body)
-        if size is not None and size[0] * size[1] > limits.max_image_pixels:
+        if size is not None and size[0] * size[1] > max_image_pixels:
             raise _ApiError(
                 413,
                 f"the image is {size[0]}x{size[1]} pixels; the limit is "
-                f"{limits.max_image_pixels:,} pixels.",
+                f"{max_image_pixels:,} pixels.",
             )
         try:
             gray = decode_image(body, max_size=_WORKING_SIZE)
@@ -346,7 +343,6 @@ def create_app(
     classes = _check_model(model)
     if max_body_bytes < 1 or max_image_pixels < 1:
         raise ValueError("max_body_bytes and max_image_pixels must be >= 1.")
-    limits = _Limits(max_body_bytes, max_image_pixels)
     info = {
         "classes": classes,
         "source": source,
@@ -375,11 +371,11 @@ def create_app(
                 "a PNG or JPEG with Content-Type image/png or image/jpeg, or "
                 "pixels as JSON with Content-Type application/json.",
             )
-        body = await _read_body(request, limits.max_body_bytes)
+        body = await _read_body(request, max_body_bytes)
         if not body:
             raise _ApiError(400, "the request body is empty: send an image or pixels.")
         # Decoding and the forward pass are CPU work; keep the event loop free.
-        answer = await run_in_threadpool(_answer, model, kind, body, limits)
+        answer = await run_in_threadpool(_answer, model, kind, body, max_image_pixels)
         return JSONResponse(answer, headers={"cache-control": "no-store"})
 
     async def model_info(request: Request) -> Response:
@@ -426,5 +422,4 @@ def create_app(
     )
     app.add_middleware(_SecurityHeaders)
     app.state.model = model
-    app.state.info = info
     return app

@@ -22,6 +22,7 @@ from skdigits.serve._app import (
     DEFAULT_MAX_IMAGE_PIXELS,
     create_app,
 )
+from skdigits.serve.default_model import load_default_model
 
 __all__ = ["BackgroundServer", "resolve_model", "run", "start"]
 
@@ -55,7 +56,10 @@ def resolve_model(
 
     Returns
     -------
-    model : fitted estimator
+    model : fitted estimator or skdigits.inference.InferenceModel
+        A model file is loaded with
+        :func:`skdigits.inference.load_inference_model` (NumPy only: the
+        page only predicts).
     source : str
         Shown on the page, e.g. the file's name.
 
@@ -79,7 +83,8 @@ def resolve_model(
         fitted, path = load_default_model(refresh=refresh_default, echo=echo)
         return fitted, f"the default model ({path.name}, trained on the bundled sample)"
     if isinstance(model, (str, os.PathLike)):
-        from skdigits.persistence import load_model
+        # The page only predicts: NumPy alone, no scikit-learn or TensorFlow.
+        from skdigits.inference import load_inference_model
 
         path = Path(model)
         if path.is_dir():
@@ -88,17 +93,29 @@ def resolve_model(
                 f"{path / 'model.skdigits'})."
             )
         started = time.perf_counter()
-        fitted = load_model(path)
+        fitted = load_inference_model(path)
         echo(f"Loaded {path} in {time.perf_counter() - started:.2f} s.")
         return fitted, path.name
     return model, f"a {type(model).__name__} passed in"
 
 
-def load_default_model(**kwargs: Any) -> tuple[Any, Path]:
-    # A seam for tests: resolve_model looks it up here at call time.
-    from skdigits.serve.default_model import load_default_model as load
-
-    return load(**kwargs)
+def _model_app(
+    model: Any,
+    *,
+    refresh_default: bool,
+    max_body_bytes: int,
+    max_image_pixels: int,
+    echo: Callable[[str], Any],
+) -> tuple[Any, str]:
+    """The application for ``model`` (see :func:`resolve_model`), and its source."""
+    fitted, source = resolve_model(model, refresh_default=refresh_default, echo=echo)
+    app = create_app(
+        fitted,
+        source=source,
+        max_body_bytes=max_body_bytes,
+        max_image_pixels=max_image_pixels,
+    )
+    return app, source
 
 
 def _is_loopback(host: str) -> bool:
@@ -318,12 +335,12 @@ def start(
     ...         json.load(answer)["classes"]
     [3, 7]
     """
-    fitted, source = resolve_model(model, echo=echo)
-    app = create_app(
-        fitted,
-        source=source,
+    app, _ = _model_app(
+        model,
+        refresh_default=False,
         max_body_bytes=max_body_bytes,
         max_image_pixels=max_image_pixels,
+        echo=echo,
     )
     server = BackgroundServer(app, host=host, port=port, access_log=access_log)
     return server.start()
@@ -401,14 +418,12 @@ def run(
     # (or the default one trained).
     sock = _bind(host, port)
     try:
-        fitted, source = resolve_model(
-            model, refresh_default=refresh_default, echo=echo
-        )
-        app = create_app(
-            fitted,
-            source=source,
+        app, source = _model_app(
+            model,
+            refresh_default=refresh_default,
             max_body_bytes=max_body_bytes,
             max_image_pixels=max_image_pixels,
+            echo=echo,
         )
         url = _url(sock, host)
         if not _is_loopback(host):

@@ -107,8 +107,10 @@ def load_default_model(
 
     Returns
     -------
-    model : sklearn.pipeline.Pipeline
-        The fitted default model, as :func:`skdigits.persistence.load_model` returns it.
+    model : skdigits.inference.InferenceModel or sklearn.pipeline.Pipeline
+        The default model: read from the cache with
+        :func:`skdigits.inference.load_inference_model` (NumPy only), or the
+        pipeline just trained.
     path : pathlib.Path
         The cache file it lives in.
 
@@ -129,12 +131,13 @@ def load_default_model(
     (True, True)
     >>> del os.environ["SKDIGITS_CACHE"]
     """
-    from skdigits.persistence import ModelFormatError, load_model, save_model
+    from skdigits.inference import ModelFormatError, load_inference_model
 
     path = default_model_path()
     if path.exists() and not refresh:
         try:
-            model = load_model(path)
+            # The page only predicts: NumPy alone, no scikit-learn or TensorFlow.
+            model = load_inference_model(path)
         except (ModelFormatError, OSError) as exc:
             echo(f"The cached default model cannot be read ({exc}); training it again.")
         else:
@@ -147,6 +150,8 @@ def load_default_model(
         "No model given: training the default model on the bundled MNIST "
         "sample (10,000 images; once, 15-45 s depending on the CPU)..."
     )
+    from skdigits.persistence import save_model
+
     model = (train or _train_default_model)()
     save_model(model, path)
     echo(f"Saved it to {path}; later starts load it from there.")
