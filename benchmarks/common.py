@@ -90,6 +90,24 @@ def load_data(
     )
 
 
+def child_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment (plus ``env``), with this repository first
+    on the child's ``sys.path``."""
+    child = {**os.environ, **(env or {})}
+    child["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO), child.get("PYTHONPATH", "")) if p
+    )
+    return child
+
+
+def wall_seconds(command: list[str]) -> float:
+    """Wall-clock seconds of a whole process, for start-up questions (the
+    interleaved timers above time calls inside this process)."""
+    start = time.perf_counter()
+    subprocess.run(command, env=child_env(), capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
 def run_fresh(
     code: str, *, env: dict[str, str] | None = None, timeout: float | None = None
 ) -> Any:
@@ -98,15 +116,11 @@ def run_fresh(
     Memory and start-up questions need a process that nothing else has
     touched. The child sees this repository first on ``sys.path``.
     """
-    child_env = {**os.environ, **(env or {})}
-    child_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO), child_env.get("PYTHONPATH", "")) if p
-    )
     proc = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
-        env=child_env,
+        env=child_env(env),
         timeout=timeout,
         check=False,
     )

@@ -27,16 +27,21 @@ the default network's full and inference-only files.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import REPO, RunConfig, load_data, loadavg, summarize
+from benchmarks.common import (
+    RunConfig,
+    child_env,
+    load_data,
+    loadavg,
+    summarize,
+    wall_seconds,
+)
 
 # The CLI as it ran before this question's change: load_model deserialised
 # the Keras network (starting TensorFlow) before predicting.
@@ -69,14 +74,6 @@ print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
 """
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO), env.get("PYTHONPATH", "")) if p
-    )
-    return env
-
-
 def _commands(model: Path, pngs: list[Path]) -> dict[str, list[str]]:
     files = [str(model), *map(str, pngs)]
     return {
@@ -87,21 +84,13 @@ def _commands(model: Path, pngs: list[Path]) -> dict[str, list[str]]:
     }
 
 
-def _wall(command: list[str]) -> float:
-    """Wall-clock seconds of a whole process (this module's private helper:
-    ``benchmarks.common`` times calls inside one process, not processes)."""
-    start = time.perf_counter()
-    subprocess.run(command, env=_env(), capture_output=True, check=True)
-    return time.perf_counter() - start
-
-
 def _heavy_modules(code: str, args: list[str]) -> list[str]:
     """Heavy modules a fresh process has imported after running ``code``
     with ``sys.argv`` set to ``args`` (program name first)."""
     script = _MODULES.format(run=code)
     result = subprocess.run(
         [sys.executable, "-c", script, *args],
-        env=_env(),
+        env=child_env(),
         capture_output=True,
         text=True,
         check=True,
@@ -145,12 +134,12 @@ def measure(config: RunConfig) -> dict:
         commands = _commands(full, pngs)
         commands["numpy_only_inference_file"] = _commands(small, pngs)["numpy_only"]
         for command in commands.values():  # warm the file cache
-            _wall(command)
+            wall_seconds(command)
         load_before = loadavg()
         seconds: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(n_runs):
             for name, command in commands.items():
-                seconds[name].append(_wall(command))
+                seconds[name].append(wall_seconds(command))
         load_after = loadavg()
 
         files = [str(full), *map(str, pngs)]

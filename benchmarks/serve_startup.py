@@ -7,9 +7,10 @@ until ``GET /api/model`` answers 200, then stopped with Ctrl-C (SIGINT). Its
 runs are interleaved with two references, so that load from other jobs on
 the machine spreads over all of them:
 
-* ``import_persistence``: a process that only imports what loading a model
-  needs (``skdigits.persistence``, hence scikit-learn), the floor of any
-  server that returns scikit-learn estimators;
+* ``import_persistence``: a process that only imports
+  ``skdigits.persistence`` (hence scikit-learn), the floor of a server that
+  loads the file as scikit-learn estimators, as ``skdigits serve`` did
+  before it used the NumPy-only :func:`skdigits.inference.load_inference_model`;
 * ``python``: ``python -c pass``, the floor any process pays.
 
 The model is the default pipeline, saved with :func:`skdigits.save_model`
@@ -18,7 +19,6 @@ The model is the default pipeline, saved with :func:`skdigits.save_model`
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -28,18 +28,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.common import REPO, RunConfig, loadavg, summarize
+from benchmarks.common import RunConfig, child_env, loadavg, summarize, wall_seconds
 from benchmarks.predict_cli import _default_model
 
 _TIMEOUT = 120.0  # seconds for one start-up; far beyond any real one
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO), env.get("PYTHONPATH", "")) if p
-    )
-    return env
 
 
 def _serve_seconds(model: Path) -> float:
@@ -50,7 +42,7 @@ def _serve_seconds(model: Path) -> float:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=child_env(),
     )
     try:
         url = None
@@ -62,7 +54,10 @@ def _serve_seconds(model: Path) -> float:
             if time.perf_counter() - start > _TIMEOUT:
                 break
         if url is None:
-            raise RuntimeError(f"skdigits serve printed no address: {process.stderr}")
+            process.kill()
+            raise RuntimeError(
+                f"skdigits serve printed no address: {process.stderr.read()[-2000:]}"
+            )
         while True:
             try:
                 with urllib.request.urlopen(url + "api/model", timeout=5) as answer:
@@ -81,12 +76,6 @@ def _serve_seconds(model: Path) -> float:
             process.communicate()
 
 
-def _wall(command: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, env=_env(), capture_output=True, check=True)
-    return time.perf_counter() - start
-
-
 def measure(config: RunConfig) -> dict:
     n_runs = 2 if config.quick else 9
     references = {
@@ -99,7 +88,7 @@ def measure(config: RunConfig) -> dict:
             "serve": lambda: _serve_seconds(full),
             "serve_inference_file": lambda: _serve_seconds(small),
             **{
-                name: (lambda command=command: _wall(command))
+                name: (lambda command=command: wall_seconds(command))
                 for name, command in references.items()
             },
         }

@@ -37,6 +37,7 @@ def render(record: dict) -> str:
     sizes = r["file_sizes"]
     return "\n\n".join(
         [
+            "## `skdigits predict` start-up and model size",
             f"Wall-clock seconds of the whole process that classifies "
             f"{r['n_images']} PNG digits with the saved default network "
             f"(fresh processes, runs interleaved):",

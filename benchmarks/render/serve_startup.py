@@ -8,7 +8,7 @@ from benchmarks.render._markdown import loadavg_text, markdown_table
 LABELS = {
     "serve": "`skdigits serve MODEL` to its first answer",
     "serve_inference_file": "the same, inference-only file",
-    "import_persistence": "`import skdigits.persistence` (loading needs it)",
+    "import_persistence": "`import skdigits.persistence` (scikit-learn estimators)",
     "python": "`python -c pass` (interpreter start-up)",
 }
 
@@ -27,13 +27,16 @@ def render(record: dict) -> str:
     h = r["headline"]
     return "\n\n".join(
         [
+            "## `skdigits serve` start-up",
             "Wall-clock seconds from starting a fresh server process with the "
             "saved default network to its first `GET /api/model` answer, runs "
             "interleaved with the references:",
             markdown_table(["process", "median s", "min–max", "runs"], rows, "lrrr"),
             f"Median {h['serve_median_seconds']:.2f} s (fastest run "
-            f"{h['serve_min_seconds']:.2f} s), of which importing what loading a "
-            f"model needs takes {h['import_persistence_median_seconds']:.2f} s. "
+            f"{h['serve_min_seconds']:.2f} s). The server reads the file with "
+            "NumPy alone; a process that only imports `skdigits.persistence`, "
+            "which loading the file as scikit-learn estimators needs, takes "
+            f"{h['import_persistence_median_seconds']:.2f} s. "
             "Load average (1, 5, 15 min) "
             f"{loadavg_text(r.get('loadavg_before'))} before the runs, "
             f"{loadavg_text(r.get('loadavg_after'))} after.",
