@@ -206,8 +206,8 @@ GENERATED = DOCS / "generated"
 
 # The user guide's table of DenseDigitClassifier's parameters, and
 # |clf_epochs|-style substitutions, from the classifier itself, so the guide
-# always states the current defaults. (This starts TensorFlow, which the
-# user guide's figures need anyway.)
+# always states the current defaults. (Importing the classifier does not
+# start TensorFlow; only fitting does.)
 from skdigits import DenseDigitClassifier  # noqa: E402
 
 _defaults_table, _defaults_substitutions = skdigits_docs.classifier_defaults_rst(

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import platform
 import string
@@ -370,20 +369,14 @@ def _metrics(
         "hyperparameters": _hyperparameters(classifier),
         "most_confused": [
             {
-                "labels": [plain(pair.label_a), plain(pair.label_b)],
+                "labels": [pair.label_a, pair.label_b],  # plain already
                 "count": pair.count,
                 "a_to_b": pair.a_to_b,
                 "b_to_a": pair.b_to_a,
             }
             for pair in evaluation.most_confused
         ],
-        "per_class": [
-            {
-                k: (None if isinstance(v, float) and math.isnan(v) else v)
-                for k, v in row.items()
-            }
-            for row in evaluation.per_class()
-        ],
+        "per_class": jsonable(evaluation.per_class()),  # NaN becomes null
         "versions": library_versions(),
         "command": command,
         "created": created.isoformat(timespec="seconds"),

@@ -58,7 +58,7 @@ def record(fit_slope: float) -> dict:
     return {"result": result}
 
 
-def test_render_reports_each_loop_and_whether_the_targets_are_met():
+def test_render_reports_each_loop():
     text = render(record(0.0))
     assert "| DenseDigitClassifier.fit | 500 | 50\u2013500 |" in text
     assert "plain Keras fit (reference)" in text
