@@ -9,6 +9,8 @@ are skipped, with the reason, when neither is given.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -50,6 +52,53 @@ def digits300() -> tuple[np.ndarray, np.ndarray]:
 
     X, y = load_digits(return_X_y=True)
     return (X[:300] / 16.0).astype(np.float32), y[:300]
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The bundled MNIST sample, a Bunch (``X_train``, ``y_train``,
+    ``X_test``, ``y_test``): real digits, offline."""
+    from skdigits.datasets import load_mnist_sample
+
+    return load_mnist_sample()
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def fresh_env() -> dict[str, str]:
+    """The environment for a child Python: this checkout first on sys.path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO), env.get("PYTHONPATH")])
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def child_env() -> dict[str, str]:
+    """The environment for a child Python process (see :func:`fresh_env`)."""
+    return fresh_env()
+
+
+@pytest.fixture(scope="session")
+def fresh_python():
+    """Run code in a new interpreter, where nothing the test session imported
+    counts (which modules a path imports); return its stdout, stripped."""
+
+    def run(code: str, *, timeout: float = 120) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=fresh_env(),
+            timeout=timeout,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    return run
 
 
 # -- skdigits serve (tests/test_serve*.py) -------------------------------------

@@ -53,11 +53,6 @@ def _run(argv: list[str]) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return load_mnist_sample()
-
-
-@pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """One real `skdigits train` run on the bundled sample, progress shown."""
     root = tmp_path_factory.mktemp("cli")
@@ -608,7 +603,7 @@ def test_predict_errors(tmp_path, trained, sample, capsys):
 # -- the entry points ---------------------------------------------------------------
 
 
-def _imports_after(argv: list[str]) -> set[str]:
+def _imports_after(fresh_python, argv: list[str]) -> set[str]:
     """Which of tensorflow, keras and sklearn `main(argv)` imported, in a
     fresh process (nothing imported earlier in the test session counts)."""
     probe = (
@@ -618,15 +613,12 @@ def _imports_after(argv: list[str]) -> set[str]:
         "heavy = {'tensorflow', 'keras', 'sklearn'} & set(sys.modules)\n"
         "print('IMPORTED:', *sorted(heavy))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0, run.stderr
-    (line,) = [x for x in run.stdout.splitlines() if x.startswith("IMPORTED:")]
+    out = fresh_python(probe)
+    (line,) = [x for x in out.splitlines() if x.startswith("IMPORTED:")]
     return set(line.split()[1:])
 
 
-def test_help_starts_neither_tensorflow_nor_scikit_learn():
+def test_help_starts_neither_tensorflow_nor_scikit_learn(fresh_python):
     help_run = subprocess.run(
         [sys.executable, "-m", "skdigits", "--help"],
         capture_output=True,
@@ -637,9 +629,9 @@ def test_help_starts_neither_tensorflow_nor_scikit_learn():
     assert "train" in help_run.stdout and "predict" in help_run.stdout
     # Help must answer at once: TensorFlow takes seconds, scikit-learn about
     # one; `train --help` needs scikit-learn only to show the defaults.
-    assert _imports_after(["--help"]) == set()
-    assert _imports_after(["predict", "--help"]) == set()
-    assert _imports_after(["train", "--help"]) == {"sklearn"}
+    assert _imports_after(fresh_python, ["--help"]) == set()
+    assert _imports_after(fresh_python, ["predict", "--help"]) == set()
+    assert _imports_after(fresh_python, ["train", "--help"]) == {"sklearn"}
 
 
 def test_version(capsys):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,7 +12,6 @@ from PIL import Image
 from sklearn.pipeline import Pipeline
 
 from skdigits.classifier import DenseDigitClassifier
-from skdigits.datasets import load_mnist_sample
 from skdigits.image_io import read_digits
 from skdigits.inference import (
     InferenceModel,
@@ -26,17 +22,10 @@ from skdigits.inference import (
 from skdigits.persistence import load_model, save_model
 from skdigits.preprocessing import PixelScaler
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return load_mnist_sample(return_X_y=True)
-
 
 @pytest.fixture(scope="module")
 def pipeline(sample):
-    X_train, y_train, _, _ = sample
+    X_train, y_train = sample.X_train, sample.y_train
     clf = DenseDigitClassifier(hidden_layer_sizes=(32, 16), epochs=2, random_state=0)
     return Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(
         X_train[:3000], y_train[:3000]
@@ -50,7 +39,7 @@ def saved(pipeline, tmp_path_factory, request):
 
 
 def test_predictions_are_bit_identical_to_the_pipeline(pipeline, saved, sample):
-    _, _, X_test, _ = sample
+    X_test = sample.X_test
     model = load_inference_model(saved)
     assert isinstance(model, InferenceModel)
     # images and flat rows; more rows than one chunk of the forward pass
@@ -98,7 +87,7 @@ def _write_pngs(folder: Path, images) -> list[Path]:
 
 
 def test_predict_digits_matches_load_model(pipeline, saved, sample, tmp_path):
-    _, _, X_test, _ = sample
+    X_test = sample.X_test
     pngs = _write_pngs(tmp_path, X_test[:3])
     np.save(tmp_path / "stack.npy", X_test[3:6])
     records = predict_digits(saved, [*pngs, tmp_path / "stack.npy"])
@@ -116,8 +105,10 @@ def test_predict_digits_matches_load_model(pipeline, saved, sample, tmp_path):
     json.dumps(records)  # plain Python values only
 
 
-def test_predict_digits_imports_neither_tensorflow_nor_sklearn(saved, sample, tmp_path):
-    _, _, X_test, _ = sample
+def test_predict_digits_imports_neither_tensorflow_nor_sklearn(
+    saved, sample, tmp_path, fresh_python
+):
+    X_test = sample.X_test
     pngs = _write_pngs(tmp_path, X_test[:3])
     code = textwrap.dedent(
         f"""
@@ -129,14 +120,6 @@ def test_predict_digits_imports_neither_tensorflow_nor_sklearn(saved, sample, tm
                           sorted(m for m in heavy if m in sys.modules)]))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    predictions, heavy = json.loads(result.stdout.strip().splitlines()[-1])
+    predictions, heavy = json.loads(fresh_python(code).splitlines()[-1])
     assert heavy == []
     assert predictions == [r["prediction"] for r in predict_digits(saved, pngs)]

@@ -12,7 +12,7 @@ ort = pytest.importorskip("onnxruntime", reason="ONNX export needs the [onnx] ex
 from skl2onnx import to_onnx  # noqa: E402
 
 from skdigits.classifier import DenseDigitClassifier  # noqa: E402
-from skdigits.datasets import fetch_mnist, load_mnist_sample  # noqa: E402
+from skdigits.datasets import fetch_mnist  # noqa: E402
 from skdigits.persistence import (  # noqa: E402
     export_onnx,
     register_onnx_converters,
@@ -39,19 +39,14 @@ def _assert_matches(model, onx, X, X_onnx=None):
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return load_mnist_sample(return_X_y=True)
-
-
-@pytest.fixture(scope="module")
 def mnist_pipeline(sample):
-    X_train, y_train, _, _ = sample
+    X_train, y_train = sample.X_train, sample.y_train
     clf = DenseDigitClassifier(hidden_layer_sizes=(64, 32), epochs=2, random_state=0)
     return Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(X_train, y_train)
 
 
 def test_pipeline_converts_and_matches_on_the_sample_test_set(mnist_pipeline, sample):
-    _, _, X_test, _ = sample
+    X_test = sample.X_test
     X_flat = X_test.reshape(len(X_test), -1)
     onx = to_onnx(mnist_pipeline, X_flat[:1], options=NO_ZIPMAP)
     _assert_matches(mnist_pipeline, onx, X_flat)
@@ -70,7 +65,7 @@ def test_pipeline_matches_on_the_full_mnist_test_set(mnist_pipeline, mnist_path)
 
 
 def test_default_zipmap_output_gives_probabilities_by_label(mnist_pipeline, sample):
-    _, _, X_test, _ = sample
+    X_test = sample.X_test
     onx = to_onnx(mnist_pipeline, X_test[:1])
     labels, proba = _run(onx, X_test[:3])
     np.testing.assert_array_equal(labels, mnist_pipeline.predict(X_test[:3]))
@@ -95,7 +90,7 @@ def test_classifier_alone_every_activation_and_string_labels(digits300, activati
 
 
 def test_scaler_options_max_value_clip_and_images_output(sample):
-    X_train, y_train, X_test, _ = sample
+    X_train, y_train, X_test = sample.X_train, sample.y_train, sample.X_test
     X_train, y_train, X_test = X_train[:500], y_train[:500], X_test[:200]
     for scaler in (
         PixelScaler(max_value=200, output="images"),  # clips pixels over 200
@@ -108,29 +103,16 @@ def test_scaler_options_max_value_clip_and_images_output(sample):
 
 
 def test_export_onnx_from_a_file_never_starts_tensorflow(
-    mnist_pipeline, sample, tmp_path
+    mnist_pipeline, sample, tmp_path, fresh_python
 ):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    _, _, X_test, _ = sample
+    X_test = sample.X_test
     path = save_model(mnist_pipeline, tmp_path / "m.skdigits", include_optimizer=False)
     code = (
         "import sys; from skdigits.persistence import export_onnx; "
         f"export_onnx({str(path)!r}, {str(tmp_path / 'm.onnx')!r}); "
         "print('tensorflow' in sys.modules)"
     )
-    repo = Path(__file__).resolve().parents[1]
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(repo), "PATH": ""},
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert fresh_python(code) == "False"
     session = ort.InferenceSession(
         tmp_path / "m.onnx", providers=["CPUExecutionProvider"]
     )

@@ -7,8 +7,6 @@ import io
 import json
 import os
 import pickle
-import subprocess
-import sys
 import tempfile
 import textwrap
 import warnings
@@ -277,7 +275,7 @@ def test_missing_file_and_folder(tmp_path):
 
 
 def test_load_and_predict_never_import_tensorflow(
-    saved_pipeline, fitted_pipeline, data, tmp_path
+    saved_pipeline, fitted_pipeline, data, tmp_path, fresh_python
 ):
     X, _ = data
     np.save(tmp_path / "X.npy", X)
@@ -297,15 +295,7 @@ def test_load_and_predict_never_import_tensorflow(
         print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
 
 
 def test_keras_network_is_rebuilt_on_first_access(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import signal
 import socket
@@ -42,13 +41,6 @@ _TIMEOUT = 60  # seconds per request; the machine is shared
 
 
 # -- fixtures and helpers ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sample():
-    from skdigits.datasets import load_mnist_sample
-
-    return load_mnist_sample()
 
 
 @pytest.fixture(scope="module")
@@ -441,21 +433,13 @@ def test_default_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
 # -- the process -------------------------------------------------------------
 
 
-def _env() -> dict[str, str]:
-    # The subprocess imports this checkout's skdigits, and no TensorFlow noise.
-    root = str(Path(skdigits.__file__).resolve().parents[1])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    return env
-
-
-def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file):
+def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_env):
     process = subprocess.Popen(
         [sys.executable, "-m", "skdigits.serve", str(model_file), "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=child_env,
     )
     try:
         lines = []
@@ -502,7 +486,9 @@ def test_run_reports_a_taken_port_before_training_the_default_model(
         server_module.run(None, port=port, echo=lambda line: None)
 
 
-def test_serving_a_model_file_needs_neither_tensorflow_nor_scikit_learn(model_file):
+def test_serving_a_model_file_needs_neither_tensorflow_nor_scikit_learn(
+    model_file, fresh_python
+):
     # The page only predicts: a model file is read by the NumPy-only loader.
     code = f"""
 import json, sys, urllib.request
@@ -518,18 +504,10 @@ with start({str(model_file)!r}, echo=lambda line: None) as server:
 print(answer["label"] in range(10))
 print(sorted(m for m in ("tensorflow", "keras", "sklearn") if m in sys.modules))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:2] == ["True", "[]"]
+    assert fresh_python(code).splitlines()[:2] == ["True", "[]"]
 
 
-def test_serving_never_imports_tensorflow_itself():
+def test_serving_never_imports_tensorflow_itself(fresh_python):
     # With a model that needs no TensorFlow, importing the server, building
     # the app and answering a request leave TensorFlow unloaded; start-up is
     # then as fast as the model's own loading.
@@ -546,12 +524,4 @@ with start(model, echo=lambda line: None) as server:
     urllib.request.urlopen(request, timeout=60).read()
 print(sorted(m for m in ("tensorflow", "keras") if m in sys.modules))
 """
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
