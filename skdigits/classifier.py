@@ -530,14 +530,20 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             previous_epochs + stopper.best_epoch + 1 if restored else None
         )
         weights = _dense_weights(model)
-        self._set_mlp_attributes(weights, early_stopping)
-        self._forward_spec = (self.activation, weights)
+        self._set_weights(weights)
+        self._set_mlp_attributes(len(weights), early_stopping)
 
-    def _set_mlp_attributes(self, weights, early_stopping: bool) -> None:
-        """``MLPClassifier``'s fitted attributes, with the same meanings."""
-        self.coefs_ = [kernel.copy() for kernel, _ in weights]
-        self.intercepts_ = [bias.copy() for _, bias in weights]
-        self.n_layers_ = len(weights) + 1
+    def _set_weights(self, weights) -> None:
+        """The NumPy weights that prediction runs on, and ``coefs_`` and
+        ``intercepts_``: the same arrays, held once (as in MLPClassifier,
+        whose ``coefs_`` are the weights it predicts with)."""
+        self._forward_spec = (self.activation, weights)
+        self.coefs_ = [kernel for kernel, _ in weights]
+        self.intercepts_ = [bias for _, bias in weights]
+
+    def _set_mlp_attributes(self, n_dense: int, early_stopping: bool) -> None:
+        """``MLPClassifier``'s other fitted attributes, with the same meanings."""
+        self.n_layers_ = n_dense + 1
         self.n_outputs_ = self.n_classes_
         self.out_activation_ = "softmax"
         self.loss_curve_ = list(self.history_["loss"])

@@ -106,8 +106,8 @@ def _rich_params(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# MLPClassifier's coefs_ and intercepts_ are copies of the dense layers,
-# which weights.npz holds already: as JSON they would be most of the file.
+# MLPClassifier's coefs_ and intercepts_ are the dense layers' weights, which
+# weights.npz holds already: as JSON they would be most of the file.
 # load_model sets them again from the weights.
 _FITTED_FROM_WEIGHTS = frozenset({"coefs_", "intercepts_"})
 
@@ -439,9 +439,7 @@ def load_model(path: str | os.PathLike[str]) -> Any:
         for entry in archive.manifest["steps"]
     ]
     classifier = steps[-1][1]
-    classifier._forward_spec = (classifier.activation, archive.weights)
-    classifier.coefs_ = [kernel.copy() for kernel, _ in archive.weights]
-    classifier.intercepts_ = [bias.copy() for _, bias in archive.weights]
+    classifier._set_weights(archive.weights)
     if archive.network is None:
         classifier._inference_only = True
         loader = partial(

@@ -386,7 +386,10 @@ def _dense_layers(clf):
 def _coefs(clf, mlp):
     for kernel, layer in zip(clf.coefs_, _dense_layers(clf), strict=True):
         assert_array_equal(kernel, layer.kernel.numpy())
-        assert kernel.flags.owndata  # a copy: safe to modify
+    # The weights prediction runs on, held once (not a second copy).
+    assert all(
+        a is b for a, (b, _) in zip(clf.coefs_, clf._forward_spec[1], strict=True)
+    )
 
 
 def _intercepts(clf, mlp):
