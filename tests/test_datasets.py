@@ -847,22 +847,14 @@ DOWNLOAD_START_SCRIPT = """
 import sys
 from pathlib import Path
 
-import skdigits._tf_env as tf_env
-
-quiet_import = tf_env.import_keras
+import skdigits._keras.download as download
 
 
-def import_keras_offline():
-    keras = quiet_import()
-
-    def no_network(**kwargs):
-        raise OSError("offline")
-
-    keras.utils.get_file = no_network  # the test never downloads anything
-    return keras
+def no_network(**kwargs):
+    raise OSError("offline")
 
 
-tf_env.import_keras = import_keras_offline
+download.keras.utils.get_file = no_network  # the test never downloads anything
 from skdigits.datasets._mnist import _download_mnist
 
 try:
