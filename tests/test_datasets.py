@@ -675,7 +675,8 @@ def test_download_failure(monkeypatch, tmp_path):
 
 
 def test_download_calls_keras_get_file(monkeypatch, tmp_path):
-    """The real _download_mnist, with a fake keras (no TensorFlow, no network)."""
+    """The real _download_mnist, with a fake Keras download (no TensorFlow,
+    no network): skdigits._keras.download is where it calls Keras."""
     calls = []
 
     def get_file(**kwargs):
@@ -683,9 +684,9 @@ def test_download_calls_keras_get_file(monkeypatch, tmp_path):
         calls.append({**kwargs, "timeout": socket.getdefaulttimeout()})
         return str(Path(kwargs["cache_dir"]) / kwargs["cache_subdir"] / "mnist.npz")
 
-    fake_keras = types.ModuleType("keras")
-    fake_keras.utils = types.SimpleNamespace(get_file=get_file)
-    monkeypatch.setitem(sys.modules, "keras", fake_keras)
+    fake_download = types.ModuleType("skdigits._keras.download")
+    fake_download.get_file = get_file
+    monkeypatch.setitem(sys.modules, "skdigits._keras.download", fake_download)
     path = REAL_DOWNLOAD(tmp_path / "dh" / "mnist")
     assert path == tmp_path / "dh" / "mnist" / "mnist.npz"
     assert (tmp_path / "dh" / "mnist").is_dir()

@@ -575,7 +575,8 @@ def make_tf_thread_probe() -> Callable[[], dict]:
             return names
 
         # How skdigits starts TensorFlow when a network is built or trained
-        # (importing the classifier no longer does).
+        # (importing the classifier does not).
+        import skdigits._keras  # noqa: F401
 
         tf = sys.modules["tensorflow"]
         threading = tf.config.threading
