@@ -29,7 +29,7 @@ __all__ = [
 
 
 class ConfusedPair(NamedTuple):
-    """Two classes that the model mixes up, as returned by :func:`most_confused`.
+    """Two classes that the model mixes up, as ``most_confused`` returns them.
 
     ``count`` is ``a_to_b + b_to_a``: ``a_to_b`` samples of true class
     ``label_a`` were predicted as ``label_b`` and ``b_to_a`` the other way.
@@ -52,7 +52,8 @@ class ConfusedPair(NamedTuple):
 
     See Also
     --------
-    most_confused : Returns these, largest count first.
+    skdigits.plotting.ConfusionMatrixDisplay.most_confused : Returns these,
+        largest count first.
 
     Examples
     --------
@@ -339,7 +340,7 @@ def format_confused_pair(pair: ConfusedPair, *, ascii: bool = False) -> str:
     Parameters
     ----------
     pair : ConfusedPair
-        As returned by :func:`skdigits._metrics.most_confused`.
+        As returned by ``most_confused``.
     ascii : bool, default=False
         Write ``<->`` instead of ``↔`` (for terminals that cannot show it).
 

@@ -357,7 +357,6 @@ def fetch_mnist(
     --------
     load_mnist_sample : A stratified sample bundled with skdigits (offline).
     describe_dataset : Shapes, pixel range and class counts.
-    read_idx : Read one IDX file.
 
     Notes
     -----
