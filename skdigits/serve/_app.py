@@ -252,6 +252,11 @@ def _image_size(body: bytes) -> tuple[int, int] | None:
     try:
         with Image.open(io.BytesIO(body)) as image:
             return image.size
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses to open more than twice its own limit at all: a
+        # small file declaring, say, 20000x20000 pixels (a decompression
+        # bomb) is too large by any limit of ours, and no server error.
+        raise _ApiError(413, f"the image is too large to open: {exc}") from None
     except Exception:  # decode_image says what is wrong with it
         return None
 
