@@ -606,6 +606,26 @@ def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_en
         pass  # the port is free again
 
 
+def test_connections_send_without_nagles_delay(server):
+    # uvicorn writes an answer's head and body separately; with Nagle's
+    # algorithm on, the body waits for the client's delayed ACK of the head
+    # (40 ms on Linux). asyncio turns it off only on sockets that say
+    # IPPROTO_TCP, which socket.create_server's do not.
+    with _connect(server) as conn:
+        conn.sendall(b"GET /api/model HTTP/1.1\r\nHost: digits\r\n\r\n")
+        answer = b""
+        while not _is_complete(answer):
+            answer += conn.recv(65536)
+        connections = server._server.server_state.connections
+        options = [
+            protocol.transport.get_extra_info("socket").getsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY
+            )
+            for protocol in connections
+        ]
+    assert options and all(options), options
+
+
 def test_port_in_use_is_refused_with_a_clear_error(server):
     port = int(server.url.rsplit(":", 1)[1].strip("/"))
     with pytest.raises(
