@@ -517,6 +517,22 @@ def test_create_app_refuses_a_model_the_page_cannot_use(model, says):
         create_app(model)
 
 
+@pytest.mark.parametrize(
+    ("limits", "says"),
+    [
+        ({"workers": 0}, "workers must be >= 1"),
+        ({"body_timeout": 0}, "body_timeout must be > 0"),
+        ({"body_timeout": float("nan")}, "body_timeout must be > 0"),
+    ],
+)
+def test_create_app_refuses_limits_that_would_serve_no_one(limits, says):
+    from sklearn.dummy import DummyClassifier
+
+    model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    with pytest.raises(ValueError, match=says):
+        create_app(model, **limits)
+
+
 def test_folder_or_missing_model_file_is_refused_with_its_name(tmp_path):
     with pytest.raises(FileNotFoundError, match="is a folder"):
         resolve_model(tmp_path, echo=lambda line: None)

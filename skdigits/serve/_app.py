@@ -357,6 +357,13 @@ def create_app(
     skdigits.serve.run : Serve a model from the command line.
     skdigits.serve.start : Serve a model in the background.
 
+    Notes
+    -----
+    Serve it with NumPy's BLAS on one thread, as :func:`skdigits.serve.run`
+    and :class:`~skdigits.serve.BackgroundServer` do: the forward pass of
+    one digit is too small to share between cores, and the ``workers``
+    threads already use them.
+
     Examples
     --------
     >>> import numpy as np

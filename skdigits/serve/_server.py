@@ -229,6 +229,13 @@ class BackgroundServer:
     --------
     start : Build the application for a model and start serving it.
 
+    Notes
+    -----
+    While it runs, NumPy's BLAS uses one thread in this whole process
+    (threadpoolctl; BLAS libraries have no per-thread setting): requests
+    run side by side in the application's worker threads instead. The
+    previous limit comes back when the server stops.
+
     Examples
     --------
     >>> import json, urllib.request
