@@ -205,6 +205,29 @@ def test_fast_path_matches_keras_predict(digits):
     )
 
 
+@pytest.mark.parametrize("n_classes", [2, 10])
+def test_predict_log_proba_is_the_log_of_predict_proba(digits, n_classes):
+    # As MLPClassifier's (binary and multiclass), but finite where a float32
+    # probability underflows: the log-softmax of the logits.
+    X, y = digits
+    clf = small(epochs=2).fit(X[:400], y[:400] % n_classes)
+    proba = clf.predict_proba(X[:300]).astype(np.float64)
+    log_proba = clf.predict_log_proba(X[:300])
+    assert log_proba.dtype == np.float32 and log_proba.shape == (300, n_classes)
+    assert np.all(log_proba <= 0)
+    np.testing.assert_array_equal(log_proba.argmax(axis=1), proba.argmax(axis=1))
+    # Both come from the same float32 logits s (shifted by the row maximum):
+    # log p is s - log(sum exp s), rounded to u |log p| + u log(k) plus a
+    # few ulps for log and exp, so exp(log p) is p to that relative error.
+    u = 2.0**-24
+    bound = proba * u * (2 * np.abs(log_proba) + 2 * np.log(n_classes) + 16)
+    assert np.all(np.abs(np.exp(log_proba.astype(np.float64)) - proba) <= bound)
+    # Far from the training data the probabilities underflow; the logs do not.
+    far = 1e4 * X[:5]
+    assert np.any(clf.predict_proba(far) == 0)
+    assert np.all(np.isfinite(clf.predict_log_proba(far)))
+
+
 class _Spy:
     """Wraps ``fit_keras_network`` to see the data it trains and validates on."""
 
