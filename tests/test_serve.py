@@ -151,7 +151,9 @@ def test_big_phone_photo_is_read(server, sample):
     assert np.corrcoef(image.ravel(), digit.ravel().astype(float))[0, 1] > 0.9
 
 
-def test_fifty_concurrent_requests_each_get_their_own_answer(server, model, sample):
+def test_fifty_concurrent_requests_each_get_their_own_answer(
+    server, model, sample, assert_within_float32_rounding
+):
     digits = sample.X_test[:50]
     bodies = [
         (_png(255 - d), "image/png")
@@ -170,10 +172,18 @@ def test_fifty_concurrent_requests_each_get_their_own_answer(server, model, samp
     assert [status for status, _ in answers] == [200] * 50
     for i, (_, answer) in enumerate(answers):
         np.testing.assert_array_equal(np.array(answer["image"]), prepared[i])
-        assert answer["label"] == expected_labels[i]
-        np.testing.assert_allclose(
-            answer["probabilities"], expected_proba[i], rtol=1e-5, atol=1e-7
-        )
+    # Each answer is the model's on its digit, to float32 rounding (one digit
+    # at a time and fifty at once take different BLAS kernels); its label too,
+    # wherever rounding cannot swap the top two.
+    _, clear = assert_within_float32_rounding(
+        [answer["probabilities"] for _, answer in answers],
+        expected_proba,
+        prepared,
+        model=model,
+        input_rounding=1,
+    )
+    labels = np.array([answer["label"] for _, answer in answers])
+    np.testing.assert_array_equal(labels[clear], expected_labels[clear])
 
 
 def test_model_route_describes_model_and_limits(server):
