@@ -21,6 +21,7 @@ __all__ = [
     "SELU_SCALE",
     "dense_forward",
     "dense_forward_in_chunks",
+    "dense_logits",
 ]
 
 
@@ -94,17 +95,52 @@ def dense_forward(
     >>> dense_forward(W, np.array([[0.0, 0.0]], dtype=np.float32))
     array([[0.5, 0.5]], dtype=float32)
     """
-    act = ACTIVATIONS[activation]
-    h = X
-    for kernel, bias in weights[:-1]:
-        h = act(h @ kernel + bias)
-    kernel, bias = weights[-1]
-    logits = h @ kernel + bias
+    logits = dense_logits(weights, X, activation)
     # Stable softmax: shift by the row maximum before exponentiating.
     logits -= logits.max(axis=1, keepdims=True)
     np.exp(logits, out=logits)
     logits /= logits.sum(axis=1, keepdims=True)
     return logits
+
+
+def dense_logits(
+    weights: Sequence[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    activation: str = "relu",
+) -> np.ndarray:
+    """The output layer's pre-activations (logits), computed with NumPy.
+
+    :func:`dense_forward` is their softmax; ``predict_log_proba`` takes
+    their log-softmax, which stays finite where a probability underflows.
+
+    Parameters
+    ----------
+    weights : sequence of (kernel, bias) pairs
+        The dense layers' weights, first hidden layer first, output layer last.
+    X : ndarray of shape (n_samples, n_features), dtype float32
+        Input pixels.
+    activation : str, default="relu"
+        Activation of the hidden layers.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_classes), dtype float32
+        One row of logits per sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits._forward import dense_logits
+    >>> W = [(np.eye(2, dtype=np.float32), np.ones(2, np.float32))]
+    >>> dense_logits(W, np.array([[0.0, 2.0]], dtype=np.float32))
+    array([[1., 3.]], dtype=float32)
+    """
+    act = ACTIVATIONS[activation]
+    h = X
+    for kernel, bias in weights[:-1]:
+        h = act(h @ kernel + bias)
+    kernel, bias = weights[-1]
+    return h @ kernel + bias
 
 
 def dense_forward_in_chunks(

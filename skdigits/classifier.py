@@ -22,7 +22,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdigits._forward import ACTIVATIONS, dense_forward_in_chunks
+from skdigits._forward import (
+    ACTIVATIONS,
+    PREDICT_CHUNK_SIZE,
+    dense_forward_in_chunks,
+    dense_logits,
+)
 from skdigits._network_handle import NetworkHandle
 from skdigits.augmentation import PRESETS, RandomDistortion, resolve_distortion
 
@@ -76,6 +81,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when validation accuracy has not improved for
         ``n_iter_no_change`` epochs, and restore the best epoch's weights.
+        ``partial_fit`` refuses it, as ``MLPClassifier``'s does: one chunk
+        per call leaves no epoch to stop after.
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out when ``early_stopping=True``.
     n_iter_no_change : int >= 1, default=5
@@ -386,6 +393,15 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         >>> clf.score(X / 16, y) > 0.9
         True
         """
+        if self.early_stopping:
+            # As MLPClassifier: refused before anything is touched, not
+            # silently ignored.
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: each call "
+                "trains one pass over one chunk, so there is no held-out "
+                "score to stop on. Set early_stopping=False to train "
+                "incrementally, or use fit for early stopping."
+            )
         return self._fit_all_or_nothing(
             X, y, sample_weight, incremental=True, classes=classes
         )
@@ -694,6 +710,39 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         # on CPU (benchmarks/RESULTS.md, section 3), and far faster for few
         # samples, where Keras's per-call set-up dominates.
         return dense_forward_in_chunks(weights, X, self.hidden_activation_)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log of the class probabilities for ``X``.
+
+        As ``MLPClassifier.predict_log_proba``, ``log(predict_proba(X))``,
+        but taken as the log-softmax of the logits, so that it stays finite
+        where a float32 probability underflows to 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or \
+                (n_samples, height, width)
+            Pixels, scaled as in ``fit``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes), dtype float32
+            Log-probabilities, in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        X = self._validate_data(X, reset=False)
+        weights = list(zip(self.coefs_, self.intercepts_, strict=True))
+        activation = self.hidden_activation_
+        # In chunks, as predict_proba, to bound memory.
+        logits = np.concatenate(
+            [
+                dense_logits(weights, X[start : start + PREDICT_CHUNK_SIZE], activation)
+                for start in range(0, X.shape[0], PREDICT_CHUNK_SIZE)
+            ]
+        )
+        logits -= logits.max(axis=1, keepdims=True)
+        logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return logits
 
     def predict(self, X) -> np.ndarray:
         """Most probable class for each sample of ``X``.

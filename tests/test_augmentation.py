@@ -142,7 +142,9 @@ def test_nested_strengths_are_searchable_parameters(digits300):
     assert [p["augment__rotation"] for p in search.cv_results_["params"]] == [0.0, 15.0]
 
 
-def test_predict_proba_is_the_keras_network_on_undistorted_input(digits300):
+def test_predict_proba_is_the_keras_network_on_undistorted_input(
+    digits300, assert_within_float32_rounding
+):
     keras = pytest.importorskip("keras")
     X, y = digits300
     clf = small().fit(X, y)
@@ -153,7 +155,7 @@ def test_predict_proba_is_the_keras_network_on_undistorted_input(digits300):
         "probabilities",
     ]
     expected = keras.ops.convert_to_numpy(clf.model_(X, training=False))
-    np.testing.assert_allclose(clf.predict_proba(X), expected, atol=1e-5)
+    assert_within_float32_rounding(clf.predict_proba(X), expected, X, model=clf)
 
 
 def test_saved_augmented_model_loads_and_predicts(digits300, tmp_path):

@@ -188,20 +188,47 @@ def test_sample_weight_counts_as_repeats(digits):
     assert p_weighted == pytest.approx(p_repeated, abs=0.05)
 
 
-def test_fast_path_matches_keras_predict(digits):
+def test_fast_path_matches_keras_predict(digits, assert_within_float32_rounding):
     X, y = digits
     clf = small().fit(X, y)
     fast = clf.predict_proba(X[:500])
     keras_proba = clf.model_.predict(X[:500], verbose=0)
-    np.testing.assert_allclose(fast, keras_proba, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(fast.sum(axis=1), 1.0, rtol=1e-5)
+    # To float32 rounding (NumPy and TensorFlow sum in other orders): the
+    # bound derived in conftest.float32_forward_bound.
+    assert_within_float32_rounding(fast, keras_proba, X[:500], model=clf)
+    # 10 terms of at most 1 each: the row sum is 1 to gamma_10 plus the
+    # softmax's own rounding (a few u per term).
+    np.testing.assert_allclose(fast.sum(axis=1), 1.0, rtol=0, atol=64 * 2.0**-24)
     # More samples than one chunk: the chunks join up in order, as Keras has it
     big = np.concatenate([X, X])[: 2 * PREDICT_CHUNK_SIZE + 7]
     chunked = clf.predict_proba(big)
     assert chunked.shape == (len(big), clf.n_classes_)
-    np.testing.assert_allclose(
-        chunked, clf.model_.predict(big, verbose=0), rtol=1e-5, atol=1e-6
+    assert_within_float32_rounding(
+        chunked, clf.model_.predict(big, verbose=0), big, model=clf
     )
+
+
+@pytest.mark.parametrize("n_classes", [2, 10])
+def test_predict_log_proba_is_the_log_of_predict_proba(digits, n_classes):
+    # As MLPClassifier's (binary and multiclass), but finite where a float32
+    # probability underflows: the log-softmax of the logits.
+    X, y = digits
+    clf = small(epochs=2).fit(X[:400], y[:400] % n_classes)
+    proba = clf.predict_proba(X[:300]).astype(np.float64)
+    log_proba = clf.predict_log_proba(X[:300])
+    assert log_proba.dtype == np.float32 and log_proba.shape == (300, n_classes)
+    assert np.all(log_proba <= 0)
+    np.testing.assert_array_equal(log_proba.argmax(axis=1), proba.argmax(axis=1))
+    # Both come from the same float32 logits s (shifted by the row maximum):
+    # log p is s - log(sum exp s), rounded to u |log p| + u log(k) plus a
+    # few ulps for log and exp, so exp(log p) is p to that relative error.
+    u = 2.0**-24
+    bound = proba * u * (2 * np.abs(log_proba) + 2 * np.log(n_classes) + 16)
+    assert np.all(np.abs(np.exp(log_proba.astype(np.float64)) - proba) <= bound)
+    # Far from the training data the probabilities underflow; the logs do not.
+    far = 1e4 * X[:5]
+    assert np.any(clf.predict_proba(far) == 0)
+    assert np.all(np.isfinite(clf.predict_log_proba(far)))
 
 
 class _Spy:

@@ -274,6 +274,49 @@ def test_partial_fit_continues_a_fit(digits300):
     assert clf.n_iter_ == 3 and steps(clf) == 30
 
 
+def test_partial_fit_honours_sample_weight(digits300):
+    # Zero weight on every 3 drops those samples: the weighted pass equals a
+    # pass over the other samples, and differs from the unweighted pass. If
+    # partial_fit dropped its weights, it would equal the unweighted pass.
+    X, y = digits300
+    params = dict(lr_schedule="constant", shuffle=False)
+    keep = y != 3
+    weighted = tiny(**params).partial_fit(
+        X, y, classes=np.arange(10), sample_weight=np.where(keep, 1.0, 0.0)
+    )
+    without_threes = tiny(**params).partial_fit(X[keep], y[keep], classes=np.arange(10))
+    unweighted = tiny(**params).partial_fit(X, y, classes=np.arange(10))
+    assert_same_arrays(weights(weighted), weights(without_threes))
+    assert not np.allclose(weights(weighted)[0], weights(unweighted)[0])
+    # Non-zero weights too: the same step as fit's one epoch with them.
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, size=len(y))
+    streamed = tiny(**params).partial_fit(X, y, classes=np.arange(10), sample_weight=sw)
+    fitted = tiny(epochs=1, **params).fit(X, y, sample_weight=sw)
+    assert_same_arrays(weights(streamed), weights(fitted))
+
+
+@pytest.mark.parametrize("fitted", [False, True], ids=["first-call", "later-call"])
+def test_partial_fit_refuses_early_stopping(digits300, fitted):
+    # As MLPClassifier's partial_fit: refused, not silently ignored, and
+    # before the estimator (network, optimizer) is touched.
+    X, y = digits300
+    clf = tiny()
+    if fitted:
+        clf.partial_fit(X, y, classes=np.arange(10))
+    clf.set_params(early_stopping=True)
+    before = dict(vars(clf))
+    state = (weights(clf), optimizer_state(clf)) if fitted else None
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert set(vars(clf)) == set(before)
+    assert all(getattr(clf, k) is v for k, v in before.items())
+    if fitted:
+        assert_same_arrays(weights(clf), state[0])
+        assert_same_arrays(optimizer_state(clf), state[1])
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=np.arange(10))
+
+
 # -- class_weight ----------------------------------------------------------------
 
 

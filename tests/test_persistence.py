@@ -299,7 +299,7 @@ def test_load_and_predict_never_import_tensorflow(
 
 
 def test_keras_network_is_rebuilt_on_first_access(
-    saved_pipeline, fitted_pipeline, data
+    saved_pipeline, fitted_pipeline, data, assert_within_float32_rounding
 ):
     X, _ = data
     clf = load_model(saved_pipeline).named_steps["clf"]
@@ -312,12 +312,17 @@ def test_keras_network_is_rebuilt_on_first_access(
     original = fitted_pipeline.named_steps["clf"].model_
     assert model.optimizer.iterations.numpy() == original.optimizer.iterations.numpy()
     X_scaled = fitted_pipeline.named_steps["scale"].transform(X)
-    np.testing.assert_allclose(
-        model.predict(X_scaled, verbose=0), clf.predict_proba(X_scaled), atol=1e-6
+    assert_within_float32_rounding(
+        model.predict(X_scaled, verbose=0),
+        clf.predict_proba(X_scaled),
+        X_scaled,
+        model=clf,
     )
 
 
-def test_inference_only_file(fitted_pipeline, saved_pipeline, data, tmp_path):
+def test_inference_only_file(
+    fitted_pipeline, saved_pipeline, data, tmp_path, assert_within_float32_rounding
+):
     X, y = data
     path = save_model(
         fitted_pipeline, tmp_path / "small.skdigits", include_optimizer=False
@@ -345,8 +350,11 @@ def test_inference_only_file(fitted_pipeline, saved_pipeline, data, tmp_path):
         save_model(loaded, tmp_path / "again.skdigits")
     # its network is rebuilt from the weights, without an optimizer
     assert getattr(clf.model_, "optimizer", None) is None
-    np.testing.assert_allclose(
-        clf.model_.predict(X_scaled, verbose=0), clf.predict_proba(X_scaled), atol=1e-6
+    assert_within_float32_rounding(
+        clf.model_.predict(X_scaled, verbose=0),
+        clf.predict_proba(X_scaled),
+        X_scaled,
+        model=clf,
     )
     # fitting again trains a new network, with an optimizer: training is allowed
     clf.fit(X_scaled, y)
