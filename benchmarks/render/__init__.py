@@ -29,6 +29,7 @@ ORDER = (
     "predict_cli",
     "serve_startup",
     "soak",
+    "robustness",
 )
 MACHINE_ROWS = {
     "CPU": lambda m: f"{m['cpu']}, {m['cores']} cores ({m['cores_usable']} usable)",
