@@ -45,6 +45,11 @@ def _smooth(points: Stroke, rounds: int = 3) -> Stroke:
     return [tuple(x) for x in p]
 
 
+# The round lower part of a 5, drawn the same whichever way the bar goes.
+_FIVE_BELLY = _smooth(
+    [(0.06, 0.45), (0.4, 0.36), (0.6, 0.62), (0.48, 0.95), (0.2, 1.0), (0.0, 0.88)]
+)
+
 #: digit -> style -> strokes, in a box 1 tall (y down) and about 0.6 wide.
 TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
     0: {
@@ -127,32 +132,14 @@ TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
                 (0.56, 0.0),
                 (0.1, 0.0),
                 (0.06, 0.45),
-                *_smooth(
-                    [
-                        (0.06, 0.45),
-                        (0.4, 0.36),
-                        (0.6, 0.62),
-                        (0.48, 0.95),
-                        (0.2, 1.0),
-                        (0.0, 0.88),
-                    ]
-                ),
+                *_FIVE_BELLY,
             ]
         ],
         "bar last": [
             [
                 (0.1, 0.0),
                 (0.06, 0.45),
-                *_smooth(
-                    [
-                        (0.06, 0.45),
-                        (0.4, 0.36),
-                        (0.6, 0.62),
-                        (0.48, 0.95),
-                        (0.2, 1.0),
-                        (0.0, 0.88),
-                    ]
-                ),
+                *_FIVE_BELLY,
             ],
             [(0.1, 0.0), (0.58, 0.0)],
         ],
