@@ -260,12 +260,13 @@ def fitted_model(name: str, entry: ModelEntry, train) -> tuple[Any, dict]:
         if path.exists() and meta.exists():
             note.update(how="cached", **json.loads(meta.read_text()))
             return load_model(path), note
+    commit, started = git_commit(), time.gmtime()
     t0 = time.perf_counter()
     model = entry.make(train)
     fitted = {
         "fit_seconds": time.perf_counter() - t0,
-        "fitted_at_commit": git_commit(),
-        "fitted_on": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "fitted_at_commit": commit,
+        "fitted_on": time.strftime("%Y-%m-%d %H:%M UTC", started),
         "loadavg_after_fit": loadavg(),
     }
     note.update(how="fitted in this run", **fitted)
