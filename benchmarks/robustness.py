@@ -507,8 +507,15 @@ MNIST_SHIFTS: dict[str, tuple[str, str, Callable]] = {
             i, paper := r.uniform(215, 235), paper - r.uniform(20, 30)
         ),
     ),
-    "uneven lighting": (
-        "paper from 250 down to 110 across the picture, ink 60 % of the paper",
+    "uneven lighting, mild": (
+        "paper from 250 down to 200 across the picture, ink 60 % darker",
+        "250 to 200",
+        lambda i, r: on_paper(
+            i, light := uneven_light(i.shape, r, low=200), 0.4 * light
+        ),
+    ),
+    "uneven lighting, strong": (
+        "paper from 250 down to 110 across the picture (a shadow), ink 60 % darker",
         "250 to 110",
         lambda i, r: on_paper(i, light := uneven_light(i.shape, r), 0.4 * light),
     ),

@@ -25,7 +25,8 @@ def _how(note: dict) -> str:
 
 
 def _accuracy_cell(row: dict) -> str:
-    return f"{pct(row['accuracy'])} ({row['mean_top_probability']:.2f})"
+    mean_top = row["mean_top_probability"]  # None: every picture refused
+    return f"{pct(row['accuracy'])} ({'—' if mean_top is None else f'{mean_top:.2f}'})"
 
 
 def render(record: dict) -> str:
