@@ -209,6 +209,33 @@ def test_quick_run_robustness_scores_every_model_on_every_condition(quick_run):
     assert "## Robustness" in quick_run[1]
 
 
+@pytest.mark.slow
+def test_quick_run_load_drove_a_real_server_without_errors(quick_run):
+    load = quick_run[0]["load"]["result"]
+    assert [level["clients"] for level in load["levels"]] == [1, 8, 64]
+    for level in load["levels"]:
+        assert level["errors"] == 0
+        assert level["answered"] == level["latency"]["n"] > 0
+        assert level["requests_per_second"] == pytest.approx(
+            level["answered"] / level["seconds"]
+        )
+        assert 0 < level["p50"] <= level["p99"] <= level["latency"]["max"]
+        assert positive(level["server_cpu_seconds_per_request"])
+    direct, h = load["direct"], load["headline"]
+    assert direct["label"] in range(10)
+    assert h["cores_bound_requests_per_second"] == pytest.approx(
+        load["cores"] / direct["median"]
+    )
+    by_clients = {level["clients"]: level for level in load["levels"]}
+    assert h["rps_64_over_bound"] == pytest.approx(
+        by_clients[64]["requests_per_second"] / h["cores_bound_requests_per_second"]
+    )
+    assert h["p99_64_over_lone_p50"] == pytest.approx(
+        by_clients[64]["p99"] / by_clients[1]["p50"]
+    )
+    assert h["errors"] == 0
+
+
 # -- no TensorFlow below ---------------------------------------------------------
 
 

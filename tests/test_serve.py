@@ -230,6 +230,7 @@ _BLANK_PNG = _png(np.full((40, 40), 255, dtype=np.uint8))
     ("content_type", "body", "status", "says"),
     [
         ("image/png", b"hello, not a picture", 400, "not an image"),
+        ("image/jpeg", b"GIF89a\x01\x00\x01\x00 a GIF", 400, "not an image"),
         ("image/png", _BLANK_PNG[:60], 400, "damaged"),
         ("image/png", b"", 400, "empty"),
         ("image/png", _BLANK_PNG, 422, "no digit"),
@@ -279,23 +280,36 @@ def test_oversized_body_gets_413(small_server):
     assert "limit of 50,000 bytes" in answer["error"]
 
 
+def _connect(server) -> socket.socket:
+    host, port = server.url.removeprefix("http://").strip("/").split(":")
+    return socket.create_connection((host, int(port)), timeout=15)
+
+
+def _is_complete(answer: bytes) -> bool:
+    head, found, content = answer.partition(b"\r\n\r\n")
+    length = re.search(rb"content-length: (\d+)", head, re.I)
+    return bool(found and length and len(content) >= int(length.group(1)))
+
+
+def _parse(answer: bytes) -> tuple[int, dict, bytes]:
+    """Status, JSON and head of a raw HTTP answer."""
+    head, _, content = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(content), head
+
+
 def _raw_post(server, headers: bytes, body: bytes) -> tuple[int, dict]:
     """Send a request as raw bytes, stop (whether or not the body is complete),
     and read the answer: its status and JSON."""
-    host, port = server.url.removeprefix("http://").strip("/").split(":")
-    with socket.create_connection((host, int(port)), timeout=15) as conn:
+    with _connect(server) as conn:
         conn.sendall(b"POST /api/predict HTTP/1.1\r\nHost: digits\r\n" + headers)
         conn.sendall(b"\r\n" + body)
         answer = b""
-        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n")[1]) < int(
-            re.search(rb"content-length: (\d+)", answer, re.I).group(1)
-        ):
+        while not _is_complete(answer):
             chunk = conn.recv(65536)  # times out (fails) if the server waits
             if not chunk:
                 break
             answer += chunk
-    head, _, content = answer.partition(b"\r\n\r\n")
-    return int(head.split()[1]), json.loads(content)
+    return _parse(answer)[:2]
 
 
 def test_declared_oversized_body_is_refused_before_it_is_sent(small_server):
@@ -330,6 +344,134 @@ def test_image_with_too_many_pixels_gets_413_before_decoding(small_server):
     status, answer = _predict(small_server, body, "image/png")
     assert status == 413
     assert "2000x1000 pixels" in answer["error"]
+
+
+# -- slow and hostile clients ------------------------------------------------
+
+
+def _png_1bit(width: int, height: int) -> bytes:
+    """A blank 1-bit PNG of any size, compressed row by row: 20000x20000
+    pixels (400 megapixels, 50 MB once decoded) fit in 50 kB."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    row = b"\0" + b"\0" * ((width + 7) // 8)  # filter byte, then the bits
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", data)
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_body", "status", "says"),
+    [
+        # A decompression bomb: Pillow will not even open it.
+        (lambda: _png_1bit(20_000, 20_000), 413, "too large to open"),
+        # Above the server's pixel limit (40 megapixels), below Pillow's.
+        (lambda: _png_1bit(8_000, 6_000), 413, "8000x6000 pixels"),
+        # Under the limit: decoded (shrunk as it is read) and found blank.
+        (lambda: _png_1bit(6_000, 6_000), 422, "no digit"),
+        # One row of 100,000 pixels.
+        (lambda: _png(np.full((1, 100_000), 255, dtype=np.uint8)), 422, "no digit"),
+    ],
+    ids=["bomb-400MP", "over-limit-48MP", "under-limit-36MP", "1x100000"],
+)
+def test_hostile_image_gets_a_4xx_json_answer_in_bounded_time(
+    server, make_body, status, says
+):
+    import time
+
+    body = make_body()
+    assert len(body) < 100_000  # small files, every one
+    started = time.monotonic()
+    got, answer = _predict(server, body, "image/png")
+    # Bounded: seconds at most on a busy machine, never the request timeout.
+    assert time.monotonic() - started < _TIMEOUT / 2
+    assert got == status
+    assert set(answer) == {"error"}
+    assert says in answer["error"]
+
+
+@pytest.fixture(scope="module")
+def one_worker_server(model):
+    """One worker thread, and bodies that must arrive within 5 s."""
+    app = create_app(model, workers=1, body_timeout=5.0)
+    with BackgroundServer(app).start() as running:
+        yield running
+
+
+def test_clients_trickling_their_bodies_get_408_and_block_no_one(
+    one_worker_server, sample
+):
+    import threading
+    import time
+
+    n_slow = 3  # more than the server's one worker thread
+    connected = threading.Barrier(n_slow + 1, timeout=30)
+    results = [None] * n_slow
+
+    def trickle(i):
+        # Announces 1,000 bytes and sends one a second: it would take 17 min.
+        with _connect(one_worker_server) as conn:
+            conn.settimeout(1.0)
+            conn.sendall(
+                b"POST /api/predict HTTP/1.1\r\nHost: digits\r\n"
+                b"Content-Type: image/png\r\nContent-Length: 1000\r\n\r\n"
+            )
+            connected.wait()
+            answer = b""
+            for _ in range(60):  # bounded: one minute at most
+                try:
+                    conn.sendall(b"\x89")
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue  # nothing yet: the next byte, a second later
+                except OSError:  # the server closed the connection
+                    break
+                answer += chunk
+                if not chunk or _is_complete(answer):
+                    break
+            finished = time.monotonic()
+            conn.settimeout(15)
+            try:
+                closed = conn.recv(1) == b""
+            except ConnectionResetError:  # closed, with bytes still arriving
+                closed = True
+            results[i] = (finished, answer, closed)
+
+    threads = [threading.Thread(target=trickle, args=(i,)) for i in range(n_slow)]
+    for thread in threads:
+        thread.start()
+    connected.wait()
+    started = time.monotonic()
+    status, answer = _predict(
+        one_worker_server,
+        json.dumps(sample.X_test[0].tolist()).encode(),
+        "application/json",
+    )
+    answered = time.monotonic()
+    for thread in threads:
+        thread.join(timeout=90)
+    # The others were answered while the slow clients were still sending.
+    assert status == 200 and "label" in answer
+    for finished, raw, closed in results:
+        assert answered < finished
+        got, error, head = _parse(raw)
+        assert got == 408
+        assert "did not arrive within 5 s" in error["error"]
+        assert b"connection: close" in head.lower()
+        assert closed  # and the server closed the connection
+        # Bounded: the 5 s timeout, not the 17 minutes the body would take.
+        assert finished - started < 60
 
 
 def test_model_failure_gets_500_json_without_traceback(caplog):
@@ -373,6 +515,22 @@ def test_model_failure_gets_500_json_without_traceback(caplog):
 def test_create_app_refuses_a_model_the_page_cannot_use(model, says):
     with pytest.raises(ValueError, match=says):
         create_app(model)
+
+
+@pytest.mark.parametrize(
+    ("limits", "says"),
+    [
+        ({"workers": 0}, "workers must be >= 1"),
+        ({"body_timeout": 0}, "body_timeout must be > 0"),
+        ({"body_timeout": float("nan")}, "body_timeout must be > 0"),
+    ],
+)
+def test_create_app_refuses_limits_that_would_serve_no_one(limits, says):
+    from sklearn.dummy import DummyClassifier
+
+    model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    with pytest.raises(ValueError, match=says):
+        create_app(model, **limits)
 
 
 def test_folder_or_missing_model_file_is_refused_with_its_name(tmp_path):
@@ -462,6 +620,26 @@ def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_en
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     with socket.create_server(("127.0.0.1", int(url.group(1)))):
         pass  # the port is free again
+
+
+def test_connections_send_without_nagles_delay(server):
+    # uvicorn writes an answer's head and body separately; with Nagle's
+    # algorithm on, the body waits for the client's delayed ACK of the head
+    # (40 ms on Linux). asyncio turns it off only on sockets that say
+    # IPPROTO_TCP, which socket.create_server's do not.
+    with _connect(server) as conn:
+        conn.sendall(b"GET /api/model HTTP/1.1\r\nHost: digits\r\n\r\n")
+        answer = b""
+        while not _is_complete(answer):
+            answer += conn.recv(65536)
+        connections = server._server.server_state.connections
+        options = [
+            protocol.transport.get_extra_info("socket").getsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY
+            )
+            for protocol in connections
+        ]
+    assert options and all(options), options
 
 
 def test_port_in_use_is_refused_with_a_clear_error(server):

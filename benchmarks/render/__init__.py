@@ -28,6 +28,7 @@ ORDER = (
     "continued_training",
     "predict_cli",
     "serve_startup",
+    "load",
     "soak",
     "robustness",
 )

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import numpy as np
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -42,6 +44,7 @@ from skdigits.image_io import ImageReadError, decode_image, prepare_digit
 from skdigits.serve._openapi import openapi_schema
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_MAX_IMAGE_PIXELS",
     "create_app",
@@ -54,6 +57,8 @@ logger = logging.getLogger("skdigits.serve")
 DEFAULT_MAX_BODY_BYTES = 10 * 2**20
 #: Largest image accepted, in pixels (width x height, before decoding).
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
+#: Seconds a request body may take to arrive (a 10 MB photo at 2 Mbit/s fits).
+DEFAULT_BODY_TIMEOUT = 60.0
 # Uploaded images are reduced to this many pixels on their longer side before
 # preparation, which shrinks them to 20 pixels anyway.
 _WORKING_SIZE = 1024
@@ -77,16 +82,26 @@ _SECURITY_HEADERS = [
 class _ApiError(Exception):
     """A request the API cannot answer; becomes ``{"error": message}``."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, *, close: bool = False) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+        # The body was not read to its end: the connection cannot carry
+        # another request, so the answer says it closes.
+        self.close = close
 
 
 def _size_text(n_bytes: int) -> str:
     if n_bytes >= 2**20:
         return f"{n_bytes / 2**20:.3g} MB"
     return f"{n_bytes:,} bytes"
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _check_model(model: Any) -> list[Any]:
@@ -197,20 +212,34 @@ def _pixels_from_json(body: bytes) -> np.ndarray:
     return pixels
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) as soon as it exceeds ``limit``."""
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The request body, refusing as soon as it exceeds ``limit`` bytes (413)
+    or has taken ``timeout`` seconds to arrive (408)."""
     too_large = _ApiError(
-        413, f"the request body is larger than the limit of {_size_text(limit)}."
+        413,
+        f"the request body is larger than the limit of {_size_text(limit)}.",
+        close=True,
     )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:  # chunked uploads declare no length
-            raise too_large
-        chunks.append(chunk)
+    try:
+        # A client trickling its body holds only its own connection, never a
+        # worker thread, and not for longer than this.
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:  # chunked uploads declare no length
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise _ApiError(
+            408,
+            f"the request body did not arrive within {timeout:g} s "
+            f"({_size_text(size)} received).",
+            close=True,
+        ) from None
     return b"".join(chunks)
 
 
@@ -223,6 +252,11 @@ def _image_size(body: bytes) -> tuple[int, int] | None:
     try:
         with Image.open(io.BytesIO(body)) as image:
             return image.size
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses to open more than twice its own limit at all: a
+        # small file declaring, say, 20000x20000 pixels (a decompression
+        # bomb) is too large by any limit of ours, and no server error.
+        raise _ApiError(413, f"the image is too large to open: {exc}") from None
     except Exception:  # decode_image says what is wrong with it
         return None
 
@@ -280,6 +314,8 @@ def create_app(
     source: str = "a fitted model",
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    workers: int | None = None,
 ) -> Starlette:
     """Build the web application (the drawing page and the JSON API).
 
@@ -297,6 +333,13 @@ def create_app(
         Larger request bodies get a 413 answer.
     max_image_pixels : int, default=40,000,000
         Images with more pixels get a 413 answer, before they are decoded.
+    body_timeout : float, default=60.0
+        Seconds a request body may take to arrive; a slower one gets a 408
+        answer and its connection is closed.
+    workers : int or None, default=None
+        How many requests are decoded and classified at once, in threads;
+        the others wait their turn. None: the number of cores this process
+        may use.
 
     Returns
     -------
@@ -313,6 +356,13 @@ def create_app(
     --------
     skdigits.serve.run : Serve a model from the command line.
     skdigits.serve.start : Serve a model in the background.
+
+    Notes
+    -----
+    Serve it with NumPy's BLAS on one thread, as :func:`skdigits.serve.run`
+    and :class:`~skdigits.serve.BackgroundServer` do: the forward pass of
+    one digit is too small to share between cores, and the ``workers``
+    threads already use them.
 
     Examples
     --------
@@ -343,6 +393,20 @@ def create_app(
     classes = _check_model(model)
     if max_body_bytes < 1 or max_image_pixels < 1:
         raise ValueError("max_body_bytes and max_image_pixels must be >= 1.")
+    if not body_timeout > 0:
+        raise ValueError(f"body_timeout must be > 0 seconds, got {body_timeout!r}.")
+    if workers is None:
+        workers = _usable_cores()
+    elif workers < 1:
+        raise ValueError(f"workers must be >= 1 (or None), got {workers!r}.")
+    worker_slots: list[anyio.CapacityLimiter] = []
+
+    def limiter() -> anyio.CapacityLimiter:
+        # Made on the first request, in the server's event loop.
+        if not worker_slots:
+            worker_slots.append(anyio.CapacityLimiter(workers))
+        return worker_slots[0]
+
     info = {
         "classes": classes,
         "source": source,
@@ -371,11 +435,16 @@ def create_app(
                 "a PNG or JPEG with Content-Type image/png or image/jpeg, or "
                 "pixels as JSON with Content-Type application/json.",
             )
-        body = await _read_body(request, max_body_bytes)
+        body = await _read_body(request, max_body_bytes, body_timeout)
         if not body:
             raise _ApiError(400, "the request body is empty: send an image or pixels.")
-        # Decoding and the forward pass are CPU work; keep the event loop free.
-        answer = await run_in_threadpool(_answer, model, kind, body, max_image_pixels)
+        # Decoding and the forward pass are CPU work: off the event loop, in
+        # at most `workers` threads. More threads than cores only take turns
+        # at the GIL and the cores (and hold a decoded image each); requests
+        # beyond them wait in order, costing nothing.
+        answer = await anyio.to_thread.run_sync(
+            _answer, model, kind, body, max_image_pixels, limiter=limiter()
+        )
         return JSONResponse(answer, headers={"cache-control": "no-store"})
 
     async def model_info(request: Request) -> Response:
@@ -386,7 +455,11 @@ def create_app(
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, _ApiError)
-        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+        return JSONResponse(
+            {"error": exc.message},
+            status_code=exc.status_code,
+            headers={"connection": "close"} if exc.close else None,
+        )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

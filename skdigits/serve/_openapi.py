@@ -21,6 +21,9 @@ _ERROR = {
     },
 }
 
+# The server refuses values outside 0-255 (and NaN) with a 422.
+_VALUE = {"type": "number", "minimum": 0, "maximum": 255}
+
 _PIXELS = {
     "description": (
         "Grey values 0-255 (or 0-1), one array per row. A 28x28 MNIST-style "
@@ -29,7 +32,27 @@ _PIXELS = {
         "RGB(A); 784 values are one flat 28x28 digit."
     ),
     "type": "array",
-    "items": {"type": ["array", "number"]},
+    "minItems": 1,
+    "items": {
+        "oneOf": [
+            _VALUE,  # 784 values: one flat digit
+            {  # a row of grey values, or of RGB(A) pixels
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "oneOf": [
+                        _VALUE,
+                        {
+                            "type": "array",
+                            "items": _VALUE,
+                            "minItems": 3,
+                            "maxItems": 4,
+                        },
+                    ]
+                },
+            },
+        ]
+    },
 }
 
 _ANSWER = {
@@ -73,7 +96,17 @@ def openapi_schema(version: str) -> dict[str, Any]:
     >>> sorted(openapi_schema("0.1.0")["paths"])
     ['/api/model', '/api/openapi.json', '/api/predict']
     """
-    binary = {"schema": {"type": "string", "contentMediaType": "image/png"}}
+
+    def image(media_type: str) -> dict[str, Any]:
+        # An empty body is refused (400): there must be a file.
+        return {
+            "schema": {
+                "type": "string",
+                "contentMediaType": media_type,
+                "minLength": 1,
+            }
+        }
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -93,13 +126,8 @@ def openapi_schema(version: str) -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "image/png": binary,
-                            "image/jpeg": {
-                                "schema": {
-                                    "type": "string",
-                                    "contentMediaType": "image/jpeg",
-                                }
-                            },
+                            "image/png": image("image/png"),
+                            "image/jpeg": image("image/jpeg"),
                             "application/json": {
                                 "schema": {
                                     "oneOf": [
@@ -120,6 +148,8 @@ def openapi_schema(version: str) -> dict[str, Any]:
                             "content": {"application/json": {"schema": _ANSWER}},
                         },
                         "400": _ERROR | {"description": "Not an image, or not JSON."},
+                        "408": _ERROR
+                        | {"description": "The body took too long to arrive."},
                         "413": _ERROR | {"description": "Body or image too large."},
                         "415": _ERROR | {"description": "Unsupported Content-Type."},
                         "422": _ERROR
