@@ -28,7 +28,8 @@ from benchmarks.common import HERE, RunConfig, load_result, loadavg, save_result
 from benchmarks.render import in_report_order, measured_text, render_results
 from benchmarks.targets import check, load_targets
 
-NOT_QUESTIONS = {"common", "targets"}  # the harness, not questions
+# The harness and the drawing helper, not questions.
+NOT_QUESTIONS = {"common", "drawing", "targets"}
 
 
 def measurable() -> list[str]:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from benchmarks import __main__ as entry
+from benchmarks import robustness
 from benchmarks.accuracy import time_to_accuracy
 from benchmarks.common import RESULTS_DIR, summarize
 from benchmarks.overhead import ratios
@@ -175,6 +176,40 @@ def test_quick_run_memory_ran_in_a_fresh_process(quick_run):
 
 
 @pytest.mark.slow
+def test_quick_run_robustness_scores_every_model_on_every_condition(quick_run):
+    rob = quick_run[0]["robustness"]["result"]
+    conditions, scores = rob["conditions"], rob["scores"]
+    assert set(rob["models"]) == {"serve-default", "default", "mnist-5min"}
+    for shift in robustness.MNIST_SHIFTS:
+        assert conditions[shift]["n"] == robustness.N_MNIST_QUICK
+    # Fonts and the browser are there, or skipped saying why.
+    for part in ("handwriting fonts", "printed fonts", "drawn on the serve page"):
+        assert (part in conditions) != (part in rob["skipped"]), part
+        assert part in conditions or rob["skipped"][part]
+    for name, note in rob["models"].items():
+        rows = scores[name]
+        assert set(rows) == set(conditions)
+        for condition, row in rows.items():
+            assert row["n"] == conditions[condition]["n"] >= row["refused"] >= 0
+            assert 0 <= row["share_top_at_least_0.9"] <= row["share_top_at_least_0.5"]
+            assert row["share_top_at_least_0.5"] <= 1
+            # Letters, scribbles and blanks have no accuracy; digits do.
+            is_digit = conditions[condition]["group"] != "not digits"
+            assert ("accuracy" in row) == is_digit
+        digit_rows = {
+            c: r["accuracy"]
+            for c, r in rows.items()
+            if conditions[c]["group"] not in ("not digits", "reference")
+        }
+        assert note["worst"]["accuracy"] == min(digit_rows.values())
+        assert digit_rows[note["worst"]["condition"]] == note["worst"]["accuracy"]
+    drawn = conditions.get("drawn on the serve page")
+    if drawn:  # the page answers with the served model, as read back offline
+        assert drawn["page_agreement"]["share_page_equals_offline"] == 1.0
+    assert "## Robustness" in quick_run[1]
+
+
+@pytest.mark.slow
 def test_quick_run_load_drove_a_real_server_without_errors(quick_run):
     load = quick_run[0]["load"]["result"]
     assert [level["clients"] for level in load["levels"]] == [1, 8, 64]
@@ -298,3 +333,88 @@ def test_new_questions_are_discovered_and_ordered(tmp_path):
     assert page.index("## Memory") < page.index("## Alpha") < page.index("## Zeta")
     assert "No renderer (`benchmarks/render/zeta.py`) yet" in page
     assert "## Accuracy\n\nNot run yet" in page
+
+
+# -- the robustness question's generators (no TensorFlow) -------------------------
+
+
+def _mnist_like_digit() -> np.ndarray:
+    """A 28x28 "0": a ring about 2.5 pixels wide, in MNIST's 20x20 box."""
+    rows, cols = np.mgrid[0:28, 0:28]
+    radius = np.hypot((rows - 14) / 9.5, (cols - 14) / 7)
+    return (255 * np.clip(1.3 - 8 * np.abs(radius - 0.85), 0, 1)).astype(np.uint8)
+
+
+def test_mnist_shifts_are_seeded_user_pictures_that_preparation_reads():
+    digits = np.stack([_mnist_like_digit()] * 3)
+    for name in robustness.MNIST_SHIFTS:
+        first = robustness.mnist_pictures(name, digits, seed=0)
+        again = robustness.mnist_pictures(name, digits, seed=0)
+        assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True)), (
+            name
+        )
+        for picture in first:
+            # Dark ink on light paper, larger than MNIST: a user's picture.
+            assert picture.dtype == np.uint8 and picture.shape[0] > 28, name
+            assert np.median(picture) > 128, name
+        images, accepted = robustness.prepared(first, robustness._prepare_digit())
+        assert accepted.all() and images.shape == (3, 28, 28), name
+    other = robustness.mnist_pictures("rotated 30°", digits, seed=1)
+    assert not all(
+        np.array_equal(a, b)
+        for a, b in zip(
+            other, robustness.mnist_pictures("rotated 30°", digits, 0), strict=True
+        )
+    )
+
+
+def test_stroke_shifts_change_the_amount_of_ink_as_named():
+    ink = robustness.ink_of(_mnist_like_digit())
+    assert robustness.thicker(ink, 4).sum() > 1.5 * ink.sum()
+    assert robustness.thinner(ink, 2).sum() < 0.7 * ink.sum()
+    small = robustness.low_resolution(ink, 8)
+    assert small.shape == ink.shape and 0 <= small.min() <= small.max() <= 1
+
+
+def test_score_counts_refused_pictures_as_wrong_and_applies_an_unsure_rule():
+    proba = np.array([[0.95, 0.05], [0.4, 0.6], [0.7, 0.3]])
+    accepted = np.array([True, True, False, True])
+    labels = np.array([0, 0, 1, 1])
+    row = robustness.score(
+        proba, accepted, labels, unsure=lambda p: p.max(axis=1) < 0.65
+    )
+    assert row["n"] == 4 and row["refused"] == 1
+    assert row["accuracy"] == 0.25  # only the first is read right
+    assert row["share_top_at_least_0.9"] == 0.25
+    assert row["share_top_at_least_0.5"] == 0.75
+    assert row["mean_top_probability"] == pytest.approx((0.95 + 0.6 + 0.7) / 3)
+    # Flagged: the 0.6 answer and the refused picture.
+    assert row["share_unsure"] == 0.5
+    assert row["accuracy_when_sure"] == 0.5
+    assert row["top_confusions"][0]["count"] == 1
+    not_digits = robustness.score(proba, accepted)
+    assert "accuracy" not in not_digits
+
+
+def test_fonts_and_browser_are_skipped_saying_why(monkeypatch):
+    from benchmarks import drawing
+
+    monkeypatch.setattr(robustness.shutil, "which", lambda name: None)
+    monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
+    fonts, why = robustness.installed_fonts()
+    assert fonts == [] and "fc-list" in why
+    assert "not installed" in drawing.browser_missing()
+
+
+def test_drawing_templates_cover_every_digit_inside_the_pad():
+    from benchmarks import drawing
+
+    assert set(drawing.TEMPLATES) == set(range(10))
+    assert "European, long flag, no foot" in drawing.TEMPLATES[1]
+    assert "with a bar" in drawing.TEMPLATES[7]
+    rng = np.random.default_rng(0)
+    for styles in drawing.TEMPLATES.values():
+        for strokes in styles.values():
+            placed = drawing.place(strokes, drawing.random_placement(rng), rng)
+            points = np.concatenate([np.asarray(s) for s in placed])
+            assert 0 < points.min() and points.max() < 1

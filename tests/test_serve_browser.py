@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -29,17 +28,20 @@ pytest.importorskip(
     "selenium", reason="selenium is not installed (pip install selenium)"
 )
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.actions import interaction
-from selenium.webdriver.common.actions.action_builder import (
-    ActionBuilder,
-)
-from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
+from benchmarks.drawing import (
+    TEMPLATES,
+    Placement,
+    clear,
+    draw,
+    open_browser,
+    open_page,
+    place,
+    read_answer,
+)
 from skdigits.image_io import decode_image
 from skdigits.serve import predict_digit
 
@@ -90,23 +92,8 @@ def browser_paths() -> tuple[str, str]:
 
 
 def _chromium(browser_paths, width: int, height: int):
-    browser, driver = browser_paths
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tempfile.mkdtemp(prefix='skdigits-chromium-')}",
-        f"--window-size={width},{height}",
-        "--hide-scrollbars",
-    ):
-        options.add_argument(argument)
-    return webdriver.Chrome(options=options, service=Service(driver))
+    # browser_paths has checked that Chromium and chromedriver are there.
+    return open_browser(width, height)
 
 
 @pytest.fixture
@@ -153,13 +140,6 @@ def test_seven(model) -> np.ndarray:
 # -- helpers -----------------------------------------------------------------
 
 
-def _open_page(driver, url: str) -> None:
-    driver.get(url)
-    WebDriverWait(driver, _WAIT).until(
-        lambda d: d.execute_script("return document.body.dataset.ready === 'true'")
-    )
-
-
 def _strokes(digit: np.ndarray) -> list[tuple[tuple[float, float], ...]]:
     """The ink of a 28x28 digit traced as horizontal paths, one per run of ink
     in each row, in image pixel coordinates (pixel centres)."""
@@ -177,37 +157,16 @@ def _strokes(digit: np.ndarray) -> list[tuple[tuple[float, float], ...]]:
 
 def _draw(driver, strokes, kind: str = interaction.POINTER_MOUSE) -> None:
     """Draw strokes (in 28x28 image coordinates) on the pad with pointer events."""
-    pad = driver.find_element(By.ID, "pad")
-    size = pad.rect["width"]
-    # The drawing covers the middle of the pad, as a person would draw.
-    scale, margin = size * 0.7 / 28, size * 0.15
-
-    def offset(point):  # Selenium's offsets count from the element's centre
-        x, y = point
-        return round(margin + x * scale - size / 2), round(
-            margin + y * scale - size / 2
-        )
-
-    actions = ActionBuilder(driver, mouse=PointerInput(kind, "pointer"), duration=0)
-    for first, *rest in strokes:
-        actions.pointer_action.move_to(pad, *offset(first))
-        actions.pointer_action.pointer_down()
-        for point in rest:
-            actions.pointer_action.move_to(pad, *offset(point))
-        actions.pointer_action.pointer_up()
-    actions.perform()
+    # The drawing covers the middle 70 % of the pad, as a person would draw.
+    shares = [
+        [(0.15 + x * 0.7 / 28, 0.15 + y * 0.7 / 28) for x, y in s] for s in strokes
+    ]
+    draw(driver, shares, kind)
 
 
 def _answer(driver) -> str:
     """The label the page shows once no answer is on its way."""
-    results = driver.find_element(By.ID, "results")
-    WebDriverWait(driver, _WAIT).until(
-        lambda d: (
-            results.get_attribute("aria-busy") == "false"
-            and d.find_element(By.ID, "prediction").get_attribute("data-label")
-        )
-    )
-    return driver.find_element(By.ID, "prediction").text
+    return read_answer(driver)[0]
 
 
 def _preview(driver) -> np.ndarray:
@@ -250,7 +209,7 @@ def _check_preview_is_models_input(driver, model) -> None:
 def test_drawing_a_test_set_seven_with_the_mouse_reads_seven(
     desktop, server, model, test_seven, screenshot_dir
 ):
-    _open_page(desktop, server.url)
+    open_page(desktop, server.url)
     _draw(desktop, _strokes(test_seven))
 
     assert _answer(desktop) == "7"
@@ -266,7 +225,7 @@ def test_drawing_a_test_set_seven_with_the_mouse_reads_seven(
 def test_drawing_with_a_finger_on_a_phone_reads_seven(
     phone, server, model, test_seven, screenshot_dir
 ):
-    _open_page(phone, server.url)
+    open_page(phone, server.url)
     # Readable on a phone: nothing wider than the screen (a phone would zoom
     # the page out to fit it), and a pad big enough to draw on.
     screen = phone.execute_script("return screen.width")
@@ -285,7 +244,7 @@ def test_drawing_with_a_finger_on_a_phone_reads_seven(
 
 
 def test_keyboard_alone_draws_clears_and_reaches_the_upload(desktop, server, model):
-    _open_page(desktop, server.url)
+    open_page(desktop, server.url)
     body = desktop.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
     assert desktop.switch_to.active_element.get_attribute("id") == "pad"
@@ -325,7 +284,7 @@ def test_uploading_a_photo_shows_what_the_model_reads(desktop, server, model, tm
     paper.convert("RGB").save(photo, quality=85)
     expected = predict_digit(model, decode_image(photo.read_bytes()))
 
-    _open_page(desktop, server.url)
+    open_page(desktop, server.url)
     desktop.find_element(By.ID, "upload").send_keys(str(photo))
 
     assert _answer(desktop) == str(expected["label"])
@@ -333,3 +292,19 @@ def test_uploading_a_photo_shows_what_the_model_reads(desktop, server, model, tm
     np.testing.assert_array_equal(_preview(desktop), np.array(expected["image"]))
     # The photo is shown on the pad, so that strokes can be added to it.
     assert decode_image(_pad_png(desktop)).min() < 128
+
+
+def test_drawn_templates_put_the_right_digit_in_the_top_two(desktop, server, model):
+    # Large, upright digits with thick strokes (each gone over twice), drawn
+    # from the benchmark's stroke templates: clean handwriting that any
+    # useful model reads, without asserting its exact confidence.
+    open_page(desktop, server.url)
+    for digit, style in ((0, "oval"), (1, "stick"), (4, "open"), (7, "plain")):
+        draw(desktop, place(TEMPLATES[digit][style], Placement(height=0.75, passes=2)))
+        label, bars = read_answer(desktop)
+        assert sum(bars.values()) == pytest.approx(1, abs=0.01)
+        top_two = sorted(bars, key=bars.get, reverse=True)[:2]
+        assert label == top_two[0] or bars[label] == bars[top_two[0]]
+        assert str(digit) in top_two, (digit, bars)
+        _check_preview_is_models_input(desktop, model)
+        clear(desktop)

@@ -30,6 +30,7 @@ ORDER = (
     "serve_startup",
     "load",
     "soak",
+    "robustness",
 )
 MACHINE_ROWS = {
     "CPU": lambda m: f"{m['cpu']}, {m['cores']} cores ({m['cores_usable']} usable)",
