@@ -19,9 +19,8 @@ def one_hot(y: np.ndarray, n_classes: int = 10) -> np.ndarray:
 
 def notebook_network(n_features: int, n_classes: int, hidden=(784, 196)):
     """The notebook's network in plain Keras, uncompiled (no skdigits)."""
-    from skdigits._tf_env import import_keras
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
-    keras = import_keras()
     return keras.Sequential(
         [
             keras.Input(shape=(n_features,)),
@@ -34,9 +33,8 @@ def notebook_network(n_features: int, n_classes: int, hidden=(784, 196)):
 
 def notebook_model(n_features: int, n_classes: int, hidden=(784, 196), lr=1e-3):
     """The notebook's network compiled as the notebook did (Adam, one-hot CE)."""
-    from skdigits._tf_env import import_keras
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
-    keras = import_keras()
     model = notebook_network(n_features, n_classes, hidden)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=lr),
@@ -78,9 +76,7 @@ def epoch_recorder(X_eval=None, y_eval=None):
     clock stops at the top of ``on_epoch_end``, *before* the evaluation, so
     evaluating never counts as training time.
     """
-    from skdigits._tf_env import import_keras
-
-    keras = import_keras()
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
     class EpochRecorder(keras.callbacks.Callback):
         def __init__(self):

@@ -68,10 +68,9 @@ def run_summary(accuracy, epoch_seconds, wall, **extra) -> dict:
 
 
 def measure(config: RunConfig) -> dict:
-    from skdigits._tf_env import import_keras
+    import skdigits._keras  # noqa: F401  (start TensorFlow outside every timing)
     from skdigits.classifier import DenseDigitClassifier
 
-    import_keras()  # start TensorFlow outside every timing
     sizes = QUICK if config.quick else FULL
     data = load_data(config, sizes.n_train, sizes.n_test)
     out: dict = {"target_accuracy": TARGET_ACCURACY, "sizes": asdict(sizes)}

@@ -60,9 +60,8 @@ def _classifier_run(data, params: dict, seed: int) -> dict:
 def _notebook_run(data, epochs: int, seed: int) -> dict:
     """The notebook's loop in plain Keras: Dropout(0.1), 784, 196, Adam 1e-3,
     batch 1000."""
-    from skdigits._tf_env import import_keras
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
-    keras = import_keras()
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
         [
@@ -112,11 +111,11 @@ def _summary(runs: list[dict]) -> dict:
 
 def _cost_candidates(n_features: int) -> dict:
     """name -> (description, function returning a compiled Keras model)."""
-    from skdigits._tf_env import import_keras
-    from skdigits.augmentation import RandomDistortion, _distortion_layer_class
-    from skdigits.network import build_dense_network
+    from skdigits._keras import keras  # TensorFlow's quiet start
+    from skdigits._keras.distortion import DistortionLayer
+    from skdigits._keras.network import build_dense_network
+    from skdigits.augmentation import RandomDistortion
 
-    keras = import_keras()
     side = round(n_features**0.5)
     shape = (side, side)
 
@@ -133,7 +132,7 @@ def _cost_candidates(n_features: int) -> dict:
 
     def ours(distortion, **options):
         def make():
-            layer = _distortion_layer_class()(distortion, shape, seed=0)
+            layer = DistortionLayer(distortion, shape, seed=0)
             layer.distorter = _make_distorter(distortion, shape, **options)
             inputs = keras.Input(shape=(n_features,))
             network = build_dense_network(n_features, 10, seed=0)
@@ -178,10 +177,49 @@ def _cost_candidates(n_features: int) -> dict:
     }
 
 
-def _make_distorter(distortion, shape, **options):
-    from skdigits.augmentation import _BatchDistorter
+def _make_distorter(distortion, shape, *, jit=True, fresh_fields=False):
+    """skdigits's batch distorter, or one of the variants it was chosen over:
+    the warp without XLA (``jit=False``), or a new smoothed noise field per
+    image and batch instead of the bank (``fresh_fields=True``)."""
+    import functools
 
-    return _BatchDistorter(distortion, shape, 0, **options)
+    import tensorflow as tf
+
+    from skdigits._elastic import gaussian_smoothing_matrix
+    from skdigits._keras import keras  # TensorFlow's quiet start
+    from skdigits._keras.distortion import BatchDistorter, draw_warp_numbers, warp
+
+    distorter = BatchDistorter(distortion, shape, 0)
+    if not jit:
+        distorter.warp = tf.function(
+            functools.partial(warp, distortion=distortion, image_shape=shape),
+            jit_compile=False,
+            reduce_retracing=True,
+        )
+    if not (fresh_fields and distortion.elastic_alpha > 0):
+        return distorter
+    height, width = shape
+    g_rows = gaussian_smoothing_matrix(height, distortion.elastic_sigma)
+    g_cols = gaussian_smoothing_matrix(width, distortion.elastic_sigma)
+    alpha = float(distortion.elastic_alpha)
+
+    @functools.partial(tf.function, jit_compile=jit)
+    def smooth(noise):
+        fields = tf.einsum("ij,nckl,ml->ncim", g_rows, noise, g_cols)
+        return alpha * tf.reshape(fields, (-1, 2, height * width))
+
+    def fresh(pixels):
+        n = tf.shape(pixels)[0]
+        uniforms, _ = draw_warp_numbers(n, distorter.seed_generator)
+        noise = keras.random.uniform(
+            (n, 2, height, width), -1.0, 1.0, seed=distorter.seed_generator
+        )
+        # This batch's own 2 fields per image: image k picks 2k and 2k + 1.
+        bank = tf.reshape(smooth(noise), (-1, height * width))
+        picks = tf.reshape(tf.range(2 * n, dtype="int32"), (n, 2))
+        return distorter.warp(pixels, uniforms, picks, bank)
+
+    return fresh
 
 
 def _scipy_epoch_seconds(X: np.ndarray, n: int) -> float | None:
@@ -191,7 +229,8 @@ def _scipy_epoch_seconds(X: np.ndarray, n: int) -> float | None:
         from scipy.ndimage import map_coordinates
     except ImportError:  # pragma: no cover - scipy comes with scikit-learn
         return None
-    from skdigits.augmentation import RandomDistortion, elastic_field_bank
+    from skdigits._elastic import elastic_field_bank
+    from skdigits.augmentation import RandomDistortion
 
     side = round(X.shape[1] ** 0.5)
     images = X[:n].reshape(n, side, side)

@@ -68,11 +68,11 @@ def measure(config: RunConfig) -> dict:
     from scikeras.wrappers import KerasClassifier
     from sklearn.exceptions import ConvergenceWarning
 
-    from skdigits._tf_env import import_keras
-    from skdigits.classifier import DenseDigitClassifier, _dense_weights
-    from skdigits.network import PREDICT_CHUNK_SIZE, dense_forward
+    import skdigits._keras  # noqa: F401  (TensorFlow's quiet start, first)
+    from skdigits._forward import PREDICT_CHUNK_SIZE, dense_forward
+    from skdigits._keras.network import dense_weights
+    from skdigits.classifier import DenseDigitClassifier
 
-    import_keras()
     sizes = QUICK if config.quick else FULL
     data = load_data(config, sizes.n_train, sizes.n_test)
     n = min(sizes.fit_samples, len(data.X_train))
@@ -93,7 +93,7 @@ def measure(config: RunConfig) -> dict:
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp = mlp_classifier(max_iter=1, batch_size=min(1000, n)).fit(Xf, yf)
     model = clf.model_
-    weights = _dense_weights(model)
+    weights = dense_weights(model)
     chunk = PREDICT_CHUNK_SIZE
 
     out: dict = {"sizes": asdict(sizes), "predict_chunk_size": chunk, "batches": {}}
@@ -176,7 +176,7 @@ def sweep(weights, model, X_test, sizes: Sizes) -> list[dict]:
     ``predict`` and ``predict_on_batch`` (one call of the traced function, no
     data pipeline).
     """
-    from skdigits.network import dense_forward, dense_forward_in_chunks
+    from skdigits._forward import dense_forward, dense_forward_in_chunks
 
     rows = []
     for n in sizes.sweep_sizes:

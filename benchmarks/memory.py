@@ -94,9 +94,8 @@ def measure(config: RunConfig) -> dict:
 
 def child(jobs: list[str], config: RunConfig) -> None:
     """Run memory jobs in this (fresh) process; print one JSON line."""
-    from skdigits._tf_env import import_keras
+    import skdigits._keras  # noqa: F401  (start TensorFlow before the first reading)
 
-    import_keras()  # start TensorFlow before the first reading
     sizes = QUICK if config.quick else FULL
     baseline = rss_mb()
     data = load_data(config, sizes.n_train, sizes.n_test)
@@ -151,11 +150,10 @@ def peak(data, sizes: Sizes, kind: str) -> dict:
 def repeat(data, sizes: Sizes, variant: str) -> dict:
     """RSS after each of many small fits, each replacing the previous estimator
     (what GridSearchCV and check_estimator do)."""
-    import skdigits._scikeras_compat as compat
-    from skdigits._tf_env import import_keras
+    import skdigits._keras.scikeras_glue as compat
+    from skdigits._keras import keras  # TensorFlow's quiet start
     from skdigits.classifier import DenseDigitClassifier
 
-    keras = import_keras()
     # DenseDigitClassifier drops the gradient-registry entries that pin each
     # finished train step (compat._release_train_step_graphs, after every
     # fit); the "norelease" variants switch that off to show what it saves.

@@ -45,11 +45,9 @@ def measure(config: RunConfig) -> dict:
     from scikeras.utils.random_state import tensorflow_random_state
     from sklearn.base import clone
 
-    from skdigits._tf_env import import_keras
+    from skdigits._keras.network import build_dense_network, make_optimizer
     from skdigits.classifier import DenseDigitClassifier
-    from skdigits.network import build_dense_network, make_optimizer
 
-    import_keras()
     sizes = QUICK if config.quick else FULL
     data = load_data(config, sizes.n_train, 1)
     X, y = data.X_train, data.y_train

@@ -49,17 +49,17 @@ _KERAS_LOAD = """
 import sys
 from skdigits.persistence import load_model
 load_model(sys.argv[1]).steps[-1][1].model_
-from skdigits.cli import main
+from skdigits._cli import main
 sys.exit(main(["predict", *sys.argv[1:]]))
 """
 
 _NUMPY_ONLY = """
 import sys
-from skdigits.inference import predict_digits
+from skdigits._cli_predict import predict_digits
 records = predict_digits(sys.argv[1], sys.argv[2:])
 print("file  digit  probability")
 for r in records:
-    print(f"{r['file']}  {r['prediction']}  {100 * r['probability']:.1f} %")
+    print(f"{r['file']}  {r['label']}  {100 * r['probability']:.1f} %")
 """
 
 _MODULES = """
@@ -149,7 +149,7 @@ def measure(config: RunConfig) -> dict:
                 ["skdigits", "predict", *files],
             ),
             "numpy_only": _heavy_modules(
-                "from skdigits.inference import predict_digits; "
+                "from skdigits._cli_predict import predict_digits; "
                 "predict_digits(sys.argv[1], sys.argv[2:])",
                 ["prog", *files],
             ),

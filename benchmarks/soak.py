@@ -124,13 +124,12 @@ def _child(kind: str, n: int, every: int, data: str) -> None:
     """One loop, in this (fresh) process; prints its trace as JSON."""
     import gc
 
-    from benchmarks.common import load_data, one_blas_thread, rss_mb
-    from skdigits import DenseDigitClassifier
-    from skdigits._tf_env import import_keras
-
-    keras = import_keras()
     from tensorflow.python.eager import context
     from tensorflow.python.framework import ops
+
+    from benchmarks.common import load_data, one_blas_thread, rss_mb
+    from skdigits import DenseDigitClassifier
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
     d = load_data(RunConfig(data=data), n_train=N_TRAIN, n_test=1)
     X, y = d.X_train, d.y_train

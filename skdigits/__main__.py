@@ -2,7 +2,7 @@
 
 import sys
 
-from skdigits.cli import main
+from skdigits._cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -8,7 +8,7 @@ classifier alone, like any scikit-learn model. The public entry points are
 :func:`skdigits.persistence.register_onnx_converters` and
 :func:`skdigits.persistence.export_onnx`.
 
-The graph is the NumPy forward pass (:func:`skdigits.network.dense_forward`)
+The graph is the NumPy forward pass (:func:`skdigits._forward.dense_forward`)
 in ONNX operators: ``Cast``, ``Div`` and ``Min`` for the scaler, then
 ``MatMul``/``Add`` and the activation per hidden layer, ``Softmax``, and
 ``ArgMax`` into the labels. It never imports TensorFlow: the weights come from
@@ -27,8 +27,8 @@ from skl2onnx.common.data_types import (
 )
 from skl2onnx.proto import onnx_proto
 
+from skdigits._forward import SELU_ALPHA, SELU_SCALE
 from skdigits.classifier import DenseDigitClassifier
-from skdigits.network import _SELU_ALPHA, _SELU_SCALE
 from skdigits.preprocessing import PixelScaler
 
 __all__ = ["register"]
@@ -147,8 +147,8 @@ def _activation(scope, container, name: str, source: str, target: str) -> None:
             source,
             target,
             name=op("Selu"),
-            alpha=_SELU_ALPHA,
-            gamma=_SELU_SCALE,
+            alpha=SELU_ALPHA,
+            gamma=SELU_SCALE,
         )
     elif name == "swish":
         gate = scope.get_unique_variable_name("swish_gate")
@@ -162,7 +162,8 @@ def _activation(scope, container, name: str, source: str, target: str) -> None:
 
 def _convert_classifier(scope, operator, container) -> None:
     clf = operator.raw_operator
-    activation, weights = clf._forward_spec
+    activation = clf.hidden_activation_
+    weights = list(zip(clf.coefs_, clf.intercepts_, strict=True))
     op = scope.get_unique_operator_name
     h = _flat_float_input(scope, operator, container, "features")
     for i, (kernel, bias) in enumerate(weights):

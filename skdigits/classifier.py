@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-from functools import partial
 from numbers import Integral, Real
-from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -24,19 +22,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdigits._tf_env import import_keras
-from skdigits.augmentation import PRESETS, RandomDistortion, resolve_distortion
-from skdigits.network import (
+from skdigits._forward import (
     ACTIVATIONS,
-    OPTIMIZERS,
     PREDICT_CHUNK_SIZE,
-    build_dense_network,
     dense_forward_in_chunks,
     dense_logits,
-    make_optimizer,
 )
+from skdigits._network_handle import NetworkHandle
+from skdigits.augmentation import PRESETS, RandomDistortion, resolve_distortion
 
 __all__ = ["DenseDigitClassifier"]
+
+#: Keras optimizer names that take a ``learning_rate``.
+OPTIMIZERS = ("adam", "adamw", "nadam", "adamax", "rmsprop", "sgd", "adagrad")
 
 
 class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
@@ -47,7 +45,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     a softmax ``Dense`` over the classes. It trains with ``optimizer`` on
     categorical cross-entropy; labels of any type are one-hot encoded
     internally. Training runs through SciKeras (see
-    ``skdigits._scikeras_compat`` for why it is composed, not inherited).
+    the architecture page for why it is composed, not inherited).
 
     The usual way from raw ``uint8`` images to predictions is
     ``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``.
@@ -72,16 +70,13 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         ``learning_rate`` over the first 10 % of the training steps, then
         decays it along a half cosine to 0 at the last step of ``epochs``, so
         the schedule follows whatever ``epochs`` is. ``"constant"`` keeps
-        ``learning_rate`` throughout, as the notebook did (with 1e-3).
+        ``learning_rate`` throughout.
     batch_size : int >= 1, default=500
-        Samples per gradient update. The notebook used 1000; 500 costs about
-        the same per epoch on a CPU and, with the cosine schedule, reaches
-        98.5 % test accuracy on full MNIST in fewer epochs.
+        Samples per gradient update.
     epochs : int >= 1, default=15
         Number of passes over the training data (an upper bound when
-        ``early_stopping=True``). The notebook ran 100 epochs at a constant
-        1e-3 and batch 1000; the default schedule reaches a higher test
-        accuracy on full MNIST in 15 (see the performance page).
+        ``early_stopping=True``). How the defaults were chosen, and what
+        they reach on full MNIST, is on the performance page.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified),
         stop when validation accuracy has not improved for
@@ -165,9 +160,12 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         in the last ``fit``, else None.
     coefs_ : list of ndarray of shape (n_inputs, n_outputs)
         NumPy copies of the dense layers' kernels, first hidden layer first,
-        as in ``MLPClassifier``.
+        as in ``MLPClassifier``: the weights ``predict_proba`` runs on.
     intercepts_ : list of ndarray of shape (n_outputs,)
         NumPy copies of the dense layers' biases.
+    hidden_activation_ : str
+        Activation of the hidden layers as fitted (``activation`` when the
+        network was built), which ``predict_proba`` applies.
     loss_ : float
         Training loss (cross-entropy, with dropout active) of the last epoch.
     loss_curve_ : list of float
@@ -199,8 +197,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     ``predict_proba`` runs the trained weights through a NumPy forward pass
-    (:func:`skdigits.network.dense_forward_in_chunks`), in chunks of
-    :data:`~skdigits.network.PREDICT_CHUNK_SIZE` (2048) samples to bound its
+    (``skdigits._forward.dense_forward_in_chunks``), in chunks of
+    ``PREDICT_CHUNK_SIZE`` (2048) samples to bound its
     memory. For one sample that is a few hundred times faster than
     ``keras.Model.predict``, which costs tens of milliseconds per call
     whatever the batch size, and for 10,000 samples it is still about twice
@@ -421,13 +419,17 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
                 # Before the snapshot reads model_: an inference-only network
                 # has no optimizer state to snapshot (or to continue).
                 self._check_can_continue_training()
-                snapshot = _snapshot_training_state(self.model_)
+                from skdigits._keras.network import snapshot_training_state
+
+                snapshot = snapshot_training_state(self.model_)
             self._fit(X, y, sample_weight, incremental=incremental, classes=classes)
         except BaseException:
             vars(self).clear()
             vars(self).update(previous_state)
             if snapshot is not None:
-                _restore_training_state(*snapshot)
+                from skdigits._keras.network import restore_training_state
+
+                restore_training_state(*snapshot)
             raise
         return self
 
@@ -437,19 +439,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight, *, incremental: bool, classes) -> None:
         continuing = self._continues(incremental)
-        # Every check runs before any training, and before anything is set.
-        if continuing:
-            self._check_unchanged_network()
-            X, y = self._validate_continued_data(X, y)
-            classes = self._check_classes(y, classes, incremental)
-        else:
-            if incremental:
-                classes = self._first_partial_fit_classes(y, classes)
-            X, y = self._validate_data(X, y, reset=True, incremental=incremental)
-            if not incremental:
-                classes = np.unique(y)
-            elif not np.isin(y, classes).all():
-                raise ValueError(_unknown_labels_message(y, classes))
+        X, y, classes = self._checked_data(X, y, classes, incremental, continuing)
         # Checked before anything trains: augmenting non-images is an error.
         distortion = None
         if self.augment is not None:
@@ -462,97 +452,91 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         )
         Y = np.eye(len(classes), dtype=np.float32)[y_index]
         seed = self._seed()
-        # TensorFlow starts here, not when this module is imported: prediction,
-        # loading a saved model and ``skdigits --help`` never need it.
-        from skdigits import callbacks as skdigits_callbacks
-        from skdigits._scikeras_compat import fit_keras_network
-
-        keras = import_keras()
-        validation_data, stopper = None, None
         early_stopping = self.early_stopping and not incremental
+        validation_data = None
         if early_stopping:
             X, Y, sample_weight, validation_data = self._hold_out(
                 X, Y, y_index, sample_weight, seed
             )
-            stopper = keras.callbacks.EarlyStopping(
-                monitor="val_accuracy",
-                patience=self.n_iter_no_change,
-                restore_best_weights=True,
-            )
-        # SciKeras drops zero-weight samples before training.
-        n_train = len(X) if sample_weight is None else np.count_nonzero(sample_weight)
-        epochs = 1 if incremental else self.epochs
-        callbacks = [
-            *(self.callbacks or []),
-            self._schedule(n_train, epochs, constant=incremental),
-            skdigits_callbacks.LearningRateLogger(),
-            *([stopper] if stopper is not None else []),
-        ]
-        if continuing:
-            model = self.model_
-            _align_dropout_streams(model)
-            if seed is not None:
-                # A new shuffle order for each continued call, yet the same
-                # after a pickle round trip: t_ is part of the fitted state.
-                seed = int(np.random.SeedSequence([seed, self.t_]).generate_state(1)[0])
-            # SciKeras trains a given model on, as it is; an augmented fit
-            # puts the distortion in front of it again (same optimizer).
-            build_fn = (
-                model
-                if distortion is None
-                else _with_distortion(model, distortion, seed, compile_=True)
-            )
-        else:
-            build_fn = partial(
-                _build_compiled_network,
-                hidden_layer_sizes=self._hidden_layer_sizes(),
-                activation=self.activation,
-                dropout=self.dropout,
-                optimizer=self.optimizer,
-                learning_rate=float(self.learning_rate),
-                seed=seed,
-                distortion=distortion,
-            )
-        model, history = fit_keras_network(
-            build_fn,
+        if continuing and seed is not None:
+            # A new shuffle order for each continued call, yet the same after
+            # a pickle round trip: t_ is part of the fitted state.
+            seed = int(np.random.SeedSequence([seed, self.t_]).generate_state(1)[0])
+        # TensorFlow starts here, not when this module is imported: prediction,
+        # loading a saved model and ``skdigits --help`` never need it.
+        from skdigits._keras.trainer import train_network
+
+        run = train_network(
+            self.model_ if continuing else None,
             X,
             Y,
+            self._network_settings(),
             sample_weight=sample_weight,
-            epochs=epochs,
-            batch_size=self.batch_size,
-            shuffle=self.shuffle,
-            verbose=self.verbose,
-            callbacks=callbacks,
             validation_data=validation_data,
-            random_state=seed,
+            distortion=distortion,
+            seed=seed,
+            incremental=incremental,
         )
-        if distortion is not None:
-            model = _without_distortion(model)
+        self._record_fit(run, classes, continuing, early_stopping)
+
+    def _checked_data(self, X, y, classes, incremental: bool, continuing: bool):
+        """``X``, ``y`` and the classes, every check run before any training
+        and before anything is set."""
+        if continuing:
+            self._check_unchanged_network()
+            X, y = self._validate_continued_data(X, y)
+            return X, y, self._check_classes(y, classes, incremental)
+        if incremental:
+            classes = self._first_partial_fit_classes(y, classes)
+        X, y = self._validate_data(X, y, reset=True, incremental=incremental)
+        if not incremental:
+            classes = np.unique(y)
+        elif not np.isin(y, classes).all():
+            raise ValueError(_unknown_labels_message(y, classes))
+        return X, y, classes
+
+    def _network_settings(self):
+        from skdigits._keras.trainer import NetworkSettings
+
+        return NetworkSettings(
+            hidden_layer_sizes=self._hidden_layer_sizes(),
+            activation=self.activation,
+            dropout=float(self.dropout),
+            optimizer=self.optimizer,
+            learning_rate=float(self.learning_rate),
+            lr_schedule=self.lr_schedule,
+            batch_size=int(self.batch_size),
+            epochs=int(self.epochs),
+            shuffle=bool(self.shuffle),
+            verbose=int(self.verbose),
+            n_iter_no_change=int(self.n_iter_no_change),
+            callbacks=tuple(self.callbacks or ()),
+        )
+
+    def _record_fit(self, run, classes, continuing: bool, early_stopping: bool):
+        """The fitted attributes, from one training call."""
+        from skdigits._keras.network import dense_weights
+
         previous_epochs = self.n_iter_ if continuing else 0
+        history = run.history
         if continuing:
             history = _concatenate_histories(self.history_, history)
         self.classes_ = classes
         self.n_classes_ = len(classes)
-        self.model_ = model
+        self._network = NetworkHandle.from_model(run.model)
         self.history_ = history
         self.n_iter_ = len(history["loss"])
         epochs_run = self.n_iter_ - previous_epochs
-        self.t_ = (self.t_ if continuing else 0) + n_train * epochs_run
-        restored = stopper is not None and stopper.best_weights is not None
+        self.t_ = (self.t_ if continuing else 0) + run.n_train * epochs_run
         self.best_epoch_ = (
-            previous_epochs + stopper.best_epoch + 1 if restored else None
+            None if run.best_epoch is None else previous_epochs + run.best_epoch + 1
         )
-        weights = _dense_weights(model)
-        self._set_weights(weights)
-        self._set_mlp_attributes(len(weights), early_stopping)
-
-    def _set_weights(self, weights) -> None:
-        """The NumPy weights that prediction runs on, and ``coefs_`` and
-        ``intercepts_``: the same arrays, held once (as in MLPClassifier,
-        whose ``coefs_`` are the weights it predicts with)."""
-        self._forward_spec = (self.activation, weights)
+        # The weights prediction runs on, as in MLPClassifier.
+        weights = dense_weights(run.model)
         self.coefs_ = [kernel for kernel, _ in weights]
         self.intercepts_ = [bias for _, bias in weights]
+        self.hidden_activation_ = self.activation
+        self._set_mlp_attributes(len(weights), early_stopping)
 
     def _set_mlp_attributes(self, n_dense: int, early_stopping: bool) -> None:
         """``MLPClassifier``'s other fitted attributes, with the same meanings."""
@@ -578,20 +562,12 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
         (An inference-only model was refused by ``_fit_all_or_nothing``.)
         """
-        keras = import_keras()
-        model = self.model_
-        dense = [
-            layer for layer in model.layers if isinstance(layer, keras.layers.Dense)
-        ]
-        dropouts = [
-            layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)
-        ]
+        from skdigits._keras.network import describe_network
+
+        # The activation as fitted (Keras's own name may differ).
         built = {
-            "hidden_layer_sizes": tuple(int(layer.units) for layer in dense[:-1]),
-            # As fitted (Keras's own name may differ: swish is "silu").
-            "activation": self._forward_spec[0],
-            "dropout": float(dropouts[0].rate) if dropouts else 0.0,
-            "optimizer": type(model.optimizer).__name__.lower(),
+            **describe_network(self.model_),
+            "activation": self.hidden_activation_,
         }
         wanted = {
             "hidden_layer_sizes": self._hidden_layer_sizes(),
@@ -667,40 +643,35 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         weights = per_class[y_index].astype(np.float32)
         return weights if sample_weight is None else weights * sample_weight
 
-    # -- the Keras network, loaded lazily ------------------------------------
-    # fit stores the network in _keras_model. load_model instead sets
-    # _model_loader, a picklable callable that rebuilds the network from the
-    # saved file, because prediction runs on _forward_spec's NumPy weights and
-    # should not pay for starting TensorFlow. load_model also sets
-    # _inference_only=True for a file saved with include_optimizer=False: its
-    # network has no optimizer state, so training cannot continue from it
-    # (see _check_can_continue_training).
+    # -- the Keras network, built lazily ------------------------------------
+    # Prediction runs on coefs_ and intercepts_ in NumPy; the Keras network
+    # (which training and saving with the optimizer need) sits behind a
+    # NetworkHandle, so that a loaded or unpickled classifier starts
+    # TensorFlow only when something reads model_.
 
     @property
     def model_(self):
         """The trained ``keras.Model`` (rebuilt on first access after loading)."""
-        state = vars(self)
-        if "_keras_model" not in state:
-            if "_model_loader" not in state:
-                raise AttributeError(
-                    f"{type(self).__name__!r} object has no attribute 'model_'"
-                )
-            self._keras_model = state["_model_loader"]()
-            del self._model_loader
-        return self._keras_model
+        if "_network" not in vars(self):
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute 'model_'"
+            )
+        return self._network.model()
 
-    @model_.setter
-    def model_(self, model) -> None:
-        self._keras_model = model
-        vars(self).pop("_model_loader", None)
-        vars(self).pop("_inference_only", None)
+    def _restore_network(self, network, weights, *, where: str) -> None:
+        """Hold the network of a model file: ``network.keras`` as bytes, or
+        None for an inference-only file (rebuilt from ``weights``)."""
+        self._network = NetworkHandle.from_saved(
+            network, weights, self.hidden_activation_, self.dropout, where
+        )
 
     def __dir__(self) -> list[str]:
         # BaseEstimator.__dir__ keeps the names that hasattr finds, and tools
         # that walk dir() (skl2onnx, IDEs) read what it lists. Listing model_
         # before it is built would rebuild a loaded network, starting
         # TensorFlow, just to look: it is listed once it exists.
-        has_model = "_keras_model" in vars(self)
+        network = vars(self).get("_network")
+        has_model = network is not None and network.built
         return [
             name
             for name in object.__dir__(self)
@@ -709,7 +680,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_can_continue_training(self) -> None:
         """Raise if the network lacks the optimizer state that continuing needs."""
-        if getattr(self, "_inference_only", False):
+        if self._network.inference_only:
             raise ValueError(
                 f"This {type(self).__name__} was loaded from an inference-only "
                 "file (saved with include_optimizer=False), which holds no "
@@ -734,11 +705,11 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_data(X, reset=False)
-        activation, weights = self._forward_spec
+        weights = list(zip(self.coefs_, self.intercepts_, strict=True))
         # NumPy, not keras.Model.predict: measured faster at every batch size
         # on CPU (benchmarks/RESULTS.md, section 3), and far faster for few
         # samples, where Keras's per-call set-up dominates.
-        return dense_forward_in_chunks(weights, X, activation)
+        return dense_forward_in_chunks(weights, X, self.hidden_activation_)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log of the class probabilities for ``X``.
@@ -760,7 +731,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_data(X, reset=False)
-        activation, weights = self._forward_spec
+        weights = list(zip(self.coefs_, self.intercepts_, strict=True))
+        activation = self.hidden_activation_
         # In chunks, as predict_proba, to bound memory.
         logits = np.concatenate(
             [
@@ -788,26 +760,6 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def _schedule(self, n_train: int, epochs: int, *, constant: bool):
-        """The learning-rate callback of one training call.
-
-        ``"cosine"``: a linear warm-up over the first 10 % of this call's
-        steps, then a half cosine to 0 at its last step. Each call counts its
-        own steps, so a warm fit restarts the cycle.
-        """
-        from skdigits import callbacks as skdigits_callbacks
-
-        if constant or self.lr_schedule == "constant":
-            return skdigits_callbacks.LearningRateSchedule(
-                self.learning_rate, shape="constant"
-            )
-        total_steps = math.ceil(n_train / self.batch_size) * epochs
-        return skdigits_callbacks.LearningRateSchedule(
-            self.learning_rate,
-            total_steps=total_steps,
-            warmup_steps=int(0.1 * total_steps),
-        )
 
     def _seed(self) -> int | None:
         """An int seed for SciKeras from ``random_state`` (None stays None)."""
@@ -882,118 +834,6 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         )
         sw_train = None if sample_weight is None else sample_weight[train]
         return X[train], Y[train], sw_train, (X[val], Y[val])
-
-
-def _build_compiled_network(
-    meta: dict[str, Any],
-    *,
-    hidden_layer_sizes: tuple[int, ...],
-    activation: str,
-    dropout: float,
-    optimizer: str,
-    learning_rate: Any,
-    seed: int | None,
-    distortion: tuple[RandomDistortion, tuple[int, int]] | None = None,
-):
-    """Model-building function for SciKeras: the network, compiled.
-
-    With a ``distortion``, the model that trains is the network behind a
-    layer that distorts each training batch; :func:`_without_distortion`
-    takes the plain network back out after ``fit``.
-    """
-    network = build_dense_network(
-        meta["n_features_in_"],
-        meta["n_classes_"],
-        hidden_layer_sizes=hidden_layer_sizes,
-        activation=activation,
-        dropout=dropout,
-        seed=seed,
-    )
-    model = network
-    if distortion is not None:
-        model = _with_distortion(network, distortion, seed, compile_=False)
-    model.compile(**_compile_kwargs(optimizer, learning_rate))
-    return model
-
-
-def _with_distortion(network, distortion, seed: int | None, *, compile_: bool):
-    """``network`` behind a layer that distorts each training batch.
-
-    With ``compile_``, the training model is compiled with the network's own
-    optimizer, so a continued fit keeps Adam's state.
-    """
-    from skdigits.augmentation import make_distortion_layer
-
-    keras = import_keras()
-    # Its own seed, so the distortions do not repeat the dropout's draws.
-    layer_seed = None if seed is None else (seed + 7919) % (2**31 - 1)
-    inputs = keras.Input(shape=(network.input_shape[-1],), name="pixels")
-    distorted = make_distortion_layer(*distortion, seed=layer_seed)(inputs)
-    model = keras.Model(inputs, network(distorted), name="augmented_training")
-    if compile_:
-        model.compile(**_compile_kwargs(network.optimizer, None))
-    return model
-
-
-def _compile_kwargs(optimizer, learning_rate) -> dict[str, Any]:
-    return {
-        "optimizer": make_optimizer(optimizer, learning_rate)
-        if isinstance(optimizer, str)
-        else optimizer,
-        "loss": "categorical_crossentropy",
-        "metrics": ["accuracy"],
-    }
-
-
-def _without_distortion(training_model):
-    """The trained network inside an augmented training model.
-
-    It shares the trained weights and the optimizer (so its state travels
-    with ``model_``), and has no distortion layer: prediction and a saved
-    model never need the augmentation code.
-    """
-    network = training_model.get_layer("dense_digit_network")
-    network.compile(**_compile_kwargs(training_model.optimizer, None))
-    return network
-
-
-def _dense_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The dense layers' (kernel, bias), copied out of Keras for NumPy."""
-    keras = import_keras()
-    return [
-        tuple(np.asarray(w, dtype=np.float32) for w in layer.get_weights())
-        for layer in model.layers
-        if isinstance(layer, keras.layers.Dense)
-    ]
-
-
-def _snapshot_training_state(model) -> tuple[list, list[np.ndarray]]:
-    """Copies of every variable that training changes: weights, optimizer
-    state (moments, step count, rate) and the dropout layers' seed streams."""
-    variables = [*model.variables, *model.optimizer.variables]
-    return variables, [np.array(v.numpy(), copy=True) for v in variables]
-
-
-def _restore_training_state(variables: list, values: list[np.ndarray]) -> None:
-    for variable, value in zip(variables, values, strict=True):
-        variable.assign(value)
-
-
-def _align_dropout_streams(model) -> None:
-    """Set each dropout layer's random stream to the optimizer's step count.
-
-    Keras advances a dropout layer's seed counter once per training step but
-    does not save it with the model, so a pickled or saved network would
-    restart its masks from 0. Tying the counter to the step count (which is
-    saved) makes a continued fit draw the same masks with or without a round
-    trip; in an uninterrupted run the two are already equal.
-    """
-    step = int(model.optimizer.iterations.numpy())
-    for layer in model.layers:
-        for generator in getattr(layer, "_seed_generators", ()):
-            state = generator.state.numpy().copy()
-            state[-1] = step
-            generator.state.assign(state)
 
 
 def _concatenate_histories(

@@ -6,19 +6,19 @@ centre of mass sits in the middle of the field. A model trained on MNIST
 expects exactly that, so a photo or a drawing of a digit has to go through
 the same steps before it is classified:
 
-1. :func:`to_grayscale`: one intensity channel, 0-255 (transparent pixels
+1. ``to_grayscale``: one intensity channel, 0-255 (transparent pixels
    are laid over a background that keeps the ink visible);
-2. :func:`has_light_background` decides from the border pixels whether the
+2. ``has_light_background`` decides from the border pixels whether the
    ink is dark on a light background, and then the image is inverted;
-3. :func:`crop_to_ink`: the background level is subtracted and the image is
+3. ``crop_to_ink``: the background level is subtracted and the image is
    cropped to the bounding box of the ink;
-4. :func:`fit_into_box`: scaled to fit into 20x20, keeping the aspect ratio;
-5. :func:`center_by_mass`: pasted into 28x28 with its centre of mass in the
+4. ``fit_into_box``: scaled to fit into 20x20, keeping the aspect ratio;
+5. ``center_by_mass``: pasted into 28x28 with its centre of mass in the
    middle.
 
 :func:`prepare_digit` runs all five; :func:`read_digits` reads PNG or JPEG
 files, folders of them and ``.npy`` arrays and prepares every digit;
-:func:`decode_image` reads an image held in memory (an upload). All of
+``decode_image`` reads an image held in memory (an upload). All of
 them return ``uint8`` pixels 0-255, what a fitted
 ``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``
 takes. Nothing here imports TensorFlow.
@@ -35,19 +35,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = [
-    "ARRAY_SUFFIXES",
-    "IMAGE_SUFFIXES",
     "DigitSource",
     "ImageReadError",
-    "center_by_mass",
-    "crop_to_ink",
-    "decode_image",
-    "fit_into_box",
-    "has_light_background",
-    "load_image",
     "prepare_digit",
     "read_digits",
-    "to_grayscale",
 ]
 
 #: File name suffixes read as images (by Pillow), in folders and as files.
@@ -261,7 +252,7 @@ def crop_to_ink(image: ArrayLike) -> np.ndarray:
     """Subtract the background level and crop to the ink's bounding box.
 
     The image must be light ink on a dark background (invert it first if
-    :func:`has_light_background`). The median of the border pixels is taken
+    ``has_light_background``). The median of the border pixels is taken
     as the background and subtracted; ink fainter than a tenth of the
     strongest ink (paper texture, JPEG noise) becomes 0, and the crop box
     holds every pixel with at least a quarter of the strongest ink.
@@ -316,7 +307,7 @@ def fit_into_box(image: ArrayLike, size: int = MNIST_BOX) -> np.ndarray:
     Parameters
     ----------
     image : array-like of shape (height, width)
-        Light ink on black, intensities 0-255, e.g. from :func:`crop_to_ink`.
+        Light ink on black, intensities 0-255, e.g. from ``crop_to_ink``.
     size : int, default=20
         Side of the box; MNIST used 20.
 
@@ -412,11 +403,11 @@ def prepare_digit(image: ArrayLike) -> np.ndarray:
 
     A 28x28 image that is already light ink on a dark background (an MNIST
     digit) is returned unchanged, apart from its type. Anything else goes
-    through the steps MNIST was made with: grayscale (:func:`to_grayscale`),
-    inverted if the background is light (:func:`has_light_background`),
-    cropped to the ink (:func:`crop_to_ink`), scaled into 20x20
-    (:func:`fit_into_box`) and centred by its centre of mass in 28x28
-    (:func:`center_by_mass`).
+    through the steps MNIST was made with: grayscale (``to_grayscale``),
+    inverted if the background is light (``has_light_background``),
+    cropped to the ink (``crop_to_ink``), scaled into 20x20
+    (``fit_into_box``) and centred by its centre of mass in 28x28
+    (``center_by_mass``).
 
     Parameters
     ----------
@@ -470,7 +461,7 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file (PNG, JPEG, or anything Pillow opens) as grey pixels.
 
     The EXIF orientation of photos is applied, 16-bit and float images are
-    scaled to 0-255, and transparency is handled as in :func:`to_grayscale`.
+    scaled to 0-255, and transparency is handled as in ``to_grayscale``.
 
     Parameters
     ----------

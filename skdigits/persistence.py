@@ -13,7 +13,7 @@ sent it. :func:`save_model` writes one zip file instead, holding:
   (``include_optimizer=False``) leaves it out and is less than half the size.
 
 :func:`load_model` reads and checks the file without TensorFlow (see
-:func:`skdigits.inference.read_model_archive`: no unpickling, only the three
+``skdigits._model_file.read_model_archive``: no unpickling, only the three
 members above, capped sizes, parts that agree) and returns estimators that
 predict from the saved weights. The Keras network is rebuilt, with
 TensorFlow, only when something reads ``model_`` or trains further.
@@ -29,42 +29,36 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from skdigits import __version__
-from skdigits.augmentation import RandomDistortion
-from skdigits.inference import (
-    _ARCHIVE_ERRORS,
-    FORMAT_NAME,
-    FORMAT_VERSION,
+from skdigits._model_file import (
+    ARCHIVE_ERRORS,
     MANIFEST,
     MAX_MANIFEST_BYTES,
     NETWORK,
-    WEIGHTS,
     ModelArchive,
     ModelFormatError,
-    _check_members,
-    _read_member,
+    check_members,
     encode_value,
+    read_member,
     read_model_archive,
-    write_weights,
+    step_kinds_problem,
+    write_atomically,
+    write_model_archive,
 )
+from skdigits.augmentation import RandomDistortion
 
 __all__ = [
-    "FORMAT_VERSION",
     "ModelFormatError",
     "export_onnx",
     "load_model",
-    "register_onnx_converters",
     "save_model",
 ]
 
@@ -206,54 +200,32 @@ def save_model(
         steps = list(estimator.steps)
     else:
         steps = [(None, estimator)]
-    classifier = steps[-1][1]
-    if type(classifier).__name__ != "DenseDigitClassifier" or any(
-        type(step).__name__ != "PixelScaler" for _, step in steps[:-1]
-    ):
-        raise TypeError(
-            "save_model saves a DenseDigitClassifier, or a Pipeline of "
-            "PixelScaler steps ending in one; got "
-            f"{[type(step).__name__ for _, step in steps]}."
-        )
+    problem = step_kinds_problem([type(step).__name__ for _, step in steps])
+    if problem:
+        raise TypeError(f"save_model cannot save this: {problem}.")
     if not isinstance(include_optimizer, bool):
         raise TypeError(
             f"include_optimizer must be True or False; got {include_optimizer!r}."
         )
     manifest = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
         "skdigits_version": __version__,
         "pipeline": isinstance(estimator, Pipeline),
         "include_optimizer": include_optimizer,
         "steps": [_describe_step(name, step) for name, step in steps],
     }
-    if include_optimizer and getattr(classifier, "_inference_only", False):
+    classifier = steps[-1][1]
+    if include_optimizer and classifier._network.inference_only:
         raise ValueError(
             "This DenseDigitClassifier was loaded from an inference-only file, "
             "which holds no optimizer state to save; pass include_optimizer=False."
         )
-    _, weights = classifier._forward_spec
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        partial_file = path.with_name(path.name + ".partial")
-        try:
-            with zipfile.ZipFile(
-                partial_file, "w", compression=zipfile.ZIP_DEFLATED
-            ) as zf:
-                zf.writestr(MANIFEST, json.dumps(manifest, indent=1))
-                # Stored, not deflated: float weights shrink by 7 % at most,
-                # and inflating them was most of the time to read a model.
-                zf.writestr(
-                    WEIGHTS, write_weights(weights), compress_type=zipfile.ZIP_STORED
-                )
-                if include_optimizer:
-                    network_file = Path(tmp) / NETWORK
-                    classifier.model_.save(network_file)
-                    zf.write(network_file, NETWORK)
-            os.replace(partial_file, path)
-        finally:
-            partial_file.unlink(missing_ok=True)
-    return path
+    network = None
+    if include_optimizer:
+        from skdigits._keras.network import network_bytes
+
+        network = network_bytes(classifier.model_)
+    weights = list(zip(classifier.coefs_, classifier.intercepts_, strict=True))
+    return write_model_archive(path, manifest, weights, network)
 
 
 # ---- load -----------------------------------------------------------------
@@ -287,13 +259,13 @@ def _check_network(network: bytes) -> None:
     """Statically check ``network.keras`` (itself a zip) before Keras reads it."""
     try:
         with zipfile.ZipFile(io.BytesIO(network)) as zf:
-            infos = _check_members(zf, NETWORK, _KERAS_MEMBERS)
+            infos = check_members(zf, NETWORK, _KERAS_MEMBERS)
             if "config.json" not in infos or "model.weights.h5" not in infos:
                 raise ModelFormatError(f"{NETWORK} is not a Keras model file")
             config = json.loads(
-                _read_member(zf, infos["config.json"], MAX_MANIFEST_BYTES)
+                read_member(zf, infos["config.json"], MAX_MANIFEST_BYTES)
             )
-    except _ARCHIVE_ERRORS as exc:
+    except ARCHIVE_ERRORS as exc:
         if isinstance(exc, ModelFormatError):
             raise
         raise ModelFormatError(
@@ -317,52 +289,6 @@ def _check_network(network: bytes) -> None:
                 "a Lambda layer, which runs code) is refused"
             )
     _check_keras_config(config)
-
-
-def _load_network(network: bytes, path: Path, weights: list) -> Any:
-    """The compiled Keras network of a full file, checked against its weights."""
-    from skdigits._tf_env import import_keras
-    from skdigits.classifier import _dense_weights
-
-    keras = import_keras()
-    with tempfile.TemporaryDirectory() as tmp:
-        network_file = Path(tmp) / NETWORK
-        network_file.write_bytes(network)
-        try:
-            model = keras.saving.load_model(network_file, safe_mode=True)
-        except Exception as exc:  # Keras raises many types for a bad file
-            raise ModelFormatError(
-                f"{path}: the Keras network inside cannot be loaded: {exc}"
-            ) from exc
-    loaded = [array for pair in _dense_weights(model) for array in pair]
-    saved = [array for pair in weights for array in pair]
-    if len(loaded) != len(saved) or not all(
-        np.array_equal(a, b) for a, b in zip(loaded, saved, strict=True)
-    ):
-        raise ModelFormatError(
-            f"{path}: the weights of {NETWORK} differ from those of {WEIGHTS}."
-        )
-    return model
-
-
-def _rebuild_network(activation: str, dropout: float, weights: list) -> Any:
-    """The network of an inference-only file: its layers and weights, uncompiled.
-
-    There is no optimizer state to restore, so the model is left uncompiled:
-    Keras itself refuses to ``fit`` it, and the classifier refuses to continue
-    training (see ``DenseDigitClassifier._inference_only``).
-    """
-    from skdigits.network import build_dense_network
-
-    model = build_dense_network(
-        weights[0][0].shape[0],
-        weights[-1][0].shape[1],
-        hidden_layer_sizes=[kernel.shape[1] for kernel, _ in weights[:-1]],
-        activation=activation,
-        dropout=dropout,
-    )
-    model.set_weights([array for pair in weights for array in pair])
-    return model
 
 
 def _rebuild_step(entry: dict[str, Any], path: Path) -> Any:
@@ -439,15 +365,11 @@ def load_model(path: str | os.PathLike[str]) -> Any:
         for entry in archive.manifest["steps"]
     ]
     classifier = steps[-1][1]
-    classifier._set_weights(archive.weights)
-    if archive.network is None:
-        classifier._inference_only = True
-        loader = partial(
-            _rebuild_network, classifier.activation, classifier.dropout, archive.weights
-        )
-    else:
-        loader = partial(_load_network, archive.network, path, archive.weights)
-    classifier._model_loader = loader
+    classifier.coefs_ = [kernel for kernel, _ in archive.weights]
+    classifier.intercepts_ = [bias for _, bias in archive.weights]
+    if not hasattr(classifier, "hidden_activation_"):  # saved before 0.2
+        classifier.hidden_activation_ = classifier.activation
+    classifier._restore_network(archive.network, archive.weights, where=str(path))
     if archive.manifest["pipeline"]:
         return Pipeline(steps)
     return classifier
@@ -532,9 +454,8 @@ def export_onnx(model: Any, onnx_path: str | os.PathLike[str]) -> Path:
     ``predict`` and ``predict_proba`` to float32 rounding. The conversion
     never starts TensorFlow. Needs the ``[onnx]`` extra.
 
-    See Also
-    --------
-    register_onnx_converters : Use ``skl2onnx.to_onnx`` directly.
+    ``skdigits.persistence.register_onnx_converters()`` teaches skl2onnx the
+    converters, to call ``skl2onnx.to_onnx`` directly.
 
     Examples
     --------
@@ -572,14 +493,8 @@ def export_onnx(model: Any, onnx_path: str | os.PathLike[str]) -> Path:
         target_opset=None,
     )
     _rename_outputs(onx, ["label", "probabilities"])
-    onnx_path.parent.mkdir(parents=True, exist_ok=True)
-    partial_file = onnx_path.with_name(onnx_path.name + ".partial")
-    try:
-        partial_file.write_bytes(onx.SerializeToString())
-        os.replace(partial_file, onnx_path)
-    finally:
-        partial_file.unlink(missing_ok=True)
-    return onnx_path
+    payload = onx.SerializeToString()
+    return write_atomically(onnx_path, lambda file: file.write_bytes(payload))
 
 
 def _rename_outputs(onx: Any, names: list[str]) -> None:

@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 __all__ = ["PixelScaler"]
 
 
-def _pixel_feature_names(image_shape: tuple[int, ...]) -> np.ndarray:
+def pixel_feature_names(image_shape: tuple[int, ...]) -> np.ndarray:
     """Names of the flattened pixels, row-major.
 
     ``(28, 28)`` gives ``"pixel_r00_c00"``, ..., ``"pixel_r27_c27"``;
@@ -396,5 +396,5 @@ class PixelScaler(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if input_features is None and not hasattr(self, "feature_names_in_"):
-            return _pixel_feature_names(self.image_shape_)
+            return pixel_feature_names(self.image_shape_)
         return _check_feature_names_in(self, input_features)

@@ -175,7 +175,7 @@ def float32_forward_bound(weights, X, activation, *, input_rounding: int = 0):
     ``input_rounding`` counts roundings of the input itself (a scaler run in
     float32 by the other implementation): each adds u |X| to its error.
     """
-    from skdigits.network import ACTIVATIONS
+    from skdigits._forward import ACTIVATIONS
 
     act = ACTIVATIONS[activation]
     slope = LIPSCHITZ[activation]

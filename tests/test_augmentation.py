@@ -8,11 +8,11 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
+from skdigits._elastic import elastic_field_bank
 from skdigits.augmentation import (
     RECIPES,
     RandomDistortion,
     distort_images,
-    elastic_field_bank,
     get_recipe,
     resolve_distortion,
 )
@@ -228,7 +228,7 @@ def test_augmented_fits_are_reproducible_under_random_state(digits300):
 def test_bad_augment_raises_before_training_and_keeps_fitted_state(
     digits300, monkeypatch, augment, X_shape, message
 ):
-    import skdigits._scikeras_compat as compat
+    import skdigits._keras.trainer as compat
 
     X, y = digits300
     clf = small(augment=None, epochs=1).fit(X, y)

@@ -16,8 +16,8 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
+from skdigits._forward import PREDICT_CHUNK_SIZE, dense_forward
 from skdigits.classifier import DenseDigitClassifier
-from skdigits.network import PREDICT_CHUNK_SIZE, dense_forward
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +60,8 @@ def test_a_default_fit_builds_and_compiles_the_notebooks_network():
     X = data.X_train[:300].reshape(-1, 784).astype(np.float32) / 255.0
     y = data.y_train[:300]
     assert set(y) == set(range(10))
-    from skdigits._tf_env import import_keras
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
-    keras = import_keras()
     rates = []
 
     class StepRates(keras.callbacks.Callback):
@@ -245,9 +244,7 @@ class _Spy:
 
 
 def _weights_recorder():
-    from skdigits._tf_env import import_keras
-
-    keras = import_keras()
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
     class WeightsRecorder(keras.callbacks.Callback):
         """The network's weights at the end of every epoch."""
@@ -263,7 +260,7 @@ def _weights_recorder():
 
 
 def test_early_stopping_holds_out_validation_and_restores(digits, monkeypatch):
-    import skdigits._scikeras_compat as compat
+    import skdigits._keras.trainer as compat
 
     X, y = digits
     spy = _Spy(compat.fit_keras_network)
@@ -411,7 +408,7 @@ def test_importing_the_classifier_does_not_start_tensorflow():
     import sys
 
     probe = (
-        "import sys, skdigits.classifier, skdigits.callbacks\n"
+        "import sys, skdigits.classifier, skdigits.augmentation\n"
         "print(sorted(m for m in ('tensorflow', 'keras', 'scikeras') "
         "if m in sys.modules))"
     )
@@ -428,9 +425,11 @@ def test_importing_the_classifier_does_not_start_tensorflow():
 def test_learning_rate_logger_is_a_picklable_keras_callback():
     import pickle
 
-    from skdigits import callbacks
-    from skdigits._tf_env import import_keras
+    from skdigits._keras import (
+        callbacks,
+        keras,  # TensorFlow's quiet start
+    )
 
     logger = callbacks.LearningRateLogger()
-    assert isinstance(logger, import_keras().callbacks.Callback)
+    assert isinstance(logger, keras.callbacks.Callback)
     assert type(pickle.loads(pickle.dumps(logger))) is callbacks.LearningRateLogger

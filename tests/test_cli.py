@@ -24,10 +24,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from skdigits.cli import ESTIMATOR_OPTIONS, main
+from skdigits._answer import ANSWER_SCHEMA
+from skdigits._cli import ESTIMATOR_OPTIONS, main
+from skdigits._report import REPORT_FILES
 from skdigits.datasets import load_mnist_sample
 from skdigits.persistence import load_model
-from skdigits.report import REPORT_FILES
 
 TINY = ["--no-download", "--epochs", "1", "--hidden", "16", "--batch-size", "256"]
 FIGURES = ("learning_curves", "confusion_matrix", "samples", "misclassified")
@@ -331,7 +332,7 @@ def test_option_errors_are_the_classifiers(capsys, option):
 
 
 def test_options_parse_to_the_classifier_values():
-    from skdigits.cli import build_parser
+    from skdigits._cli import build_parser
 
     args = build_parser().parse_args(
         ["train", "--hidden", "32,16", "--dropout", "0.25", "--seed", "none"]
@@ -430,12 +431,12 @@ def test_train_output_that_is_a_file(tmp_path, capsys):
 
 
 def test_unexpected_failure_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
-    import skdigits.training
+    import skdigits._training
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire\nsecond line")
 
-    monkeypatch.setattr(skdigits.training, "write_report", broken)
+    monkeypatch.setattr(skdigits._training, "write_report", broken)
     code = main(["train", *TINY, "--quiet", "--output", str(tmp_path / "o")])
     captured = capsys.readouterr()
     assert code == 1
@@ -547,16 +548,11 @@ def test_predict_json(tmp_path, trained, model, sample, capsys, target):
     assert records[5]["file"] == str(tmp_path / "six.png")
     proba = model.predict_proba(sample.X_test[:5])
     for record, p in zip(records, proba, strict=False):
-        assert set(record) == {
-            "file",
-            "index",
-            "prediction",
-            "probability",
-            "probabilities",
-        }
-        assert list(record["probabilities"]) == [str(d) for d in range(10)]
-        assert sum(record["probabilities"].values()) == pytest.approx(1, abs=1e-5)
-        assert record["prediction"] == int(np.argmax(p))
+        # The answer format the server's API uses too, with file and index.
+        assert list(record) == ["file", "index", *ANSWER_SCHEMA["properties"]]
+        assert record["classes"] == list(range(10))
+        assert sum(record["probabilities"]) == pytest.approx(1, abs=1e-5)
+        assert record["label"] == int(np.argmax(p))
         assert record["probability"] == pytest.approx(p.max(), abs=1e-6)
 
 
@@ -608,7 +604,7 @@ def _imports_after(fresh_python, argv: list[str]) -> set[str]:
     fresh process (nothing imported earlier in the test session counts)."""
     probe = (
         "import sys\n"
-        "from skdigits.cli import main\n"
+        "from skdigits._cli import main\n"
         f"main({argv!r})\n"
         "heavy = {'tensorflow', 'keras', 'sklearn'} & set(sys.modules)\n"
         "print('IMPORTED:', *sorted(heavy))\n"

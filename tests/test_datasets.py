@@ -675,7 +675,8 @@ def test_download_failure(monkeypatch, tmp_path):
 
 
 def test_download_calls_keras_get_file(monkeypatch, tmp_path):
-    """The real _download_mnist, with a fake keras (no TensorFlow, no network)."""
+    """The real _download_mnist, with a fake Keras download (no TensorFlow,
+    no network): skdigits._keras.download is where it calls Keras."""
     calls = []
 
     def get_file(**kwargs):
@@ -683,9 +684,9 @@ def test_download_calls_keras_get_file(monkeypatch, tmp_path):
         calls.append({**kwargs, "timeout": socket.getdefaulttimeout()})
         return str(Path(kwargs["cache_dir"]) / kwargs["cache_subdir"] / "mnist.npz")
 
-    fake_keras = types.ModuleType("keras")
-    fake_keras.utils = types.SimpleNamespace(get_file=get_file)
-    monkeypatch.setitem(sys.modules, "keras", fake_keras)
+    fake_download = types.ModuleType("skdigits._keras.download")
+    fake_download.get_file = get_file
+    monkeypatch.setitem(sys.modules, "skdigits._keras.download", fake_download)
     path = REAL_DOWNLOAD(tmp_path / "dh" / "mnist")
     assert path == tmp_path / "dh" / "mnist" / "mnist.npz"
     assert (tmp_path / "dh" / "mnist").is_dir()
@@ -847,22 +848,14 @@ DOWNLOAD_START_SCRIPT = """
 import sys
 from pathlib import Path
 
-import skdigits._tf_env as tf_env
-
-quiet_import = tf_env.import_keras
+import skdigits._keras.download as download
 
 
-def import_keras_offline():
-    keras = quiet_import()
-
-    def no_network(**kwargs):
-        raise OSError("offline")
-
-    keras.utils.get_file = no_network  # the test never downloads anything
-    return keras
+def no_network(**kwargs):
+    raise OSError("offline")
 
 
-tf_env.import_keras = import_keras_offline
+download.keras.utils.get_file = no_network  # the test never downloads anything
 from skdigits.datasets._mnist import _download_mnist
 
 try:

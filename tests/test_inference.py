@@ -11,13 +11,13 @@ import pytest
 from PIL import Image
 from sklearn.pipeline import Pipeline
 
+from skdigits._cli_predict import predict_digits
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.image_io import read_digits
 from skdigits.inference import (
     InferenceModel,
     ModelFormatError,
     load_inference_model,
-    predict_digits,
 )
 from skdigits.persistence import load_model, save_model
 from skdigits.preprocessing import PixelScaler
@@ -97,11 +97,11 @@ def test_predict_digits_matches_load_model(pipeline, saved, sample, tmp_path):
         str(tmp_path / "stack.npy")
     ] * 3
     assert [r["index"] for r in records] == [None, None, None, 0, 1, 2]
-    assert [r["prediction"] for r in records] == pipeline.classes_[
+    assert [r["label"] for r in records] == pipeline.classes_[
         proba.argmax(axis=1)
     ].tolist()
     assert [r["probability"] for r in records] == proba.max(axis=1).tolist()
-    assert list(records[0]["probabilities"]) == [str(c) for c in range(10)]
+    assert records[0]["classes"] == list(range(10))
     json.dumps(records)  # plain Python values only
 
 
@@ -113,13 +113,13 @@ def test_predict_digits_imports_neither_tensorflow_nor_sklearn(
     code = textwrap.dedent(
         f"""
         import json, sys
-        from skdigits.inference import predict_digits
+        from skdigits._cli_predict import predict_digits
         records = predict_digits({str(saved)!r}, {[str(p) for p in pngs]!r})
         heavy = ("tensorflow", "keras", "sklearn", "scipy", "matplotlib")
-        print(json.dumps([[r["prediction"] for r in records],
+        print(json.dumps([[r["label"] for r in records],
                           sorted(m for m in heavy if m in sys.modules)]))
         """
     )
     predictions, heavy = json.loads(fresh_python(code).splitlines()[-1])
     assert heavy == []
-    assert predictions == [r["prediction"] for r in predict_digits(saved, pngs)]
+    assert predictions == [r["label"] for r in predict_digits(saved, pngs)]

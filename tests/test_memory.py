@@ -10,7 +10,7 @@ or time (the soak benchmark, ``benchmarks/soak.py``, measures RSS):
   cached kernel, so the number of values it has drawn since its kernel was
   cached is a counter that lives in that cache: it starts again only if the
   cache was emptied. Every uniquely named variable adds a kernel to that
-  cache (see ``skdigits/_scikeras_compat.py``), so a fit must empty it.
+  cache (see ``skdigits/_keras/scikeras_glue.py``), so a fit must empty it.
 """
 
 from __future__ import annotations

@@ -1,12 +1,31 @@
-"""Tests for skdigits.metrics.most_confused."""
+"""Tests for skdigits._metrics: most_confused and evaluate."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
+from sklearn.dummy import DummyClassifier
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    log_loss,
+    precision_recall_fscore_support,
+)
+from sklearn.pipeline import Pipeline
 
-from skdigits.metrics import ConfusedPair, most_confused
+from skdigits._metrics import (
+    ConfusedPair,
+    evaluate,
+    format_confused_pair,
+    most_confused,
+)
+from skdigits.classifier import DenseDigitClassifier
+from skdigits.datasets import load_mnist_sample
 from skdigits.plotting import ConfusionMatrixDisplay
+from skdigits.preprocessing import PixelScaler
 
 CM = np.array([[50, 3, 0, 1], [1, 40, 2, 0], [0, 4, 45, 1], [0, 0, 1, 30]])
 
@@ -59,3 +78,76 @@ def test_the_display_ranks_with_the_same_function():
     disp = ConfusionMatrixDisplay.from_predictions(y_true, y_pred, normalize="true")
     # Normalized for the picture, ranked by counts.
     assert disp.most_confused(None) == most_confused(CM, n=None)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
+    return X_train[:2000], y_train[:2000], X_test[:400], y_test[:400]
+
+
+@pytest.fixture(scope="module")
+def model(data):
+    X_train, y_train, _, _ = data
+    clf = DenseDigitClassifier(
+        hidden_layer_sizes=(16,), epochs=2, batch_size=200, random_state=0
+    )
+    return Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(X_train, y_train)
+
+
+# -- evaluate ------------------------------------------------------------------
+
+
+def test_evaluate_matches_sklearn_metrics(model, data):
+    _, _, X_test, y_test = data
+    result = evaluate(model, X_test, y_test)
+    proba = model.predict_proba(X_test)
+    assert result.accuracy == pytest.approx(
+        accuracy_score(y_test, model.predict(X_test))
+    )
+    assert result.loss == pytest.approx(log_loss(y_test, proba, labels=model.classes_))
+    np.testing.assert_array_equal(result.y_pred, model.predict(X_test))
+    np.testing.assert_array_equal(
+        result.confusion_matrix, confusion_matrix(y_test, result.y_pred)
+    )
+    assert result.n_samples == 400
+    assert result.n_errors == int((result.y_pred != y_test).sum())
+    cm = result.confusion_matrix
+    assert result.most_confused == most_confused(cm, range(10), n=5)
+    for pair in result.most_confused:
+        assert pair.a_to_b == cm[pair.label_a, pair.label_b]
+        assert pair.b_to_a == cm[pair.label_b, pair.label_a]
+    counts = [pair.count for pair in result.most_confused]
+    assert counts == sorted(counts, reverse=True) and len(counts) <= 5
+    rows = result.per_class()
+    assert [row["label"] for row in rows] == list(range(10))
+    precision, recall, _, support = precision_recall_fscore_support(
+        y_test, result.y_pred, labels=range(10)
+    )
+    np.testing.assert_allclose([row["precision"] for row in rows], precision)
+    np.testing.assert_allclose([row["recall"] for row in rows], recall)
+    assert [row["support"] for row in rows] == support.tolist()
+
+
+def test_evaluate_with_classes_missing_from_the_test_set(model, data):
+    _, _, X_test, y_test = data
+    keep = np.isin(y_test, [0, 1])  # log loss still knows all ten classes
+    result = evaluate(model, X_test[keep], y_test[keep], n_pairs=2)
+    assert math.isfinite(result.loss)
+    assert result.confusion_matrix.shape == (10, 10)
+    assert len(result.most_confused) <= 2
+
+
+def test_per_class_precision_of_a_never_predicted_class_is_nan():
+    X, y = load_digits(return_X_y=True)
+    dummy = DummyClassifier(strategy="most_frequent").fit(X, y)
+    rows = evaluate(dummy, X, y).per_class()
+    predicted = int(dummy.predict(X[:1])[0])
+    assert math.isnan(rows[(predicted + 1) % 10]["precision"])
+    assert rows[predicted]["recall"] == 1.0
+
+
+def test_format_confused_pair():
+    pair = ConfusedPair(2, 7, 14, 7, 7)
+    assert format_confused_pair(pair) == "2↔7: 14 (7 + 7)"
+    assert format_confused_pair(pair, ascii=True) == "2<->7: 14 (7 + 7)"

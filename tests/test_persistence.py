@@ -151,7 +151,7 @@ def test_save_refuses_unfitted_and_foreign_estimators(data, tmp_path):
 
 
 def test_callbacks_are_not_saved_and_say_so(data, tmp_path):
-    import keras
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
     X, y = data
     clf = _classifier(callbacks=[keras.callbacks.TerminateOnNaN()]).fit(X / 16.0, y)
@@ -305,7 +305,7 @@ def test_keras_network_is_rebuilt_on_first_access(
     clf = load_model(saved_pipeline).named_steps["clf"]
     # dir() (which skl2onnx and IDEs walk) does not build it either
     assert "model_" not in dir(clf) and "classes_" in dir(clf)
-    assert "_keras_model" not in vars(clf)
+    assert not clf._network.built
     model = clf.model_
     assert "model_" in dir(clf)
     assert clf.model_ is model  # built once
@@ -344,7 +344,7 @@ def test_inference_only_file(
     ):
         with pytest.raises(ValueError, match=r"inference-only.*no optimizer state"):
             continue_training()
-        assert "_keras_model" not in vars(clf)  # the network was not rebuilt
+        assert not clf._network.built  # the network was not rebuilt
     clf.set_params(warm_start=False)
     with pytest.raises(ValueError, match="include_optimizer=False"):
         save_model(loaded, tmp_path / "again.skdigits")
@@ -398,7 +398,7 @@ def _replace_member(src, dst, member, payload):
 
 
 def test_network_with_a_lambda_layer_is_refused(saved_pipeline, tmp_path):
-    import keras
+    from skdigits._keras import keras  # TensorFlow's quiet start
 
     model = keras.Sequential(
         [
@@ -459,7 +459,7 @@ def test_unexpected_archive_members_are_refused(saved_pipeline, tmp_path, name):
 
 
 def test_oversized_members_are_refused(saved_pipeline, tmp_path, monkeypatch):
-    import skdigits.inference
+    import skdigits._model_file as model_file
 
     bomb = tmp_path / "bomb.skdigits"
     with (
@@ -470,10 +470,10 @@ def test_oversized_members_are_refused(saved_pipeline, tmp_path, monkeypatch):
         zout.writestr("weights.npz", zin.read("weights.npz") + bytes(2**21))
         zout.writestr("network.keras", zin.read("network.keras"))
     assert bomb.stat().st_size < 2**20  # 2 MB of zeros deflate to a few kB
-    monkeypatch.setattr(skdigits.inference, "MAX_MEMBER_BYTES", 2**20)
+    monkeypatch.setattr(model_file, "MAX_MEMBER_BYTES", 2**20)
     with pytest.raises(ModelFormatError, match="decompress"):
         load_model(bomb)
-    monkeypatch.setattr(skdigits.inference, "MAX_MANIFEST_BYTES", 100)
+    monkeypatch.setattr(model_file, "MAX_MANIFEST_BYTES", 100)
     with pytest.raises(ModelFormatError, match=r"manifest\.json would decompress"):
         load_model(saved_pipeline)
 

@@ -26,11 +26,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
-from skdigits._tf_env import import_keras
+from skdigits._keras import keras  # TensorFlow's quiet start
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.preprocessing import PixelScaler
-
-keras = import_keras()
 
 
 def tiny(**params) -> DenseDigitClassifier:
@@ -383,7 +381,7 @@ def test_interrupted_refit_keeps_the_previous_model(digits300, hook):
     fitted = {k: v for k, v in state.items() if k not in clf.get_params()}
     assert all(getattr(clf, k) is v for k, v in fitted.items())
     assert set(vars(clf)) == set(state)
-    assert clf.model_ is state["_keras_model"]  # model_ reads it (a property)
+    assert clf.model_ is state["_network"].model()  # model_ reads it (a property)
     assert clf.history_ == history
     assert clf.image_shape_ is None
     assert_array_equal(clf.classes_, np.arange(10))
@@ -497,17 +495,17 @@ def test_a_seeded_fit_ignores_other_users_of_python_random(monkeypatch):
     # A Dask worker's event loop (or any other thread) may draw from Python's
     # global `random` between SciKeras seeding it and the network being
     # built; the initial weights and dropout masks must not depend on that.
-    import skdigits.classifier as classifier_module
+    import skdigits._keras.trainer as trainer_module
 
     expected = _fit_predict(0)
-    build = classifier_module.build_dense_network
+    build = trainer_module.build_dense_network
 
     def build_after_another_thread_drew(*args, **kwargs):
         random.random()
         return build(*args, **kwargs)
 
     monkeypatch.setattr(
-        classifier_module, "build_dense_network", build_after_another_thread_drew
+        trainer_module, "build_dense_network", build_after_another_thread_drew
     )
     assert_array_equal(_fit_predict(0), expected)
 
@@ -577,10 +575,9 @@ def make_tf_thread_probe() -> Callable[[], dict]:
             return names
 
         # How skdigits starts TensorFlow when a network is built or trained
-        # (importing the classifier no longer does).
-        from skdigits._tf_env import import_keras
+        # (importing the classifier does not).
+        import skdigits._keras  # noqa: F401
 
-        import_keras()
         tf = sys.modules["tensorflow"]
         threading = tf.config.threading
         # After the imports (numpy's BLAS threads start there), before the op.

@@ -35,7 +35,7 @@ from skdigits.serve import (
     load_default_model,
     resolve_model,
 )
-from skdigits.serve.default_model import default_model_path
+from skdigits.serve._default_model import default_model_path
 
 _TIMEOUT = 60  # seconds per request; the machine is shared
 

@@ -76,6 +76,6 @@ def render(record: dict) -> str:
             "gradient registry, which pins the whole step graph "
             "(tensorflow/tensorflow issue 97697); `clear_session` does not clear "
             "it. DenseDigitClassifier drops those entries after each fit "
-            "(`_release_train_step_graphs` in `skdigits/_scikeras_compat.py`).",
+            "(`_release_train_step_graphs` in `skdigits/_keras/scikeras_glue.py`).",
         ]
     return "\n".join(out)

@@ -11,26 +11,26 @@ from skdigits.datasets._base import (
     ChecksumError,
     DatasetFormatError,
     DatasetNotFoundError,
-    get_data_home,
+    get_data_home,  # noqa: F401  (importable from here, not public API)
 )
-from skdigits.datasets._idx import read_idx
+from skdigits.datasets._idx import read_idx  # noqa: F401  (as get_data_home)
 from skdigits.datasets._mnist import (
     fetch_mnist,
     fetch_mnist_or_sample,
     load_mnist_sample,
 )
-from skdigits.datasets._summary import DatasetSummary, SplitSummary, describe_dataset
+from skdigits.datasets._summary import (
+    DatasetSummary,  # noqa: F401  (what describe_dataset returns)
+    SplitSummary,  # noqa: F401
+    describe_dataset,
+)
 
 __all__ = [
     "ChecksumError",
     "DatasetFormatError",
     "DatasetNotFoundError",
-    "DatasetSummary",
-    "SplitSummary",
     "describe_dataset",
     "fetch_mnist",
     "fetch_mnist_or_sample",
-    "get_data_home",
     "load_mnist_sample",
-    "read_idx",
 ]

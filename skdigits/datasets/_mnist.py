@@ -25,7 +25,7 @@ from skdigits.datasets._base import (
     load_descr,
 )
 from skdigits.datasets._idx import read_idx
-from skdigits.preprocessing import _pixel_feature_names
+from skdigits.preprocessing import pixel_feature_names
 
 __all__ = ["fetch_mnist", "fetch_mnist_or_sample", "load_mnist_sample"]
 
@@ -209,13 +209,12 @@ def _download_mnist(folder: Path) -> Path:
     """
     # Through skdigits's quiet start: a plain `import keras` would print
     # TensorFlow's start-up notices on the terminal.
-    from skdigits._tf_env import import_keras
+    from skdigits._keras.download import get_file
 
-    keras = import_keras()
     folder.mkdir(parents=True, exist_ok=True)
     with _socket_timeout(DOWNLOAD_TIMEOUT):
         return Path(
-            keras.utils.get_file(
+            get_file(
                 fname="mnist.npz",
                 origin=KERAS_MNIST_URL,
                 file_hash=KERAS_MNIST_SHA256,
@@ -243,7 +242,7 @@ def _make_bunch(arrays: dict[str, np.ndarray], source: str, descr: str) -> Bunch
     return Bunch(
         **arrays,
         target_names=np.arange(N_CLASSES),
-        feature_names=list(_pixel_feature_names(IMAGE_SHAPE)),
+        feature_names=list(pixel_feature_names(IMAGE_SHAPE)),
         image_shape=IMAGE_SHAPE,
         source=source,
         DESCR=descr,
@@ -277,7 +276,7 @@ def fetch_mnist(
 
     1. ``path``, if given;
     2. the environment variable ``SKDIGITS_MNIST``, if set;
-    3. the data home, ``<data_home>/mnist/`` (see :func:`get_data_home`);
+    3. the data home, ``<data_home>/mnist/`` (see ``get_data_home``);
     4. the internet: keras's copy of ``mnist.npz`` is downloaded into
        ``<data_home>/mnist/``, with a progress bar, if
        ``download_if_missing`` is true.
@@ -294,7 +293,7 @@ def fetch_mnist(
         ``x_test``, ``y_test``) or a folder as described above.
 
     data_home : str or path-like or None, default=None
-        The skdigits data folder; see :func:`get_data_home`.
+        The skdigits data folder; see ``get_data_home``.
 
     download_if_missing : bool, default=True
         Whether to download MNIST with keras when it is not found locally.
@@ -358,7 +357,6 @@ def fetch_mnist(
     --------
     load_mnist_sample : A stratified sample bundled with skdigits (offline).
     describe_dataset : Shapes, pixel range and class counts.
-    read_idx : Read one IDX file.
 
     Notes
     -----

@@ -7,7 +7,7 @@ compute what to show and then plot it.
 
 - :class:`ConfusionMatrixDisplay`: scikit-learn's confusion matrix display,
   plus a log colour scale and :meth:`~ConfusionMatrixDisplay.most_confused`
-  (:func:`skdigits.metrics.most_confused` of its matrix).
+  (``skdigits._metrics.most_confused`` of its matrix).
 - :class:`TrainingHistoryDisplay`: loss (log scale) and accuracy per epoch.
 - :class:`DigitGalleryDisplay`: one random sample image per class.
 - :class:`MisclassifiedDisplay`: the images a classifier got wrong.
@@ -16,7 +16,7 @@ Nothing here imports TensorFlow or the classifier; matplotlib and seaborn are
 imported only when something is drawn.
 """
 
-from skdigits.metrics import ConfusedPair  # what most_confused returns
+from skdigits._metrics import ConfusedPair  # what most_confused returns
 from skdigits.plotting._confusion_matrix import ConfusionMatrixDisplay
 from skdigits.plotting._gallery import DigitGalleryDisplay
 from skdigits.plotting._history import TrainingHistoryDisplay

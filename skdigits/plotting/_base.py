@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
-class _AxesArrayDisplay:
+class AxesArrayDisplay:
     """Base of the displays that draw on several Axes, kept in ``axes_``.
 
     scikit-learn keeps one Axes in ``ax_`` and an array of them in ``axes_``
@@ -44,7 +44,7 @@ class _AxesArrayDisplay:
 _TITLE_LINE_HEIGHT = 0.22
 
 
-def _as_images(X: ArrayLike, image_shape: tuple[int, int] | None = None) -> np.ndarray:
+def as_images(X: ArrayLike, image_shape: tuple[int, int] | None = None) -> np.ndarray:
     """Return ``X`` as an array of 2-D images of shape (n_samples, h, w).
 
     Flat rows of ``d`` pixels are reshaped to ``image_shape``, or to a square
@@ -84,7 +84,7 @@ def _as_images(X: ArrayLike, image_shape: tuple[int, int] | None = None) -> np.n
     return X.reshape(X.shape[0], height, width)
 
 
-def _pixel_range(images: np.ndarray) -> tuple[float, float]:
+def pixel_range(images: np.ndarray) -> tuple[float, float]:
     """Colour limits shared by all panels, so brightness is comparable.
 
     uint8 pixels span 0-255 and floats in [0, 1] span 0-1 whatever the few
@@ -101,7 +101,7 @@ def _pixel_range(images: np.ndarray) -> tuple[float, float]:
     return low, high if high > low else low + 1.0
 
 
-def _image_grid(
+def image_grid(
     n_panels: int,
     ax: Any,
     *,
@@ -145,7 +145,7 @@ def _image_grid(
     return fig, axes
 
 
-def _show_image(ax: Axes, image: np.ndarray, title: str, **im_kw: Any) -> Any:
+def show_image(ax: Axes, image: np.ndarray, title: str, **im_kw: Any) -> Any:
     """Draw one grey-scale digit without ticks and return its AxesImage."""
     im = ax.imshow(image, **im_kw)
     # No ticks (pixel coordinates mean nothing here) but keep a thin frame so
@@ -155,7 +155,7 @@ def _show_image(ax: Axes, image: np.ndarray, title: str, **im_kw: Any) -> Any:
     return im
 
 
-def _plain_log_formatter() -> Any:
+def plain_log_formatter() -> Any:
     """Tick labels for a log axis in plain decimals (0.05, 0.1, 0.2, 1, 10).
 
     matplotlib labels log axes as 10^k and, below 1, as "4e-01"; for losses

@@ -11,8 +11,8 @@ from sklearn.metrics import ConfusionMatrixDisplay as _SklearnConfusionMatrixDis
 from sklearn.metrics import confusion_matrix as _confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 
-from skdigits.metrics import ConfusedPair, most_confused
-from skdigits.plotting._base import _plain_log_formatter
+from skdigits._metrics import ConfusedPair, most_confused
+from skdigits.plotting._base import plain_log_formatter
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -49,7 +49,7 @@ class ConfusionMatrixDisplay(_SklearnConfusionMatrixDisplay):
     ``log_scale`` (a :class:`~matplotlib.colors.LogNorm` colour scale, so the
     few off-diagonal mistakes of a good digit classifier are visible next to
     the large diagonal), a title, a labelled colour bar, text that stays
-    readable on any cell, and :meth:`most_confused`.
+    readable on any cell, and ``most_confused``.
 
     It is recommended to create it with :meth:`from_estimator` or
     :meth:`from_predictions`. All parameters are stored as attributes.
@@ -66,7 +66,7 @@ class ConfusionMatrixDisplay(_SklearnConfusionMatrixDisplay):
     counts : ndarray of shape (n_classes, n_classes), default=None
         The raw (possibly sample-weighted) counts behind a normalized
         `confusion_matrix`. :meth:`from_estimator` and :meth:`from_predictions`
-        always fill it in; :meth:`most_confused` uses it when given.
+        always fill it in; ``most_confused`` uses it when given.
 
     normalize : {'true', 'pred', 'all'}, default=None
         How `confusion_matrix` was normalized, if it was. Only used to label
@@ -264,8 +264,8 @@ class ConfusionMatrixDisplay(_SklearnConfusionMatrixDisplay):
             if use_log:
                 label = f"{label} (log scale)" if label else "log scale"
                 # Plain 1, 10, 100 (or 0.01, 0.1) rather than 10^k.
-                self.colorbar_.ax.yaxis.set_major_formatter(_plain_log_formatter())
-                self.colorbar_.ax.yaxis.set_minor_formatter(_plain_log_formatter())
+                self.colorbar_.ax.yaxis.set_major_formatter(plain_log_formatter())
+                self.colorbar_.ax.yaxis.set_minor_formatter(plain_log_formatter())
             self.colorbar_.set_label(label)
         # A grid from a global seaborn/ggplot style would cut through cells.
         ax.grid(False)
@@ -346,7 +346,7 @@ class ConfusionMatrixDisplay(_SklearnConfusionMatrixDisplay):
 
         As :meth:`sklearn.metrics.ConfusionMatrixDisplay.from_predictions`,
         which documents the parameters; the raw counts are kept in
-        ``counts`` too, so :meth:`most_confused` ranks pairs by numbers of
+        ``counts`` too, so ``most_confused`` ranks pairs by numbers of
         samples even when the matrix is normalized.
 
         Parameters
@@ -412,7 +412,7 @@ class ConfusionMatrixDisplay(_SklearnConfusionMatrixDisplay):
     def most_confused(self, n: int | None = 5) -> list[ConfusedPair]:
         """The pairs of classes the model mixes up most often.
 
-        :func:`skdigits.metrics.most_confused` of `counts` when the display
+        ``skdigits._metrics.most_confused`` of `counts` when the display
         has them (always, when made by :meth:`from_estimator` or
         :meth:`from_predictions`, so even a normalized display ranks pairs by
         numbers of samples), else of `confusion_matrix`, with
@@ -426,7 +426,7 @@ class ConfusionMatrixDisplay(_SklearnConfusionMatrixDisplay):
         Returns
         -------
         pairs : list of ConfusedPair
-            Largest `count` first; see :func:`skdigits.metrics.most_confused`.
+            Largest `count` first; see ``skdigits._metrics.most_confused``.
 
         Examples
         --------

@@ -11,18 +11,18 @@ from sklearn.utils import check_random_state
 
 from skdigits._formatting import plain
 from skdigits.plotting._base import (
-    _as_images,
-    _AxesArrayDisplay,
-    _image_grid,
-    _pixel_range,
-    _show_image,
+    AxesArrayDisplay,
+    as_images,
+    image_grid,
+    pixel_range,
+    show_image,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 
-class DigitGalleryDisplay(_AxesArrayDisplay):
+class DigitGalleryDisplay(AxesArrayDisplay):
     """A gallery of digit images, each titled with its label.
 
     :meth:`from_data` shows one randomly chosen sample of every class, like
@@ -138,20 +138,20 @@ class DigitGalleryDisplay(_AxesArrayDisplay):
         >>> [ax.get_title() for ax in disp.axes_]
         ['label 7', 'label 2', 'label 1']
         """
-        images = _as_images(self.images, self.image_shape)
+        images = as_images(self.images, self.image_shape)
         labels = np.asarray(self.labels)
         if labels.shape[0] != images.shape[0]:
             raise ValueError(
                 f"Got {images.shape[0]} images but {labels.shape[0]} labels."
             )
         n_images = images.shape[0]
-        fig, axes = _image_grid(
+        fig, axes = image_grid(
             n_images, ax, ncols=ncols, title_lines=1, owner=type(self).__name__
         )
-        vmin, vmax = _pixel_range(images)
+        vmin, vmax = pixel_range(images)
         im_kw = {"cmap": cmap, "vmin": vmin, "vmax": vmax, **(im_kw or {})}
         self.im_ = [
-            _show_image(panel_ax, image, f"label {plain(label)}", **im_kw)
+            show_image(panel_ax, image, f"label {plain(label)}", **im_kw)
             for panel_ax, image, label in zip(axes, images, labels, strict=False)
         ]
         if n_images == 0:
@@ -233,7 +233,7 @@ class DigitGalleryDisplay(_AxesArrayDisplay):
         ['a', 'b', 'c']
         >>> disp.figure_  # doctest: +SKIP
         """
-        images = _as_images(X, image_shape)
+        images = as_images(X, image_shape)
         y = np.asarray(y)
         if y.shape[0] != images.shape[0]:
             raise ValueError(f"X has {images.shape[0]} samples but y has {y.shape[0]}.")

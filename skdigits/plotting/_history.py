@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from skdigits._estimators import final_estimator
-from skdigits.plotting._base import _AxesArrayDisplay, _plain_log_formatter
+from skdigits.plotting._base import AxesArrayDisplay, plain_log_formatter
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -27,7 +27,7 @@ def _history_array(history: Mapping[str, Sequence[float]], key: str) -> np.ndarr
     return values
 
 
-class TrainingHistoryDisplay(_AxesArrayDisplay):
+class TrainingHistoryDisplay(AxesArrayDisplay):
     """Learning curves: loss (log scale) and accuracy per epoch.
 
     Two side-by-side axes show the training and, when recorded, validation
@@ -242,8 +242,8 @@ class TrainingHistoryDisplay(_AxesArrayDisplay):
                     panel_ax.set_yscale("log")
                     # Losses span about a decade: label in plain decimals
                     # (0.4, 0.2, 0.1) including minor ticks, not 4x10^-1.
-                    panel_ax.yaxis.set_major_formatter(_plain_log_formatter())
-                    panel_ax.yaxis.set_minor_formatter(_plain_log_formatter())
+                    panel_ax.yaxis.set_major_formatter(plain_log_formatter())
+                    panel_ax.yaxis.set_minor_formatter(plain_log_formatter())
                     ylabel = f"{ylabel} (log scale)"
                 panel_ax.set_ylabel(ylabel)
                 # Epochs are whole numbers (ticks on 1, 2, 5 multiples); pad by

@@ -11,11 +11,11 @@ from sklearn.utils.multiclass import unique_labels
 
 from skdigits._formatting import plain, probability_text
 from skdigits.plotting._base import (
-    _as_images,
-    _AxesArrayDisplay,
-    _image_grid,
-    _pixel_range,
-    _show_image,
+    AxesArrayDisplay,
+    as_images,
+    image_grid,
+    pixel_range,
+    show_image,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,7 +57,7 @@ def _proba_of_prediction(
     return y_proba[np.arange(y_pred.shape[0]), position]
 
 
-class MisclassifiedDisplay(_AxesArrayDisplay):
+class MisclassifiedDisplay(AxesArrayDisplay):
     """The images a classifier got wrong, most confident mistakes first.
 
     Each panel is titled with the true label, the predicted label and, when
@@ -207,7 +207,7 @@ class MisclassifiedDisplay(_AxesArrayDisplay):
         y_pred = np.asarray(self.y_pred)
         n_images = y_true.shape[0]
         if n_images:
-            images = _as_images(self.images, self.image_shape)
+            images = as_images(self.images, self.image_shape)
         else:  # no mistakes: any image shape will do
             images = np.asarray(self.images).reshape(0, 1, 1)
         y_proba = None if self.y_proba is None else np.asarray(self.y_proba)
@@ -252,20 +252,20 @@ class MisclassifiedDisplay(_AxesArrayDisplay):
             )
         else:
             title_lines = 2
-            fig, axes = _image_grid(
+            fig, axes = image_grid(
                 n_images,
                 ax,
                 ncols=ncols,
                 title_lines=title_lines,
                 owner=type(self).__name__,
             )
-            vmin, vmax = _pixel_range(images)
+            vmin, vmax = pixel_range(images)
             im_kw = {"cmap": cmap, "vmin": vmin, "vmax": vmax, **(im_kw or {})}
             for k in range(n_images):
                 panel_title = f"true {plain(y_true[k])}\npred {plain(y_pred[k])}"
                 if y_proba is not None:
                     panel_title += f" ({probability_text(y_proba[k], digits=0)})"
-                self.im_.append(_show_image(axes[k], images[k], panel_title, **im_kw))
+                self.im_.append(show_image(axes[k], images[k], panel_title, **im_kw))
         if title:
             fig.suptitle(title, fontsize="large")
 
@@ -372,7 +372,7 @@ class MisclassifiedDisplay(_AxesArrayDisplay):
             raise ValueError(f"n_images must be >= 0 or None; got {n_images}.")
         y_true = np.asarray(y_true)
         y_pred = np.asarray(y_pred)
-        images = _as_images(X, image_shape)
+        images = as_images(X, image_shape)
         n_samples = y_true.shape[0]
         if y_pred.shape[0] != n_samples or images.shape[0] != n_samples:
             raise ValueError(

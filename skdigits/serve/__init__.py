@@ -13,7 +13,7 @@ uvicorn). Importing it does not start TensorFlow.
 * :func:`run` serves until Ctrl-C (what ``skdigits serve`` runs);
 * :func:`start` serves in a background thread (notebooks, tests);
 * :func:`create_app` builds the ASGI application, for any ASGI server;
-* :func:`resolve_model` and ``skdigits.serve.default_model`` find the
+* ``resolve_model`` and ``skdigits.serve._default_model`` find the
   model to serve.
 """
 
@@ -29,16 +29,21 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 from skdigits.serve._app import create_app, predict_digit
-from skdigits.serve._server import BackgroundServer, resolve_model, run, start
-from skdigits.serve.default_model import default_model_path, load_default_model
+from skdigits.serve._default_model import (  # noqa: F401  (not public API)
+    default_model_path,
+    load_default_model,
+)
+from skdigits.serve._server import (
+    BackgroundServer,
+    resolve_model,  # noqa: F401  (not public API)
+    run,
+    start,
+)
 
 __all__ = [
     "BackgroundServer",
     "create_app",
-    "default_model_path",
-    "load_default_model",
     "predict_digit",
-    "resolve_model",
     "run",
     "start",
 ]

@@ -39,6 +39,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skdigits import __version__
+from skdigits._answer import digit_answer
 from skdigits._formatting import plain
 from skdigits.image_io import ImageReadError, decode_image, prepare_digit
 from skdigits.serve._openapi import openapi_schema
@@ -138,10 +139,9 @@ def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
     Returns
     -------
     answer : dict
-        ``label`` (the class with the highest probability), ``probability``
-        (its probability), ``classes`` and ``probabilities`` (in the same
-        order), and ``image``, the 28x28 uint8 image the model was given, as
-        nested lists.
+        The answer format of every prediction (``label``, ``probability``,
+        ``classes``, ``probabilities``: see the docs' answer format), and
+        ``image``, the 28x28 uint8 image the model was given, as nested lists.
 
     Raises
     ------
@@ -162,15 +162,7 @@ def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
     """
     image = prepare_digit(gray)
     proba = np.asarray(model.predict_proba(image[np.newaxis]))[0]
-    classes = [plain(c) for c in model.classes_]
-    best = int(np.argmax(proba))
-    return {
-        "label": classes[best],
-        "probability": float(proba[best]),
-        "classes": classes,
-        "probabilities": [float(p) for p in proba],
-        "image": image.tolist(),
-    }
+    return {**digit_answer(model.classes_, proba), "image": image.tolist()}
 
 
 def _pixels_from_json(body: bytes) -> np.ndarray:

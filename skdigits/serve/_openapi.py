@@ -1,12 +1,16 @@
 """The OpenAPI 3.1 description of the prediction API, served at /api/openapi.json.
 
-Written out by hand: Starlette does not generate one, and the API is three
-routes. ``tests/test_serve.py`` checks that it lists exactly the app's routes.
+Written out by hand (Starlette does not generate one, and the API is three
+routes), except the answer, which is the shared format of
+``skdigits._answer``. ``tests/test_serve.py`` checks that it lists exactly
+the app's routes.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from skdigits._answer import ANSWER_SCHEMA
 
 _ERROR = {
     "description": "What was wrong with the request.",
@@ -55,17 +59,11 @@ _PIXELS = {
     },
 }
 
+# The answer format shared with `skdigits predict --json`, plus the image.
 _ANSWER = {
-    "type": "object",
+    **ANSWER_SCHEMA,
     "properties": {
-        "label": {"description": "The class with the highest probability."},
-        "probability": {"type": "number", "description": "Its probability."},
-        "classes": {"type": "array", "description": "The model's classes."},
-        "probabilities": {
-            "type": "array",
-            "items": {"type": "number"},
-            "description": "The probability of each class, in the order of classes.",
-        },
+        **ANSWER_SCHEMA["properties"],
         "image": {
             "type": "array",
             "items": {"type": "array", "items": {"type": "integer"}},
@@ -73,7 +71,7 @@ _ANSWER = {
             "model was given, after MNIST-style preparation.",
         },
     },
-    "required": ["label", "probability", "classes", "probabilities", "image"],
+    "required": [*ANSWER_SCHEMA["required"], "image"],
 }
 
 

@@ -23,7 +23,7 @@ from skdigits.serve._app import (
     DEFAULT_MAX_IMAGE_PIXELS,
     create_app,
 )
-from skdigits.serve.default_model import load_default_model
+from skdigits.serve._default_model import load_default_model
 
 __all__ = ["BackgroundServer", "resolve_model", "run", "start"]
 
@@ -49,7 +49,7 @@ def resolve_model(
     model : str, path-like, fitted estimator or None, default=None
         A model file written by :func:`skdigits.persistence.save_model`, a fitted model,
         or None for the default model (see
-        ``skdigits.serve.default_model``).
+        ``skdigits.serve._default_model``).
     refresh_default : bool, default=False
         With ``model=None``, train the default model again.
     echo : callable, default=print (flushed)
@@ -408,7 +408,7 @@ def run(
         A model file written by :func:`skdigits.persistence.save_model` (loaded with
         :func:`skdigits.persistence.load_model`), a fitted model, or None for the
         default model: trained on the bundled MNIST sample the first time
-        and cached (see ``skdigits.serve.default_model``).
+        and cached (see ``skdigits.serve._default_model``).
     host : str, default="127.0.0.1"
         Address to listen on. The default only answers this computer; use
         ``"0.0.0.0"`` (or a LAN address) to let other devices, such as a

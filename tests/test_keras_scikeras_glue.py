@@ -8,8 +8,8 @@ import gc
 
 import pytest
 
-from skdigits import _scikeras_compat as compat
-from skdigits._scikeras_compat import (
+from skdigits._keras import scikeras_glue as compat
+from skdigits._keras.scikeras_glue import (
     _op_determinism_restored,
     _release_train_step_graphs,
 )

@@ -111,7 +111,7 @@ class EstimatorOption:
     A row of :data:`ESTIMATOR_OPTIONS`; its value is checked by the
     classifier's ``_parameter_constraints``:
 
-    >>> from skdigits.cli import EstimatorOption
+    >>> from skdigits._cli import EstimatorOption
     >>> epochs = EstimatorOption("--epochs", "epochs", "N", "passes over the data")
     >>> epochs.validated("3")
     3
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     Examples
     --------
-    >>> from skdigits.cli import build_parser
+    >>> from skdigits._cli import build_parser
     >>> args = build_parser().parse_args(["train", "--epochs", "3", "--hidden", "64"])
     >>> args.command, args.epochs, args.hidden_layer_sizes
     ('train', 3, (64,))
@@ -479,7 +479,7 @@ def _data_source(bunch: Any) -> str:
 
 def _output_folder(output: str | None, force: bool) -> Path:
     """The report folder, checked (not created) before anything is loaded."""
-    from skdigits.report import ReportFolderError, check_report_folder
+    from skdigits._report import ReportFolderError, check_report_folder
 
     try:
         return check_report_folder(output, overwrite=force)
@@ -543,7 +543,7 @@ def _train(args: argparse.Namespace) -> int:
 
         matplotlib.use("Agg")  # the figures go to files; never open windows
     from skdigits._estimators import final_estimator
-    from skdigits.training import describe_classifier, train_and_report
+    from skdigits._training import describe_classifier, train_and_report
 
     argv = [PROG, "train", "--data", "sample" if data.is_sample else data.source]
     if args.continue_from is None:
@@ -610,8 +610,8 @@ def _train(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     # NumPy only: neither TensorFlow nor scikit-learn is imported, so a
     # prediction costs well under a second (benchmarks: predict_cli).
+    from skdigits._cli_predict import predict_digits
     from skdigits.image_io import DigitSource
-    from skdigits.inference import predict_digits
 
     try:
         records = predict_digits(args.model, args.inputs)
@@ -623,7 +623,7 @@ def _predict(args: argparse.Namespace) -> int:
         rows = [("file", "digit", "probability")] + [
             (
                 str(DigitSource(r["file"], r["index"])),
-                str(r["prediction"]),
+                str(r["label"]),
                 probability_text(r["probability"]),
             )
             for r in records
@@ -700,7 +700,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> from skdigits.cli import main
+    >>> from skdigits._cli import main
     >>> main(["--version"])  # doctest: +ELLIPSIS
     skdigits ...
     0

@@ -1,4 +1,4 @@
-"""Tests for skdigits.callbacks.TestSetMonitor."""
+"""Tests for skdigits._keras.callbacks.TestSetMonitor."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from skdigits.classifier import DenseDigitClassifier
 
 
 def test_test_set_monitor_logs_the_test_metrics_of_each_epoch(digits300):
-    from skdigits.callbacks import TestSetMonitor
+    from skdigits._keras.callbacks import TestSetMonitor
 
     X, y = digits300
     X_train, y_train, X_test, y_test = X[:200], y[:200], X[200:], y[200:]
@@ -40,7 +40,7 @@ def test_test_set_monitor_logs_the_test_metrics_of_each_epoch(digits300):
 
 
 def test_test_set_monitor_preprocesses_once_when_training_begins(digits300):
-    from skdigits.callbacks import TestSetMonitor
+    from skdigits._keras.callbacks import TestSetMonitor
 
     X, y = digits300
     calls = []

@@ -3,7 +3,7 @@
 :func:`train_and_report` fits ``Pipeline([("scale", PixelScaler()),
 ("clf", DenseDigitClassifier(...))])``, watching the test set per epoch as the
 notebook's learning curves did, evaluates it and writes the report folder
-(:func:`skdigits.report.write_report`). The command line only parses options
+(:func:`skdigits._report.write_report`). The command line only parses options
 and loads the data; everything a run does is here, usable from Python.
 
 :func:`continue_training` is the library side of ``skdigits train --continue
@@ -29,7 +29,9 @@ from numpy.typing import ArrayLike
 from sklearn.pipeline import Pipeline
 
 from skdigits._formatting import number_text
-from skdigits.report import Evaluation, check_report_folder, evaluate, write_report
+from skdigits._metrics import Evaluation, evaluate
+from skdigits._report import check_report_folder, write_report
+from skdigits.pipeline import make_digit_pipeline, transform_before_classifier
 
 __all__ = [
     "TrainingRun",
@@ -52,13 +54,13 @@ class TrainingRun:
     train_time : float
         Seconds spent fitting, without the time spent watching the test set.
     paths : dict of str to pathlib.Path
-        The report's files, by their key in :data:`skdigits.report.REPORT_FILES`.
+        The report's files, by their key in :data:`skdigits._report.REPORT_FILES`.
 
     Examples
     --------
     See :func:`train_and_report`, which returns it:
 
-    >>> from skdigits.training import TrainingRun
+    >>> from skdigits._training import TrainingRun
     >>> [name for name in TrainingRun.__dataclass_fields__]
     ['model', 'evaluation', 'train_time', 'paths']
     """
@@ -92,9 +94,9 @@ def train_and_report(
     Parameters
     ----------
     folder : str or path-like or None
-        The report folder (see :func:`skdigits.report.write_report`); None
+        The report folder (see :func:`skdigits._report.write_report`); None
         for a new dated one in the current folder (see
-        :func:`skdigits.report.check_report_folder`).
+        :func:`skdigits._report.check_report_folder`).
     X_train, y_train : array-like
         Raw training images (``uint8`` pixels, flat or 28x28) and labels.
     X_test, y_test : array-like
@@ -133,7 +135,7 @@ def train_and_report(
 
     Raises
     ------
-    skdigits.report.ReportFolderError
+    skdigits._report.ReportFolderError
         ``folder`` is a file, or holds files and ``overwrite`` is False.
     sklearn.utils._param_validation.InvalidParameterError
         A parameter of ``classifier`` is invalid; raised before training.
@@ -144,7 +146,7 @@ def train_and_report(
     >>> from pathlib import Path
     >>> from skdigits import DenseDigitClassifier
     >>> from skdigits.datasets import load_mnist_sample
-    >>> from skdigits.training import train_and_report
+    >>> from skdigits._training import train_and_report
     >>> X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
     >>> run = train_and_report(
     ...     Path(tempfile.mkdtemp()) / "run", X_train[:1000], y_train[:1000],
@@ -159,10 +161,8 @@ def train_and_report(
     """
     from sklearn.base import clone
 
-    from skdigits import callbacks
     from skdigits._estimators import final_estimator
     from skdigits.classifier import DenseDigitClassifier
-    from skdigits.preprocessing import PixelScaler
 
     folder = check_report_folder(folder, overwrite=overwrite)
     if continue_from is None:
@@ -170,7 +170,7 @@ def train_and_report(
         if verbose is not None:
             classifier.set_params(verbose=verbose)
         classifier._validate_params()  # a bad setting fails before any work
-        pipeline = Pipeline([("scale", PixelScaler()), ("clf", classifier)])
+        pipeline = make_digit_pipeline(classifier)
         classes = np.unique(np.asarray(y_train))  # the classifier's classes_
     else:
         pipeline = continue_from
@@ -180,12 +180,14 @@ def train_and_report(
             pipeline = load_model(pipeline)
         classifier = final_estimator(pipeline)  # a Pipeline or the classifier
         classes = classifier.classes_
-    monitor = callbacks.TestSetMonitor(
+    from skdigits._keras.callbacks import TestSetMonitor  # starts TensorFlow
+
+    monitor = TestSetMonitor(
         X_test,
         y_test,
         classes=classes,
         # The scaler is fitted when training begins: the pipeline fits it first.
-        preprocess=lambda X: _before_classifier(pipeline, X),
+        preprocess=lambda X: transform_before_classifier(pipeline, X),
     )
     own_callbacks = classifier.callbacks
     if continue_from is None:
@@ -248,7 +250,7 @@ def describe_classifier(classifier: Any) -> str:
     Examples
     --------
     >>> from skdigits import DenseDigitClassifier
-    >>> from skdigits.training import describe_classifier
+    >>> from skdigits._training import describe_classifier
     >>> print(describe_classifier(DenseDigitClassifier((64, 32), epochs=5)))
     ... # doctest: +NORMALIZE_WHITESPACE
     hidden layers 64-32 (relu), dropout 0.1, adam at learning rate 0.003
@@ -316,7 +318,7 @@ def continue_training(
     --------
     >>> from sklearn.datasets import load_digits
     >>> from skdigits import DenseDigitClassifier
-    >>> from skdigits.training import continue_training
+    >>> from skdigits._training import continue_training
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = DenseDigitClassifier(hidden_layer_sizes=(16,), epochs=2,
     ...                            random_state=0).fit(X / 16, y)
@@ -339,22 +341,12 @@ def continue_training(
         changes["callbacks"] = list(callbacks)
     if verbose is not None:
         changes["verbose"] = verbose
-    Xt = _before_classifier(model, X)  # the fitted scaling is kept, not refitted
+    Xt = transform_before_classifier(
+        model, X
+    )  # the fitted scaling is kept, not refitted
     classifier.set_params(**changes)
     try:
         classifier.fit(Xt, y)
     finally:
         classifier.set_params(**kept)
     return model
-
-
-def _before_classifier(model: Any, X: Any) -> Any:
-    """``X`` through a Pipeline's fitted steps before its classifier.
-
-    A bare classifier takes ``X`` as it is.
-    """
-    if isinstance(model, Pipeline):
-        for _, step in model.steps[:-1]:
-            if step is not None and step != "passthrough":
-                X = step.transform(X)
-    return X

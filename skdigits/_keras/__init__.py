@@ -1,17 +1,24 @@
-"""Prepare TensorFlow's environment before it is first imported.
+"""Everything in skdigits that imports Keras, TensorFlow or SciKeras.
 
-TensorFlow reads its logging and threading settings once, at import. This
-module is the single place that sets them, so that every module that needs
-Keras imports it through :func:`import_keras`.
+Importing this package starts TensorFlow, once, with skdigits's settings; its
+modules then ``import keras`` at their top like any Keras code, and code
+outside skdigits that wants Keras with those settings (tests, benchmarks)
+takes ``from skdigits._keras import keras``. Nothing
+outside this package imports Keras, TensorFlow or SciKeras (an import-linter
+contract in ``pyproject.toml`` checks it), and the rest of skdigits imports
+this package only inside the functions that train, build or download, so
+``import skdigits``, prediction and ``skdigits --help`` never start it.
+
+TensorFlow reads its logging and threading settings once, at import:
 
 * Log noise: TensorFlow prints oneDNN and CUDA notices through absl before its
   own log level applies, so ``TF_CPP_MIN_LOG_LEVEL`` alone cannot silence them.
-  We capture the C-level stderr during the import and replay it only if the
+  The C-level stderr is captured during the import and replayed only if the
   import fails.
 * Threads: joblib's process workers (loky) and Dask's nanny export
   ``OMP_NUM_THREADS`` so that each worker uses its share of the cores.
   TensorFlow ignores that variable and would start one thread per core in every
-  worker; we pass the same budget on through ``TF_NUM_INTRAOP_THREADS`` and
+  worker; the same budget goes on through ``TF_NUM_INTRAOP_THREADS`` and
   ``TF_NUM_INTEROP_THREADS``, unless the user set those explicitly.
 """
 
@@ -20,24 +27,30 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from types import ModuleType
+
+__all__ = ["bridge_thread_budget", "keras"]
 
 
-def _bridge_thread_budget() -> None:
+def bridge_thread_budget() -> None:
+    """Pass ``OMP_NUM_THREADS`` on to TensorFlow's two thread pools.
+
+    Values the user set for ``TF_NUM_INTRAOP_THREADS`` or
+    ``TF_NUM_INTEROP_THREADS`` win.
+    """
     budget = os.environ.get("OMP_NUM_THREADS")
     if budget and budget.isdigit() and int(budget) > 0:
         os.environ.setdefault("TF_NUM_INTRAOP_THREADS", budget)
         os.environ.setdefault("TF_NUM_INTEROP_THREADS", budget)
 
 
-def _import_silently(name: str) -> ModuleType:
+def _import_silently(name: str) -> None:
     """Import ``name`` with file descriptor 2 captured; replay it on failure."""
     sys.stderr.flush()
     saved_fd = os.dup(2)
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            module = __import__(name)
+            __import__(name)
         except BaseException:
             os.dup2(saved_fd, 2)
             captured.seek(0)
@@ -46,19 +59,13 @@ def _import_silently(name: str) -> ModuleType:
         finally:
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
-    return module
 
 
-def import_keras() -> ModuleType:
-    """Return the ``keras`` module, importing TensorFlow quietly the first time."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
-        return sys.modules["keras"]
+if "tensorflow" not in sys.modules:
     # Level 3: TensorFlow also logs harmless start-up "errors" (no CUDA
     # driver, op-version skew) at ERROR level. Users can still override it.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    _bridge_thread_budget()
-    if "tensorflow" not in sys.modules:
-        _import_silently("tensorflow")
-    import keras
+    bridge_thread_budget()
+    _import_silently("tensorflow")
 
-    return keras
+import keras  # noqa: E402  (after TensorFlow's quiet start; for callers too)

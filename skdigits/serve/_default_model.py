@@ -39,7 +39,7 @@ def default_model_path() -> Path:
     Examples
     --------
     >>> import os
-    >>> from skdigits.serve.default_model import default_model_path
+    >>> from skdigits.serve._default_model import default_model_path
     >>> os.environ["SKDIGITS_CACHE"] = "/tmp/skdigits-cache"
     >>> default_model_path().parent.as_posix()
     '/tmp/skdigits-cache'
@@ -74,16 +74,12 @@ def _train_default_model() -> Any:
         seeded with ``random_state=0``, fitted on the 10,000 training images of
         :func:`skdigits.datasets.load_mnist_sample`.
     """
-    from sklearn.pipeline import Pipeline
-
     from skdigits.classifier import DenseDigitClassifier
     from skdigits.datasets import load_mnist_sample
-    from skdigits.preprocessing import PixelScaler
+    from skdigits.pipeline import make_digit_pipeline
 
     data = load_mnist_sample()
-    model = Pipeline(
-        [("scale", PixelScaler()), ("clf", DenseDigitClassifier(random_state=0))]
-    )
+    model = make_digit_pipeline(DenseDigitClassifier(random_state=0))
     return model.fit(data.X_train, data.y_train)
 
 
@@ -119,7 +115,7 @@ def load_default_model(
     >>> import tempfile, os
     >>> from sklearn.datasets import load_digits
     >>> from skdigits import DenseDigitClassifier
-    >>> from skdigits.serve.default_model import load_default_model
+    >>> from skdigits.serve._default_model import load_default_model
     >>> os.environ["SKDIGITS_CACHE"] = tempfile.mkdtemp()
     >>> X, y = load_digits(return_X_y=True)
     >>> def tiny():

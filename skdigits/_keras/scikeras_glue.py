@@ -1,74 +1,10 @@
-"""The one place that knows SciKeras, and how skdigits works around its age.
+"""The one place that knows SciKeras, and what is cleaned up after each fit.
 
-SciKeras 0.13 is its last release. On scikit-learn >= 1.6 its
-``KerasClassifier`` puts ``ClassifierMixin`` to the right of ``BaseEstimator``
-and declares its tags through the removed ``_more_tags`` API, so it gets
-``estimator_type=None``: ``is_classifier`` is False, cross-validation falls back
-to plain KFold, scikit-learn's displays refuse it and ``check_estimator`` fails.
-None of that can be repaired by inheritance: ``class X(ClassifierMixin,
-KerasClassifier)`` is an MRO error, and any subclass of SciKeras's
-``BaseWrapper`` still carries ``_more_tags`` in its MRO, which scikit-learn's
-``check_estimator_tags_renamed`` rejects.
-
-So skdigits composes instead of inheriting. Its estimators are plain
-scikit-learn estimators (mixins left of ``BaseEstimator``, ``__sklearn_tags__``,
-``validate_data``, ``_parameter_constraints``) that hand the Keras part of
-``fit`` to a SciKeras ``KerasClassifier`` through :func:`fit_keras_network`.
-SciKeras keeps doing what it is good at:
-
-* calling the model-building function with the data's metadata
-  (``n_features_in_``, ``n_classes_``);
-* seeding Python, NumPy and TensorFlow and enabling deterministic ops for a
-  reproducible fit, then restoring the global state;
-* dropping zero-weight samples, running ``Model.fit`` with the callbacks, and
-  collecting the per-epoch history;
-* making Keras models picklable (importing SciKeras registers this).
-
-Three of SciKeras's and TensorFlow's leftovers are cleaned up here, after
-every fit, so that a process can train many models (GridSearchCV,
-check_estimator, a server that retrains) without growing:
-
-* SciKeras sets ``TF_DETERMINISTIC_OPS=1`` *before* asking TensorFlow whether
-  op determinism was on. TensorFlow reads that variable lazily, on the first
-  question, so in a fresh process the answer is "it was on already" and
-  SciKeras never turns it off: every later unseeded fit then fails with
-  "Random ops require a seed". :func:`fit_keras_network` restores the state it
-  found.
-* TensorFlow keeps a closure of every traced train step's all-reduce custom
-  gradient in a process-global registry, which pins each finished model's
-  graph in memory (tensorflow/tensorflow#97697; ``clear_session`` does not
-  help). :func:`_release_train_step_graphs` drops those entries.
-* TensorFlow's eager context caches the kernel of every op it has run
-  eagerly, keyed by the op's attributes, and keeps it until the cache is
-  cleared. In TensorFlow 2.21 every variable created eagerly runs a
-  ``VarHandleOp`` whose ``debug_name`` attribute is the variable's name, and
-  Keras names each new model's variables uniquely (``dense_12/kernel``, the
-  optimizer's moments of it, the metrics' totals). So every fit adds one
-  cache entry per variable, about 34 KB each, that no later op ever looks
-  up: about 0.5 MB per fit of a one-hidden-layer network, held in C++, out
-  of reach of Python's garbage collector, ``gc.get_objects()`` and
-  ``malloc_trim``. (TensorFlow fixed the same leak once, by giving eager
-  variables one constant ``shared_name``, tensorflow/tensorflow#19671; the
-  newer ``debug_name`` attribute brings it back; see also #40171.) Plain
-  TensorFlow shows it::
-
-      for i in range(20_000):  # RSS +34 KB per iteration, for ever
-          tf.Variable(1.0, name=f"model_{i}/kernel")
-
-  (a constant name stays flat), and so does building a ``keras.Sequential``
-  of two ``Dense`` layers and its Adam state in a loop, without training:
-  +0.485 MB per model (docs/performance.rst). TensorFlow offers no way to
-  evict single entries, only to clear the whole cache, which is what
-  ``keras.backend.clear_session()`` does and what ``tf.random.set_seed``
-  does too; :func:`_release_eager_kernel_cache` does that, and nothing
-  else of ``clear_session`` (which would also reset the user's Keras name
-  counters). The cost is that the next eager op of each kind builds its
-  kernel again (microseconds) and that a legacy stateful random op run
-  eagerly with an explicit seed starts its sequence again, as after
-  ``set_seed``. Models stay intact: their variables are resources owned by
-  their Python objects, not by the cache.
-
-Nothing else in skdigits imports SciKeras.
+SciKeras's ``KerasClassifier`` is composed, not inherited (it cannot be a
+scikit-learn classifier on scikit-learn >= 1.6), and after every fit three of
+SciKeras's and TensorFlow's leftovers are released so that a process can train
+many models without growing. The architecture page of the docs ("The Keras
+side") tells why, with the measurements.
 """
 
 from __future__ import annotations
@@ -78,13 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-
-from skdigits._tf_env import import_keras
-
-import_keras()  # quiet, thread-aware TensorFlow start before SciKeras imports it
-
-from scikeras.wrappers import KerasClassifier  # noqa: E402
-from tensorflow.python.framework import config as _tf_config  # noqa: E402
+from scikeras.wrappers import KerasClassifier
+from tensorflow.python.framework import config as tf_config
 
 __all__ = ["fit_keras_network"]
 
@@ -163,16 +94,16 @@ def _op_determinism_restored() -> Iterator[None]:
     Asking first also makes TensorFlow read ``TF_DETERMINISTIC_OPS`` now, from
     the user's environment, not later from the value SciKeras sets.
     """
-    was_enabled = _tf_config.is_op_determinism_enabled()
+    was_enabled = tf_config.is_op_determinism_enabled()
     try:
         yield
     finally:
-        if not was_enabled and _tf_config.is_op_determinism_enabled():
-            _tf_config.disable_op_determinism()
+        if not was_enabled and tf_config.is_op_determinism_enabled():
+            tf_config.disable_op_determinism()
 
 
 def _release_fit_leftovers() -> None:
-    """Release what TensorFlow keeps of a finished fit (module docstring)."""
+    """Release what TensorFlow keeps of a finished fit (the docs' architecture page)."""
     _release_train_step_graphs()
     _release_eager_kernel_cache()
 
@@ -181,7 +112,7 @@ def _release_eager_kernel_cache() -> bool:
     """Empty the eager context's kernel cache, as ``clear_session`` does.
 
     Drops the ``VarHandleOp`` kernels that every eagerly created, uniquely
-    named variable leaves behind (module docstring). TensorFlow waits for
+    named variable leaves behind (the docs' architecture page). TensorFlow waits for
     pending eager ops first, and a kernel in use by another thread is
     reference-counted, so that thread finishes its op and builds the kernel
     again next time. Returns False if TensorFlow's API has changed and

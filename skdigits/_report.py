@@ -1,10 +1,9 @@
-"""Evaluate a trained digit classifier and write a report folder about the run.
+"""Write a report folder about a training run.
 
-:func:`evaluate` computes what a person wants to know about a model on test
-data (accuracy, log loss, the confusion matrix and the pairs of digits it
-mixes up); :func:`write_report` puts that, the training history, the figures
-and the saved model into one folder with a ``report.md`` that reads the run at
-a glance. ``skdigits train`` is these two functions behind a command line.
+:func:`write_report` puts the evaluation on test data
+(:func:`skdigits._metrics.evaluate`), the training history, the figures and
+the saved model into one folder with a ``report.md`` that reads the run at a
+glance. ``skdigits train`` is these two functions behind a command line.
 
 The folder holds:
 
@@ -28,7 +27,6 @@ import os
 import platform
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata, resources
 from pathlib import Path
@@ -43,19 +41,15 @@ from skdigits._formatting import (
     jsonable,
     markdown_table,
     percent,
-    plain,
 )
+from skdigits._metrics import Evaluation, evaluate
 from skdigits.datasets import describe_dataset
-from skdigits.metrics import ConfusedPair, most_confused
 
 __all__ = [
     "AUGMENTED_FILE",
     "REPORT_FILES",
-    "Evaluation",
     "ReportFolderError",
     "check_report_folder",
-    "evaluate",
-    "format_confused_pair",
     "library_versions",
     "write_report",
 ]
@@ -83,226 +77,6 @@ _DPI = 110  # sharp enough on a laptop screen, small enough to share
 _N_MISCLASSIFIED = 15  # three rows of five
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """A classifier's results on labelled test data (see :func:`evaluate`).
-
-    Attributes
-    ----------
-    accuracy : float
-        Share of correctly classified samples.
-    loss : float
-        Log loss (cross-entropy) of the predicted probabilities.
-    classes : ndarray of shape (n_classes,)
-        The classifier's ``classes_``: rows, columns and probability columns
-        follow this order.
-    y_true, y_pred : ndarray of shape (n_samples,)
-        True and predicted labels.
-    y_proba : ndarray of shape (n_samples, n_classes)
-        Predicted probabilities.
-    confusion_matrix : ndarray of shape (n_classes, n_classes)
-        Counts: row = true class, column = predicted class.
-    most_confused : list of ConfusedPair
-        The pairs of classes mixed up most, both directions added up.
-
-    See Also
-    --------
-    evaluate : Makes it from a fitted classifier and test data.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.dummy import DummyClassifier
-    >>> from skdigits.report import evaluate
-    >>> X, y = np.zeros((4, 2)), np.array([0, 0, 0, 1])
-    >>> result = evaluate(DummyClassifier().fit(X, y), X, y)
-    >>> result.accuracy, result.n_samples, result.n_errors
-    (0.75, 4, 1)
-    >>> result.confusion_matrix
-    array([[3, 0],
-           [1, 0]])
-    """
-
-    accuracy: float
-    loss: float
-    classes: np.ndarray
-    y_true: np.ndarray = field(repr=False)
-    y_pred: np.ndarray = field(repr=False)
-    y_proba: np.ndarray = field(repr=False)
-    confusion_matrix: np.ndarray = field(repr=False)
-    most_confused: list[ConfusedPair] = field(repr=False)
-
-    @property
-    def n_samples(self) -> int:
-        """Number of test samples."""
-        return int(self.y_true.shape[0])
-
-    @property
-    def n_errors(self) -> int:
-        """Number of misclassified test samples."""
-        return int(np.sum(self.y_true != self.y_pred))
-
-    def to_text(self, *, ascii: bool = False) -> str:
-        """Accuracy, loss and the most confused pairs, for a terminal.
-
-        Parameters
-        ----------
-        ascii : bool, default=False
-            Write ``<->`` and ``->`` instead of ``↔`` and ``→``.
-
-        Returns
-        -------
-        text : str
-            A few lines, without a final newline.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.dummy import DummyClassifier
-        >>> from skdigits.report import evaluate
-        >>> X, y = np.zeros((4, 2)), np.array([0, 0, 0, 1])
-        >>> print(evaluate(DummyClassifier().fit(X, y), X, y).to_text(ascii=True))
-        Test accuracy: 75.00% (1 of 4 test images wrong)
-        Test loss:     0.5623 (log loss)
-        Most confused pairs (mistakes a->b + b->a, true->predicted):
-          0<->1: 1 (0 + 1)
-        """
-        lines = [
-            f"Test accuracy: {self.accuracy:.2%} ({self.n_errors:,} of "
-            f"{self.n_samples:,} test images wrong)",
-            f"Test loss:     {self.loss:.4f} (log loss)",
-        ]
-        if self.most_confused:
-            to = "->" if ascii else "→"
-            lines.append(
-                f"Most confused pairs (mistakes a{to}b + b{to}a, true{to}predicted):"
-            )
-            lines += [
-                f"  {format_confused_pair(pair, ascii=ascii)}"
-                for pair in self.most_confused
-            ]
-        return "\n".join(lines)
-
-    def per_class(self) -> list[dict[str, Any]]:
-        """Support, recall and precision of each class, in ``classes`` order.
-
-        Computed by :func:`sklearn.metrics.precision_recall_fscore_support`.
-
-        Returns
-        -------
-        rows : list of dict
-            ``{"label", "support", "recall", "precision"}`` per class; recall
-            is the share of that class's samples found, precision the share
-            of that class's predictions that were right (NaN when the class
-            was never predicted, and recall NaN when it has no sample).
-        """
-        from sklearn.metrics import precision_recall_fscore_support
-
-        precision, recall, _, support = precision_recall_fscore_support(
-            self.y_true,
-            self.y_pred,
-            labels=self.classes,
-            zero_division=np.nan,
-        )
-        return [
-            {
-                "label": plain(label),
-                "support": int(n),
-                "recall": float(r),
-                "precision": float(p),
-            }
-            for label, n, r, p in zip(
-                self.classes, support, recall, precision, strict=True
-            )
-        ]
-
-
-def evaluate(estimator: Any, X: ArrayLike, y: ArrayLike, *, n_pairs: int = 5):
-    """Test a fitted classifier: accuracy, log loss, confusion matrix, pairs.
-
-    Parameters
-    ----------
-    estimator : fitted classifier or Pipeline
-        Anything with ``predict_proba`` and ``classes_``, such as a fitted
-        ``Pipeline([("scale", PixelScaler()), ("clf", DenseDigitClassifier())])``.
-    X : array-like of shape (n_samples, ...)
-        Test inputs, as the estimator takes them.
-    y : array-like of shape (n_samples,)
-        True labels.
-    n_pairs : int, default=5
-        How many most-confused pairs to keep.
-
-    Returns
-    -------
-    evaluation : Evaluation
-        Predictions (the most probable class), probabilities and the figures
-        computed from them. The loss is
-        ``sklearn.metrics.log_loss(y, proba, labels=classes_)``.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from skdigits.report import evaluate, format_confused_pair
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = LogisticRegression(max_iter=2000).fit(X[:1000] / 16, y[:1000])
-    >>> result = evaluate(clf, X[1000:] / 16, y[1000:])
-    >>> result.n_samples, round(result.accuracy, 3) > 0.85, result.loss < 0.5
-    (797, True, True)
-    >>> print(format_confused_pair(result.most_confused[0]))  # doctest: +SKIP
-    1↔8: 9 (4 + 5)
-    """
-    from sklearn.metrics import confusion_matrix, log_loss
-
-    y_true = np.asarray(y)
-    classes = np.asarray(estimator.classes_)
-    y_proba = np.asarray(estimator.predict_proba(X))
-    y_pred = classes[np.argmax(y_proba, axis=1)]
-    cm = confusion_matrix(y_true, y_pred, labels=classes)
-    return Evaluation(
-        accuracy=float(np.mean(y_pred == y_true)),
-        loss=float(log_loss(y_true, y_proba, labels=classes)),
-        classes=classes,
-        y_true=y_true,
-        y_pred=y_pred,
-        y_proba=y_proba,
-        confusion_matrix=cm,
-        most_confused=most_confused(cm, classes, n_pairs),
-    )
-
-
-def format_confused_pair(pair: ConfusedPair, *, ascii: bool = False) -> str:
-    """One line for a confused pair: both labels, total, and each direction.
-
-    Parameters
-    ----------
-    pair : ConfusedPair
-        As returned by :func:`skdigits.metrics.most_confused`.
-    ascii : bool, default=False
-        Write ``<->`` instead of ``↔`` (for terminals that cannot show it).
-
-    Returns
-    -------
-    line : str
-        ``"a↔b: total (a→b + b→a)"``, where ``a→b`` counts samples of true
-        class ``a`` predicted as ``b``.
-
-    Examples
-    --------
-    >>> from skdigits.metrics import ConfusedPair
-    >>> from skdigits.report import format_confused_pair
-    >>> print(format_confused_pair(ConfusedPair(2, 7, 14, 9, 5)))
-    2↔7: 14 (9 + 5)
-    >>> print(format_confused_pair(ConfusedPair(4, 9, 3, 0, 3), ascii=True))
-    4<->9: 3 (0 + 3)
-    """
-    arrow = "<->" if ascii else "↔"
-    return (
-        f"{pair.label_a}{arrow}{pair.label_b}: {pair.count} "
-        f"({pair.a_to_b} + {pair.b_to_a})"
-    )
-
-
 def library_versions() -> dict[str, str | None]:
     """Installed versions of Python and the libraries a run depends on.
 
@@ -315,7 +89,7 @@ def library_versions() -> dict[str, str | None]:
 
     Examples
     --------
-    >>> from skdigits.report import library_versions
+    >>> from skdigits._report import library_versions
     >>> versions = library_versions()
     >>> list(versions)
     ['python', 'skdigits', 'scikit-learn', 'scikeras', 'tensorflow', 'keras', 'numpy']
@@ -606,7 +380,7 @@ class ReportFolderError(FileExistsError):
 
     Examples
     --------
-    >>> from skdigits.report import ReportFolderError
+    >>> from skdigits._report import ReportFolderError
     >>> error = ReportFolderError("run1", "not empty")
     >>> print(error)
     run1 already holds files; choose another folder or allow overwriting.
@@ -654,7 +428,7 @@ def check_report_folder(
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from skdigits.report import ReportFolderError, check_report_folder
+    >>> from skdigits._report import ReportFolderError, check_report_folder
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = (Path(tmp) / "notes.txt").write_text("mine")
     ...     try:
@@ -740,7 +514,7 @@ def write_report(
     >>> from sklearn.pipeline import Pipeline
     >>> from skdigits import DenseDigitClassifier, PixelScaler
     >>> from skdigits.datasets import load_mnist_sample
-    >>> from skdigits.report import write_report
+    >>> from skdigits._report import write_report
     >>> X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
     >>> model = Pipeline([
     ...     ("scale", PixelScaler()),
@@ -811,6 +585,7 @@ def _augmented_gallery(
     import matplotlib.pyplot as plt
 
     from skdigits.augmentation import distort_images
+    from skdigits.pipeline import transform_before_classifier
     from skdigits.plotting import DigitGalleryDisplay
 
     picked = DigitGalleryDisplay.from_data(X_train, y_train, random_state=seed)
@@ -818,8 +593,7 @@ def _augmented_gallery(
     rows = np.asarray(X_train)[picked.indices_]
     labels = np.asarray(y_train)[picked.indices_]
     # The network sees the images after the steps before it (the scaling).
-    if estimator is not classifier:
-        rows = estimator[:-1].transform(rows)
+    rows = transform_before_classifier(estimator, rows)
     rows = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
     image_shape = getattr(classifier, "image_shape_", None)
     epochs = [

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from skdigits import _tf_env
+from skdigits import _keras
 
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -29,7 +29,7 @@ def _env_after_bridge(monkeypatch, **given) -> dict[str, str | None]:
         monkeypatch.delenv(var, raising=False)
     for var, value in given.items():
         monkeypatch.setenv(var, value)
-    _tf_env._bridge_thread_budget()
+    _keras.bridge_thread_budget()
     return {var: os.environ.get(var) for var in THREAD_VARIABLES}
 
 
@@ -85,9 +85,8 @@ def threads():
     return names
 
 
-from skdigits._tf_env import import_keras
+import skdigits._keras  # TensorFlow's start, with skdigits's settings
 
-import_keras()
 tf = sys.modules["tensorflow"]
 before = threads()
 tf.linalg.matmul(tf.ones((8, 8)), tf.ones((8, 8))).numpy()

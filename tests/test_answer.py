@@ -1,0 +1,42 @@
+"""The one answer format (skdigits._answer): code, schema and docs agree."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import numpy as np
+
+from skdigits._answer import ANSWER_SCHEMA, DigitAnswer, digit_answer
+from skdigits.serve._openapi import openapi_schema
+
+DOCS = Path(__file__).parents[1] / "docs" / "serve.rst"
+
+
+def test_the_record_the_schema_and_the_dataclass_list_the_same_fields():
+    record = digit_answer(np.array(["a", "b", "c"]), np.array([0.2, 0.5, 0.3]))
+    fields = [field.name for field in dataclasses.fields(DigitAnswer)]
+    assert list(record) == fields == list(ANSWER_SCHEMA["properties"])
+    assert ANSWER_SCHEMA["required"] == fields
+    assert record == {
+        "label": "b",
+        "probability": 0.5,
+        "classes": ["a", "b", "c"],
+        "probabilities": [0.2, 0.5, 0.3],
+    }
+
+
+def test_the_servers_openapi_answer_is_the_shared_format_plus_the_image():
+    post = openapi_schema("0")["paths"]["/api/predict"]["post"]
+    schema = post["responses"]["200"]["content"]["application/json"]["schema"]
+    assert list(schema["properties"]) == [*ANSWER_SCHEMA["properties"], "image"]
+    for name, field in ANSWER_SCHEMA["properties"].items():
+        assert schema["properties"][name] == field
+
+
+def test_the_docs_list_exactly_the_fields():
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split(".. answer-fields", 1)[1].split("\n\n", 2)[1]
+    documented = re.findall(r"^- ``(\w+)``:", section, flags=re.M)
+    assert documented == list(ANSWER_SCHEMA["properties"])
