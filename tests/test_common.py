@@ -26,12 +26,17 @@ def _expected_failed_checks(estimator):
 
 
 def _small_classifier() -> DenseDigitClassifier:
-    # Small and fast, yet accurate enough for the checks' toy problems.
+    # Small and fast, yet accurate enough for the checks' toy problems. The
+    # checks fit dozens of times, so few, large steps: 5 epochs of batch 64 at
+    # a high learning rate. check_classifiers_train asks for > 83 % training
+    # accuracy on its 300-sample blobs; this setting scored 92.0-97.0 %
+    # (multiclass and binary, random_state 0-5), as the former 30 epochs of
+    # batch 16 did (92.3-98.0 %); 3 epochs of width 8 fell to 86.7 %.
     return DenseDigitClassifier(
-        hidden_layer_sizes=(32,),
-        batch_size=16,
-        epochs=30,
-        learning_rate=1e-2,
+        hidden_layer_sizes=(16,),
+        batch_size=64,
+        epochs=5,
+        learning_rate=5e-2,
         random_state=0,
     )
 
