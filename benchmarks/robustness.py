@@ -41,6 +41,7 @@ preparation, into ``docs/_static/robustness/conditions.png`` (:data:`GALLERY`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -830,7 +831,15 @@ def worst(rows: dict, conditions: dict) -> dict:
 # -- the data -------------------------------------------------------------------
 
 
-def _train_sets(config: RunConfig, entries: dict) -> dict:
+#: The validation split that recipes and preparation steps are chosen on:
+#: models fit on the first 50,000 training images, and the conditions are
+#: made from the last 10,000 (never from the test set), with other seeds for
+#: the fonts' and drawings' random sizes and positions.
+VALIDATION_START = 50_000
+VALIDATION_SEED_OFFSET = 1000
+
+
+def _train_sets(config: RunConfig, entries: dict, split: str = "test") -> dict:
     from types import SimpleNamespace
 
     from skdigits.datasets import fetch_mnist, load_mnist_sample
@@ -852,6 +861,13 @@ def _train_sets(config: RunConfig, entries: dict) -> dict:
         arrays = fetch_mnist(config.data, download_if_missing=False, return_X_y=True)
         sets["run"] = bunch(arrays, Path(config.data).name)
         sets["run_test"] = arrays[2:]
+    if split == "validation":
+        X, y = sets["run"].X, sets["run"].y
+        cut = VALIDATION_START if len(y) > VALIDATION_START else len(y) * 5 // 6
+        sets["run"] = bunch(
+            (X[:cut], y[:cut]), f"{sets['run'].source} (training images 0-{cut - 1})"
+        )
+        sets["run_test"] = (X[cut:], y[cut:])
     return sets
 
 
@@ -993,11 +1009,26 @@ def per_item_accuracy(rows_source: dict, model, entry) -> dict:
     return out
 
 
-def measure(config: RunConfig, models: dict[str, ModelEntry] | None = None) -> dict:
+def measure(
+    config: RunConfig,
+    models: dict[str, ModelEntry] | None = None,
+    *,
+    split: str = "test",
+) -> dict:
+    """The question's result. ``split="validation"`` is for choosing recipes
+    and preparation steps: models fit on the training images before
+    :data:`VALIDATION_START` and are scored on conditions made from the rest
+    (the test set is not read); the published run uses ``split="test"``."""
+    if split not in ("test", "validation"):
+        raise ValueError(f"split must be 'test' or 'validation', not {split!r}")
     entries = models if models is not None else default_models()
     if config.quick:
         entries = {name: _quick(e) for name, e in entries.items()}
-    sets = _train_sets(config, entries)
+    sets = _train_sets(config, entries, split)
+    if split == "validation":
+        config = dataclasses.replace(
+            config, seeds=tuple(s + VALIDATION_SEED_OFFSET for s in config.seeds)
+        )
     fitted, notes = {}, {}
     for name, entry in entries.items():
         model, note = fitted_model(
@@ -1012,6 +1043,10 @@ def measure(config: RunConfig, models: dict[str, ModelEntry] | None = None) -> d
         config, sets, fitted[served][0] if served else None
     )
     generation_seconds = time.perf_counter() - t0
+    if split == "validation":  # the reference rows hold validation images
+        reference = conditions.pop("MNIST test set (28x28 as is)")
+        reference["what"] = "the validation images, untouched"
+        conditions = {"MNIST validation images (28x28 as is)": reference, **conditions}
     rows = evaluate(fitted, conditions)
     if "drawn on the serve page" in conditions:
         drawn = conditions["drawn on the serve page"]
@@ -1024,7 +1059,7 @@ def measure(config: RunConfig, models: dict[str, ModelEntry] | None = None) -> d
                 np.mean(offline == np.array(drawn["page_answers"]))
             ),
         }
-    if not config.quick:  # the quick run must not touch the repository
+    if not config.quick and split == "test":  # quick runs leave the repository be
         gallery(conditions, REPO / GALLERY)
     for name, (model, entry) in fitted.items():
         notes[name]["worst"] = worst(rows[name], conditions)
@@ -1032,6 +1067,7 @@ def measure(config: RunConfig, models: dict[str, ModelEntry] | None = None) -> d
         notes[name]["has_unsure_rule"] = entry.unsure is not None
     return {
         "source": sets["run"].source,
+        "split": split,
         "seed": config.seeds[0],
         "conditions": {
             name: {
