@@ -344,6 +344,8 @@ def _add_train(commands: Any) -> None:
 def _add_predict(commands: Any) -> None:
     predict = commands.add_parser(
         "predict",
+        usage=f"{PROG} predict [-h] [--json PATH] [--unsure-below P] [MODEL] "
+        "FILE_OR_FOLDER [FILE_OR_FOLDER ...]",
         help="classify digit images (with the shipped model, or a saved one)",
         description="Classify digits with the model skdigits ships, or with a\n"
         "model saved by 'skdigits train' (give its .skdigits file first).\n"
@@ -361,11 +363,11 @@ def _add_predict(commands: Any) -> None:
     )
     predict.add_argument(
         "inputs",
-        metavar="[MODEL] FILE_OR_FOLDER",
+        metavar="FILE_OR_FOLDER",
         nargs="+",
-        help="a saved model (a .skdigits file) first, if not the shipped one; "
-        "then PNG or JPEG images, folders of them, or .npy arrays of digits "
-        "shaped (n, 28, 28), (28, 28) or (n, 784)",
+        help="PNG or JPEG images, folders of them, or .npy arrays of digits "
+        "shaped (n, 28, 28), (28, 28) or (n, 784); first, optionally, MODEL: "
+        "a saved model (a .skdigits file) to use instead of the shipped one",
     )
     predict.add_argument(
         "--json",
