@@ -71,6 +71,19 @@ def data_sha256(X_train, y_train, X_test, y_test) -> str:
     return digest.hexdigest()
 
 
+def plain_params(params: dict) -> dict:
+    """A recipe's parameters as JSON: tuples as lists, a RandomDistortion
+    (``augment=``) as its own parameters."""
+    return {
+        key: value.get_params()
+        if hasattr(value, "get_params")
+        else list(value)
+        if isinstance(value, tuple)
+        else value
+        for key, value in params.items()
+    }
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Build skdigits's shipped model from full MNIST."
@@ -157,10 +170,7 @@ def main(argv=None) -> int:
     about = {
         "what": "skdigits's shipped model, built by scripts/build_pretrained.py",
         "recipe": args.recipe,
-        "params": {
-            k: list(v) if isinstance(v, tuple) else v
-            for k, v in RECIPES[args.recipe].items()
-        },
+        "params": plain_params(RECIPES[args.recipe]),
         "seed": args.seed,
         "data": "MNIST (Yann LeCun and Corinna Cortes, CC BY-SA 3.0)",
         "data_sha256": data_sha256(X_train, y_train, X_test, y_test),

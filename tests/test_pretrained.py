@@ -52,11 +52,7 @@ def test_the_file_is_in_the_package_and_small(model):
 def test_the_metadata_says_where_the_model_came_from(model):
     about = model.about
     assert about["recipe"] in RECIPES
-    recipe = {
-        k: list(v) if isinstance(v, tuple) else v
-        for k, v in RECIPES[about["recipe"]].items()
-    }
-    assert about["params"] == recipe
+    assert about["params"] == _build_script().plain_params(RECIPES[about["recipe"]])
     assert isinstance(about["seed"], int)
     assert re.fullmatch(r"[0-9a-f]{64}", about["data_sha256"])
     assert "CC BY-SA 3.0" in about["data"]
