@@ -315,8 +315,12 @@ def render(record: dict) -> str:
             'What a "not sure" rule has to catch: the share that preparation '
             "refuses (no ink found), and of all pictures the share the model "
             "answers with a top probability of at least 0.9 and 0.5. The last "
-            "column is the share a model's `unsure` rule flags (the shipped "
-            "model's calibrated threshold; — for a model without one).",
+            "column is the share a model's `unsure` rule flags ("
+            + (
+                "the shipped model's calibrated threshold; — for a model without one)."
+                if any(note.get("has_unsure_rule") for note in models.values())
+                else "none has one yet)."
+            ),
             "",
             markdown_table(
                 [
