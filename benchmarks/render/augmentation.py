@@ -242,6 +242,12 @@ def plot(record: dict, path: Path | str = FIGURE) -> Path:
     ax.set_title("Full MNIST: distorted training batches against none")
     ax.grid(alpha=0.3)
     ax.legend(loc="center right", fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig, path: Path | str) -> Path:
+    import matplotlib.pyplot as plt
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -257,7 +263,7 @@ def plot_plain_epochs(record: dict, path: Path | str = PLAIN_FIGURE) -> Path:
     import matplotlib.pyplot as plt
 
     runs = record["result"]["runs"]
-    fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8, 5.6), layout="constrained")
     right = 0.0
     for key, label in LABELS.items():
         if key not in runs or "plain_epochs" not in runs[key]["runs"][0]:
@@ -274,7 +280,7 @@ def plot_plain_epochs(record: dict, path: Path | str = PLAIN_FIGURE) -> Path:
             )
     for level in (98.5, 99.0, 99.3, 99.5):
         ax.axhline(level, color="black", lw=0.6, ls=":")
-        ax.text(right, level, f"{level} % ", fontsize=8, ha="right", va="bottom")
+        ax.text(1.03, level, f"{level} %", fontsize=8, ha="left", va="bottom")
     for budget in (30, 600):
         if budget < right * 1.05:
             ax.axvline(budget, color="black", lw=0.6, ls="--")
@@ -289,12 +295,9 @@ def plot_plain_epochs(record: dict, path: Path | str = PLAIN_FIGURE) -> Path:
     ax.set_ylabel("test accuracy after each epoch (%)")
     ax.set_title("Full MNIST: time to accuracy, every recipe")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="lower right", fontsize=8)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    # Below the axes: inside, it would hide the curves' late epochs.
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8)
+    return _save(fig, path)
 
 
 if __name__ == "__main__":  # pragma: no cover - redraws the committed figures
