@@ -161,6 +161,17 @@ RECIPES: dict[str, dict[str, Any]] = {
         "learning_rate": 2e-3,
         "dropout": 0.1,
     },
+    # Fast to 99 %: milder (affine only) distortions, which a short schedule
+    # can learn, at a doubled batch and a higher peak rate. Chosen on a
+    # validation split of the training set (the augmentation page).
+    "mnist-fast": {
+        "hidden_layer_sizes": (784, 196),
+        "augment": "affine",
+        "epochs": 24,
+        "batch_size": 1000,
+        "learning_rate": 6e-3,
+        "dropout": 0.1,
+    },
 }
 
 
@@ -193,7 +204,7 @@ def get_recipe(name: str) -> dict[str, Any]:
     >>> get_recipe("mnist-1min")
     Traceback (most recent call last):
     ...
-    ValueError: no such recipe: 'mnist-1min'; choose one of mnist-5min, mnist-15min.
+    ValueError: no such recipe: 'mnist-1min'; choose one of mnist-5min, ...
     """
     if name not in RECIPES:
         raise ValueError(

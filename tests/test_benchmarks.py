@@ -460,3 +460,91 @@ def test_drawing_templates_cover_every_digit_inside_the_pad():
             placed = drawing.place(strokes, drawing.random_placement(rng), rng)
             points = np.concatenate([np.asarray(s) for s in placed])
             assert 0 < points.min() and points.max() < 1
+
+
+def test_plain_epochs_and_time_to_accuracy_of_a_run():
+    from benchmarks.augmentation import _summary, in_plain_epochs
+
+    run = {
+        "test_accuracy": [0.98, 0.9855, 0.991, 0.9935],
+        "training_seconds": [2.0, 4.0, 6.0, 8.0],
+        "final_accuracy": 0.9935,
+        "train_seconds": 8.0,
+    }
+    clocked = in_plain_epochs(run, plain_seconds=4.0)
+    assert clocked["plain_epochs"] == [0.5, 1.0, 1.5, 2.0]
+    assert clocked["total_plain_epochs"] == 2.0
+    reached = clocked["to_accuracy"]
+    assert reached["0.985"] == {
+        "epoch": 2,
+        "training_seconds": 4.0,
+        "plain_epochs": 1.0,
+    }
+    assert reached["0.993"]["epoch"] == 4 and reached["0.993"]["plain_epochs"] == 2.0
+    assert reached["0.995"] == {
+        "epoch": None,
+        "training_seconds": None,
+        "plain_epochs": None,
+    }
+    # A slower seed (twice the plain epochs) that never reaches 99.3 %.
+    slow = in_plain_epochs({**run, "test_accuracy": [0.98, 0.986, 0.99, 0.992]}, 2.0)
+    summary = _summary([clocked, {**slow, "final_accuracy": 0.992}])["to_accuracy"]
+    assert summary["0.985"]["n_reached"] == 2
+    assert summary["0.985"]["mean_plain_epochs"] == pytest.approx((1.0 + 2.0) / 2)
+    assert summary["0.985"]["max_plain_epochs"] == 2.0
+    assert summary["0.993"]["n_reached"] == 1
+    assert summary["0.995"] == {
+        "n_reached": 0,
+        "mean_plain_epochs": None,
+        "max_plain_epochs": None,
+        "mean_seconds": None,
+    }
+
+
+def test_time_to_accuracy_table_and_figure_render_from_a_record(tmp_path):
+    from benchmarks.augmentation import CHOSEN, _summary, in_plain_epochs
+    from benchmarks.render import augmentation as section
+
+    def run(seed, accuracy):
+        seconds = [3.0 * (i + 1) for i in range(len(accuracy))]
+        raw = {
+            "seed": seed,
+            "test_accuracy": accuracy,
+            "training_seconds": seconds,
+            "final_accuracy": accuracy[-1],
+            "train_seconds": seconds[-1],
+            "median_epoch_seconds": 3.0,
+        }
+        return in_plain_epochs(raw, plain_seconds=2.0)
+
+    fast = [run(0, [0.98, 0.986, 0.991]), run(1, [0.98, 0.984, 0.989])]
+    runs = {"mnist-fast": {"params": {}, "chosen": CHOSEN["mnist-fast"], "runs": fast}}
+    runs["mnist-fast"]["summary"] = _summary(fast)
+    record = {
+        "result": {
+            "n_train": 100,
+            "n_test": 10,
+            "source": "tiny",
+            "loadavg_start": 1.0,
+            "loadavg_end": 1.0,
+            "epoch_cost": {},
+            "runs": runs,
+            "plain_epoch": {"median": 2.0, "min": 1.5, "max": 2.5, "n": 4},
+        }
+    }
+    markdown = section.render(record)
+    table = markdown.split("### Time to accuracy")[1]
+    row = next(line for line in table.splitlines() if "mnist-fast" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # 98.5 %: seed 0 at epoch 2 (6 s, 3.0 plain epochs), seed 1 at epoch 3
+    # (9 s, 4.5): means 7.5 s (rounded half to even) and 3.75.
+    assert cells[2:] == [
+        "4.5",
+        "8 s, 3.8 (max 4.5)",
+        "9 s, 4.5 (max 4.5), 1 of 2 runs",
+        "not reached",
+        "not reached",
+    ]
+    assert "validation split" in markdown and "median 2.00 s" in markdown
+    path = section.plot_plain_epochs(record, tmp_path / "plain.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
