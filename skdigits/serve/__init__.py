@@ -35,6 +35,7 @@ from skdigits.serve._default_model import (  # noqa: F401  (not public API)
 )
 from skdigits.serve._server import (
     BackgroundServer,
+    default_workers,  # noqa: F401  (not public API)
     resolve_model,  # noqa: F401  (not public API)
     run,
     start,
