@@ -374,6 +374,13 @@ def _driver(quick: bool) -> str:
     )
 
 
+def _work_share(direct_seconds: float, level: dict) -> float | None:
+    server = level["server_cpu_seconds_per_request"]
+    if server is None:
+        return None
+    return direct_seconds / (server + (level["client_cpu_seconds_per_request"] or 0))
+
+
 def measure(config: RunConfig) -> dict:
     seconds, warmup = (1.0, 1.0) if config.quick else (15.0, 2.0)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
@@ -440,6 +447,14 @@ def measure(config: RunConfig) -> dict:
                 else None
             ),
             "errors": sum(level["errors"] for level in levels),
+            # The share of the CPU time spent per request (server and load
+            # generator) that is the request's own work: what rps / bound
+            # would be with the cores to themselves. Unlike the rate, it
+            # hardly depends on how much of the cores other jobs take.
+            **{
+                f"direct_over_cpu_{n}": _work_share(direct["median"], by_clients[n])
+                for n in ("8", "64")
+            },
         },
         "loadavg_before": load_before,
         "loadavg_after": load_after,

@@ -20,6 +20,20 @@ def _driver_text(r: dict) -> str:
     )
 
 
+def _cpu_text(h: dict) -> str:
+    shares = [h.get(f"direct_over_cpu_{n}") for n in ("8", "64")]
+    if None in shares:
+        return ""
+    return (
+        "Of the CPU time spent per request (server and clients), the "
+        f"request's own work was {100 * shares[0]:.0f} % at 8 clients and "
+        f"{100 * shares[1]:.0f} % at 64: the share of the bound the server "
+        "would reach with the cores to itself, a figure that other jobs on "
+        "the machine change much less than the rate (they take cores "
+        "more than CPU time per request). "
+    )
+
+
 def render(record: dict) -> str:
     r = record["result"]
     h = r["headline"]
@@ -81,8 +95,9 @@ def render(record: dict) -> str:
             "controls is the tail above that mean: p99 at 64 clients is "
             + (f"{floor:.1f}x" if floor is not None else "n/a")
             + " 64 / rate (target: at most 2x). "
-            "Load average (1, 5, 15 min) "
-            f"{loadavg_text(r.get('loadavg_before'))} before, "
+            + _cpu_text(h)
+            + "Load average (1, 5, 15 min) "
+            + f"{loadavg_text(r.get('loadavg_before'))} before, "
             f"{loadavg_text(r.get('loadavg_after'))} after: the machine was "
             "shared with other jobs, which took cores from both the server "
             "and its clients.",
