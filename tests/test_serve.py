@@ -7,6 +7,7 @@ Every request goes to 127.0.0.1, to a server started by ``skdigits.serve``
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -602,9 +603,13 @@ def test_default_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
 # -- the process -------------------------------------------------------------
 
 
-def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_env):
+@contextlib.contextmanager
+def _serving_process(model_file, child_env, *options, module=("skdigits", "serve")):
+    """``python -m skdigits serve MODEL --port 0 OPTIONS`` in a child process:
+    it, the address it printed, its port and the lines printed until then.
+    Killed on the way out if still running."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "skdigits.serve", str(model_file), "--port", "0"],
+        [sys.executable, "-m", *module, str(model_file), "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -618,42 +623,34 @@ def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_en
                 break
         url = re.search(r"http://127\.0\.0\.1:(\d+)/", "".join(lines))
         assert url, lines
-        assert _get(url.group(0) + "api/model")[0] == 200
-
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
+        yield process, url.group(0), int(url.group(1)), "".join(lines)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def _stop_with_ctrl_c(process) -> str:
+    """SIGINT; check that the server stopped cleanly; what it printed."""
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "Stopped." in out
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    with socket.create_server(("127.0.0.1", int(url.group(1)))):
-        pass  # the port is free again
+    return out
 
 
-def _serving_process(model_file, child_env, *options):
-    """``skdigits serve MODEL --port 0 OPTIONS`` in a child process, the
-    address it printed, its port and the lines printed until then."""
-    command = [sys.executable, "-m", "skdigits", "serve", str(model_file)]
-    process = subprocess.Popen(
-        [*command, "--port", "0", *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env,
-    )
-    lines = []
-    for line in process.stdout:  # "Serving ... at http://127.0.0.1:PORT/ ..."
-        lines.append(line)
-        if "http://" in line:
-            break
-    url = re.search(r"http://127\.0\.0\.1:(\d+)/", "".join(lines))
-    if url is None:
-        process.kill()
-        raise AssertionError(f"no address: {lines} {process.communicate()}")
-    return process, url.group(0), int(url.group(1)), "".join(lines)
+def _assert_port_is_free(port: int) -> None:
+    with socket.create_server(("127.0.0.1", port)):
+        pass
+
+
+def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_env):
+    serving = _serving_process(model_file, child_env, module=["skdigits.serve"])
+    with serving as (process, url, port, _):
+        assert _get(url + "api/model")[0] == 200
+        _stop_with_ctrl_c(process)
+    _assert_port_is_free(port)
 
 
 def _workers_of(pid: int, n: int, timeout: float = 30) -> set[int]:
@@ -701,50 +698,37 @@ _linux_only = pytest.mark.skipif(
 def test_workers_answer_from_their_processes_and_all_stop_on_ctrl_c(
     model_file, child_env, sample
 ):
-    process, url, port, said = _serving_process(model_file, child_env, "--workers", "3")
-    try:
+    serving = _serving_process(model_file, child_env, "--workers", "3")
+    with serving as (process, url, port, said):
+        assert "in 3 processes" in said
         workers = _workers_of(process.pid, 3)
         assert len(workers) == 3
         with ThreadPoolExecutor(max_workers=12) as pool:
-            answers = list(
+            statuses = list(
                 pool.map(
                     lambda _: _post(
                         url + "api/predict", _digit_json(sample), "application/json"
-                    ),
+                    )[0],
                     range(24),
                 )
             )
-        assert [status for status, _, _ in answers] == [200] * 24
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, err
-    assert "in 3 processes" in said and "Stopped." in out
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+        assert statuses == [200] * 24
+        _stop_with_ctrl_c(process)
     assert all(_gone(pid) for pid in workers)
-    with socket.create_server(("127.0.0.1", port)):
-        pass  # the port is free again
+    _assert_port_is_free(port)
 
 
 @_linux_only
 def test_workers_stop_when_their_supervisor_is_killed(model_file, child_env):
-    process, url, port, _ = _serving_process(model_file, child_env, "--workers", "2")
-    try:
+    serving = _serving_process(model_file, child_env, "--workers", "2")
+    with serving as (process, url, port, _):
         workers = _workers_of(process.pid, 2)
         assert len(workers) == 2
         assert _get(url + "api/model")[0] == 200
         process.kill()  # SIGKILL: it cannot tell its workers
         process.communicate(timeout=30)
         assert all(_gone(pid) for pid in workers)  # no process left behind
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    with socket.create_server(("127.0.0.1", port)):
-        pass
+    _assert_port_is_free(port)
 
 
 @_linux_only
@@ -753,8 +737,8 @@ def test_a_worker_that_dies_is_replaced(model_file, child_env, sample):
 
     import skdigits.serve._server as server_module
 
-    process, url, _, _ = _serving_process(model_file, child_env, "--workers", "2")
-    try:
+    serving = _serving_process(model_file, child_env, "--workers", "2")
+    with serving as (process, url, _, _):
         workers = _workers_of(process.pid, 2)
         # One that dies at once is not started again (it would only die
         # again): wait until that guard is past.
@@ -768,17 +752,9 @@ def test_a_worker_that_dies_is_replaced(model_file, child_env, sample):
             assert time.monotonic() < deadline, now
             now = _workers_of(process.pid, 2, timeout=1)
         assert victim not in now
-        status, _, _ = _post(
-            url + "api/predict", _digit_json(sample), "application/json"
-        )
+        status = _post(url + "api/predict", _digit_json(sample), "application/json")[0]
         assert status == 200
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, err
+        out = _stop_with_ctrl_c(process)
     assert "A worker process stopped (signal 9); starting another." in out
     assert all(_gone(pid) for pid in now)
 
