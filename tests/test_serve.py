@@ -36,6 +36,7 @@ from skdigits.serve import (
     create_app,
     load_default_model,
     resolve_model,
+    run,
 )
 from skdigits.serve._default_model import default_model_path
 
@@ -713,6 +714,10 @@ def test_workers_answer_from_their_processes_and_all_stop_on_ctrl_c(
                 )
             )
         assert statuses == [200] * 24
+        # The workers share the port with each other (SO_REUSEPORT), not
+        # with another server.
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+            run(model_file, port=port, workers=1, echo=lambda line: None)
         _stop_with_ctrl_c(process)
     assert all(_gone(pid) for pid in workers)
     _assert_port_is_free(port)
