@@ -22,11 +22,13 @@ def _driver_text(r: dict) -> str:
 
 def _cpu_text(h: dict) -> str:
     shares = [h.get(f"direct_over_cpu_{n}") for n in ("8", "64")]
-    if None in shares:
+    if None in shares or "direct_cpu_seconds" not in h:
         return ""
     return (
         "Of the CPU time spent per request (server and clients), the "
-        f"request's own work was {100 * shares[0]:.0f} % at 8 clients and "
+        "request's own work (its CPU time called directly, "
+        f"{ms(h['direct_cpu_seconds'])} ms) was {100 * shares[0]:.0f} % at 8 "
+        "clients and "
         f"{100 * shares[1]:.0f} % at 64: the share of the bound the server "
         "would reach with the cores to itself, a figure that other jobs on "
         "the machine change much less than the rate (they take cores "
