@@ -345,7 +345,8 @@ def read_answer(driver) -> tuple[str, dict[str, float]]:
         "return Array.from(document.querySelectorAll('#bars li'), li => "
         "[li.dataset.label, parseFloat(li.querySelector('.fill').style.width)]);"
     )
-    label = driver.find_element(By.ID, "prediction").text
+    # The likeliest digit, also when the page says "not sure" instead.
+    label = driver.find_element(By.ID, "prediction").get_attribute("data-label")
     return label, {str(k): float(v) / 100 for k, v in bars}
 
 

@@ -36,7 +36,8 @@ the fitted models between runs; the result says when and at which commit a
 reused model was fitted.
 
 A full run also draws a few pictures of every condition, before and after
-preparation, into ``docs/_static/robustness/conditions.png`` (:data:`GALLERY`).
+preparation, into ``docs/_static/robustness/conditions.png`` (:data:`GALLERY`),
+and the error-reject curves into ``docs/_static/robustness/error_reject.png``.
 """
 
 from __future__ import annotations
@@ -118,6 +119,9 @@ LETTERS = "ACEFHKLMNPRUVWXYacdefhkmnprtuvwxy"
 
 #: Thresholds of the top-probability columns.
 SURE_LEVELS = (0.9, 0.5)
+#: Thresholds of the error-reject curve: an answer is rejected ("not sure")
+#: when its top probability is below one (a refused picture always is).
+REJECT_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999)
 
 
 # -- models ---------------------------------------------------------------------
@@ -190,14 +194,47 @@ def file_model(path: str | os.PathLike[str], label: str) -> ModelEntry:
     )
 
 
+def shipped_model() -> ModelEntry:
+    """The model the package ships (``skdigits.load_pretrained()``), with its
+    calibrated "not sure" rule: unsure below the threshold in its file."""
+    from skdigits.pretrained import PRETRAINED_FILE, load_pretrained
+
+    below = load_pretrained().unsure_below
+    entry = file_model(PRETRAINED_FILE, "shipped model (`skdigits.load_pretrained()`)")
+    return dataclasses.replace(
+        entry,
+        unsure=lambda proba: proba.max(axis=1) < below,
+        params={**entry.params, "unsure_below": below},
+    )
+
+
+def error_reject(proba, accepted, labels=None) -> dict:
+    """For each of :data:`REJECT_THRESHOLDS`: how many pictures are kept (not
+    refused, top probability at or above it) and, for digits, how many of
+    those are misread. Counts, so that conditions can be pooled."""
+    top = np.zeros(len(accepted))
+    top[accepted] = proba.max(axis=1)
+    wrong = None
+    if labels is not None:
+        predicted = np.full(len(accepted), -1)
+        predicted[accepted] = proba.argmax(axis=1)
+        wrong = predicted != labels
+    out = {"thresholds": list(REJECT_THRESHOLDS), "kept": [], "errors": []}
+    for threshold in REJECT_THRESHOLDS:
+        kept = accepted & (top >= threshold)
+        out["kept"].append(int(kept.sum()))
+        out["errors"].append(None if wrong is None else int((kept & wrong).sum()))
+    return out
+
+
 def default_models() -> dict[str, ModelEntry]:
     """The models of the published run. Add a recipe with
     ``models["robust"] = recipe_model("robust")`` and a shipped model with
     ``file_model(path, "shipped model")``."""
     return {
         "serve-default": ModelEntry(
-            label="`skdigits train` on the bundled sample (what `serve` uses by "
-            "default)",
+            label="`skdigits train` on the bundled sample (what `serve` used by "
+            "default before the shipped model)",
             make=pipeline_model({}, seed=0),
             train="sample",
             params={"random_state": 0},
@@ -208,6 +245,7 @@ def default_models() -> dict[str, ModelEntry]:
             params={"random_state": 0},
         ),
         "mnist-5min": recipe_model("mnist-5min", seed=0),
+        "shipped": shipped_model(),
     }
 
 
@@ -777,6 +815,7 @@ def score(proba, accepted, labels=None, unsure=None) -> dict:
             }
             for k in order
         ]
+    out["error_reject"] = error_reject(proba, accepted, labels)
     if unsure is not None:
         flagged = np.ones(n, dtype=bool)
         flagged[accepted] = unsure(proba)
@@ -1065,7 +1104,7 @@ def measure(
         notes[name]["worst"] = worst(rows[name], conditions)
         notes[name]["per_item"] = per_item_accuracy(conditions, model, entry)
         notes[name]["has_unsure_rule"] = entry.unsure is not None
-    return {
+    result = {
         "source": sets["run"].source,
         "split": split,
         "seed": config.seeds[0],
@@ -1084,6 +1123,11 @@ def measure(
         "generation_seconds": generation_seconds,
         "loadavg_end": loadavg(),
     }
+    if not config.quick and split == "test":
+        from benchmarks.render.robustness import ERROR_REJECT_FIGURE, plot_error_reject
+
+        plot_error_reject({"result": result}, REPO / ERROR_REJECT_FIGURE)
+    return result
 
 
 # -- gallery --------------------------------------------------------------------

@@ -34,6 +34,7 @@ _LAZY = {
     "ModelFormatError": "skdigits.persistence",
     "load_inference_model": "skdigits.inference",
     "InferenceModel": "skdigits.inference",
+    "load_pretrained": "skdigits.pretrained",
     "RandomDistortion": "skdigits.augmentation",
     # Importable from here; documented (and listed in __all__) where it is
     # defined, skdigits.augmentation, as the API page documents data.
@@ -82,6 +83,7 @@ __all__ = [
     "load_inference_model",
     "load_mnist_sample",
     "load_model",
+    "load_pretrained",
     "make_digit_pipeline",
     "predict_digit",
     "prepare_digit",
@@ -131,6 +133,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TrainingHistoryDisplay,
     )
     from skdigits.preprocessing import PixelScaler
+    from skdigits.pretrained import load_pretrained
     from skdigits.serve import BackgroundServer, create_app, predict_digit, run, start
 
 

@@ -70,6 +70,16 @@ def _scalar(text: str) -> Any:
     return text
 
 
+def _probability(text: str) -> float:
+    """An ``--unsure-below`` value: a probability in (0, 1]."""
+    from skdigits._unsure import check_unsure_below
+
+    try:
+        return check_unsure_below(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _int_tuple(text: str) -> Any:
     """``"784,196"`` -> ``(784, 196)``; the text itself if it is not that."""
     try:
@@ -334,32 +344,43 @@ def _add_train(commands: Any) -> None:
 def _add_predict(commands: Any) -> None:
     predict = commands.add_parser(
         "predict",
-        help="classify digit images with a saved model",
-        description="Classify digits with a model saved by 'skdigits train'.\n"
+        usage=f"{PROG} predict [-h] [--json PATH] [--unsure-below P] [MODEL] "
+        "FILE_OR_FOLDER [FILE_OR_FOLDER ...]",
+        help="classify digit images (with the shipped model, or a saved one)",
+        description="Classify digits with the model skdigits ships, or with a\n"
+        "model saved by 'skdigits train' (give its .skdigits file first).\n"
         "Images of any size are prepared the way MNIST was made: grayscale,\n"
         "inverted if the background is light, cropped to the digit, scaled\n"
-        "into 20x20 and centred by its centre of mass in 28x28.",
+        "into 20x20 and centred by its centre of mass in 28x28. An answer\n"
+        "whose probability is below the model's calibrated threshold (0.5\n"
+        "for a model without one) reads 'not sure (maybe 4 or 9)'.",
         epilog="Examples:\n"
+        "  skdigits predict my_digit.png\n"
         "  skdigits predict run1/model.skdigits my_digit.png\n"
-        "  skdigits predict run1/model.skdigits photos/ --json predictions.json\n"
-        "  skdigits predict run1/model.skdigits digits.npy --json -",
+        "  skdigits predict photos/ --json predictions.json\n"
+        "  skdigits predict digits.npy --json - --unsure-below 0.9",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    predict.add_argument(
-        "model", metavar="MODEL", help="a saved model (model.skdigits)"
     )
     predict.add_argument(
         "inputs",
         metavar="FILE_OR_FOLDER",
         nargs="+",
         help="PNG or JPEG images, folders of them, or .npy arrays of digits "
-        "shaped (n, 28, 28), (28, 28) or (n, 784)",
+        "shaped (n, 28, 28), (28, 28) or (n, 784); first, optionally, MODEL: "
+        "a saved model (a .skdigits file) to use instead of the shipped one",
     )
     predict.add_argument(
         "--json",
         metavar="PATH",
         help="also write the predictions as JSON to PATH; '-' writes them to "
         "stdout instead of the table",
+    )
+    predict.add_argument(
+        "--unsure-below",
+        metavar="P",
+        type=_probability,
+        help="answer 'not sure' when the top probability is below P (default: "
+        "the model's calibrated threshold, or 0.5 for a model without one)",
     )
     predict.set_defaults(handler=_predict)
 
@@ -390,7 +411,7 @@ def _add_serve(commands: Any) -> None:
         "saved model, on this machine only unless --host says otherwise.\n"
         "Needs the serve extra: pip install 'skdigits[serve]'.",
         epilog="Examples:\n"
-        "  skdigits serve                       # a small model, trained once\n"
+        "  skdigits serve                       # the shipped model\n"
         "  skdigits serve run1/model.skdigits --port 8080",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -398,8 +419,8 @@ def _add_serve(commands: Any) -> None:
         "model",
         metavar="MODEL",
         nargs="?",
-        help="a saved model (model.skdigits); default: a model trained on the "
-        "bundled sample the first time, then cached",
+        help="a saved model (model.skdigits); default: the model skdigits "
+        "ships (nothing is trained or downloaded)",
     )
     serve.add_argument(
         "--host",
@@ -422,9 +443,12 @@ def _add_serve(commands: Any) -> None:
         "Linux, so that every core answers; 1 elsewhere)",
     )
     serve.add_argument(
-        "--retrain-default",
-        action="store_true",
-        help="train the default model again instead of using the cached one",
+        "--unsure-below",
+        metavar="P",
+        type=_probability,
+        help="the page says 'not sure' when the top probability is below P "
+        "(default: the model's calibrated threshold, or 0.5 for a model "
+        "without one)",
     )
     serve.set_defaults(handler=_serve)
 
@@ -615,14 +639,42 @@ def _train(args: argparse.Namespace) -> int:
 # -- predict -----------------------------------------------------------------------
 
 
+def _is_model_file(path: str) -> bool:
+    """Whether a ``predict`` argument names a model rather than a digit: a
+    ``.skdigits`` file (or any zip: images and .npy files are not zips)."""
+    import zipfile
+
+    if Path(path).suffix.lower() == ".skdigits":
+        return True
+    try:
+        return Path(path).is_file() and zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
+def _answer_text(record: dict[str, Any]) -> str:
+    """``7``, or ``not sure (maybe 4 or 9)``."""
+    if record["unsure"]:
+        return f"not sure (maybe {record['label']} or {record['runner_up']})"
+    return str(record["label"])
+
+
 def _predict(args: argparse.Namespace) -> int:
     # NumPy only: neither TensorFlow nor scikit-learn is imported, so a
     # prediction costs well under a second (benchmarks: predict_cli).
     from skdigits._cli_predict import predict_digits
     from skdigits.image_io import DigitSource
 
+    model, inputs = None, list(args.inputs)
+    if _is_model_file(inputs[0]):
+        model = inputs.pop(0)
+    if not inputs:
+        raise CommandError(
+            "the following arguments are required: FILE_OR_FOLDER (the images "
+            f"to read after the model) (see '{PROG} predict --help')"
+        )
     try:
-        records = predict_digits(args.model, args.inputs)
+        records = predict_digits(model, inputs, unsure_below=args.unsure_below)
     # ModelFormatError and ImageReadError are ValueErrors.
     except (ValueError, OSError) as exc:
         raise CommandError(_one_line(exc)) from None
@@ -631,7 +683,7 @@ def _predict(args: argparse.Namespace) -> int:
         rows = [("file", "digit", "probability")] + [
             (
                 str(DigitSource(r["file"], r["index"])),
-                str(r["label"]),
+                _answer_text(r),
                 probability_text(r["probability"]),
             )
             for r in records
@@ -678,7 +730,7 @@ def _serve(args: argparse.Namespace) -> int:
             args.model,
             host=args.host,
             port=args.port,
-            refresh_default=args.retrain_default,
+            unsure_below=args.unsure_below,
             workers=args.workers,
         )
     except (OSError, ValueError) as exc:  # ModelFormatError is a ValueError

@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from skdigits._answer import digit_answer
+from skdigits._unsure import model_unsure_below
 from skdigits.image_io import read_digits
 from skdigits.inference import load_inference_model
+from skdigits.pretrained import PRETRAINED_FILE
 
 __all__ = ["predict_digits"]
 
@@ -36,8 +38,10 @@ def _one_blas_thread_for_few(n_samples: int) -> contextlib.AbstractContextManage
 
 
 def predict_digits(
-    model_path: str | os.PathLike[str],
+    model_path: str | os.PathLike[str] | None,
     inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    unsure_below: float | None = None,
 ) -> list[dict[str, Any]]:
     """Classify digit images and arrays with a saved model, NumPy only.
 
@@ -49,17 +53,21 @@ def predict_digits(
 
     Parameters
     ----------
-    model_path : str or path-like
-        A file written by :func:`skdigits.persistence.save_model`.
+    model_path : str, path-like or None
+        A file written by :func:`skdigits.persistence.save_model`, or None
+        for the shipped model (:func:`skdigits.load_pretrained`).
     inputs : path or iterable of paths
         Image files, ``.npy`` files and folders of them.
+    unsure_below : float or None, default=None
+        The "not sure" threshold; None: the model's calibrated one, or 0.5
+        for a model without one.
 
     Returns
     -------
     records : list of dict
         One per digit, in order: ``file``, ``index`` (position in a ``.npy``
         stack, else None), then the answer format of every prediction
-        (``label``, ``probability``, ``classes``, ``probabilities``: see the
+        (``label``, ``probability``, ``unsure``, ``runner_up``, ...: see the
         docs' answer format).
 
     Raises
@@ -90,12 +98,19 @@ def predict_digits(
     ...                          [folder / "digits.npy"])
     >>> [(r["file"].endswith("digits.npy"), r["index"]) for r in records]
     [(True, 0), (True, 1)]
-    >>> list(records[0])
-    ['file', 'index', 'label', 'probability', 'classes', 'probabilities']
+    >>> list(records[0])  # doctest: +NORMALIZE_WHITESPACE
+    ['file', 'index', 'label', 'probability', 'unsure', 'runner_up',
+     'runner_up_probability', 'classes', 'probabilities']
     >>> records[0]["label"] in range(10)
     True
+    >>> shipped = predict_digits(None, [folder / "digits.npy"])  # no model given
+    >>> [r["label"] for r in shipped] == y_test[:2].tolist()
+    True
     """
+    if model_path is None:
+        model_path = PRETRAINED_FILE
     model = load_inference_model(model_path)
+    below = model_unsure_below(model, unsure_below)
     images, sources = read_digits(inputs)
     if model.n_features_in_ != images[0].size:
         raise ValueError(
@@ -105,6 +120,10 @@ def predict_digits(
     with _one_blas_thread_for_few(len(images)):
         proba = model.predict_proba(images)
     return [
-        {"file": source.file, "index": source.index, **digit_answer(model.classes_, p)}
+        {
+            "file": source.file,
+            "index": source.index,
+            **digit_answer(model.classes_, p, unsure_below=below),
+        }
         for source, p in zip(sources, proba, strict=True)
     ]

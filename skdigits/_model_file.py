@@ -2,8 +2,12 @@
 
 A model file (``.skdigits``) is a zip holding ``manifest.json`` (the steps,
 their parameters and fitted attributes, as JSON), ``weights.npz`` (the dense
-layers' float32 weights) and, unless inference-only, ``network.keras`` (the
-Keras network with its optimizer state, as bytes this module never opens).
+layers' weights: float32, or float16 for a smaller file, always read as
+float32) and, unless inference-only, ``network.keras`` (the Keras network
+with its optimizer state, as bytes this module never opens). The manifest may
+also hold ``about`` (where the model came from: free-form JSON) and
+``unsure`` (its calibrated "not sure" rule: ``{"below": p, ...}``, see
+:mod:`skdigits._unsure`).
 
 A model file may come from anyone: :func:`read_model_archive` never
 unpickles, refuses archive members with unexpected names, refuses
@@ -51,6 +55,7 @@ __all__ = [
     "fitted_activation",
     "read_member",
     "read_model_archive",
+    "rewrite_model_archive",
     "step_kinds_problem",
     "write_atomically",
     "write_model_archive",
@@ -60,6 +65,8 @@ FORMAT_NAME = "skdigits-model"
 #: Version of the model file format. Version 2 added ``weights.npz`` (the
 #: network's weights as plain arrays, so that prediction needs no Keras) and
 #: made ``network.keras`` optional (absent from inference-only files).
+#: Version 2 files may also hold float16 weights and the optional ``about``
+#: and ``unsure`` entries; an older reader refuses float16 weights by name.
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.npz"
@@ -73,6 +80,9 @@ MAX_MANIFEST_BYTES = 64 * 2**20
 MAX_MEMBER_BYTES = 2**30
 # weights.npz holds one kernel and one bias per dense layer.
 _MAX_LAYERS = 64
+# float16 halves a file (the shipped model's, to fit the package); every
+# layer is computed in float32 after reading.
+_WEIGHT_DTYPES = (np.dtype(np.float32), np.dtype(np.float16))
 
 # What zipfile, zlib, lzma and numpy raise for a damaged archive (a bad CRC,
 # a corrupt deflate stream, an unknown compression, a truncated array header).
@@ -241,7 +251,8 @@ def check_members(zf: zipfile.ZipFile, what: str, allowed: frozenset[str]) -> di
 
 
 def _read_weights(payload: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Parse ``weights.npz``: ``kernel_0, bias_0, ...`` as plain float32 arrays."""
+    """Parse ``weights.npz``: ``kernel_0, bias_0, ...`` as plain float32 arrays
+    (stored as float32 or float16)."""
     with zipfile.ZipFile(io.BytesIO(payload)) as zf:
         n_layers = len(zf.infolist()) // 2
         if not 1 <= n_layers <= _MAX_LAYERS:
@@ -256,11 +267,11 @@ def _read_weights(payload: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
             data = read_member(zf, info, MAX_MEMBER_BYTES)
             # allow_pickle=False: an object array is refused, never unpickled.
             array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
-            if array.dtype != np.float32:
+            if array.dtype not in _WEIGHT_DTYPES:
                 raise ModelFormatError(
-                    f"{WEIGHTS}: {name} is {array.dtype}, not float32"
+                    f"{WEIGHTS}: {name} is {array.dtype}, not float32 or float16"
                 )
-            arrays[name.removesuffix(".npy")] = array
+            arrays[name.removesuffix(".npy")] = array.astype(np.float32, copy=False)
     weights = [(arrays[f"kernel_{i}"], arrays[f"bias_{i}"]) for i in range(n_layers)]
     for i, (kernel, bias) in enumerate(weights):
         if kernel.ndim != 2 or bias.shape != kernel.shape[1:] or 0 in kernel.shape:
@@ -275,12 +286,17 @@ def _read_weights(payload: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
     return weights
 
 
-def _write_weights(weights: Iterable[tuple[np.ndarray, np.ndarray]]) -> bytes:
+def _write_weights(
+    weights: Iterable[tuple[np.ndarray, np.ndarray]], dtype: Any = np.float32
+) -> bytes:
     """``weights.npz`` for :func:`_read_weights`, as bytes."""
+    dtype = np.dtype(dtype)
+    if dtype not in _WEIGHT_DTYPES:
+        raise ValueError(f"weights are saved as float32 or float16, not {dtype}")
     arrays = {}
     for i, (kernel, bias) in enumerate(weights):
-        arrays[f"kernel_{i}"] = np.ascontiguousarray(kernel, dtype=np.float32)
-        arrays[f"bias_{i}"] = np.ascontiguousarray(bias, dtype=np.float32)
+        arrays[f"kernel_{i}"] = np.ascontiguousarray(kernel, dtype=dtype)
+        arrays[f"bias_{i}"] = np.ascontiguousarray(bias, dtype=dtype)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
@@ -525,6 +541,15 @@ def _parse_manifest(payload: bytes) -> dict[str, Any]:
     for key in ("pipeline", "include_optimizer"):
         if not isinstance(manifest.get(key), bool):
             raise ModelFormatError(f"{MANIFEST}: {key} is not true or false")
+    if not isinstance(manifest.get("about", {}), dict):
+        raise ModelFormatError(f"{MANIFEST}: about is not an object")
+    unsure = manifest.get("unsure")
+    if unsure is not None:
+        below = unsure.get("below") if isinstance(unsure, dict) else None
+        if not (_is_positive_number(below) and below <= 1):
+            raise ModelFormatError(
+                f"{MANIFEST}: unsure holds no threshold 'below' in (0, 1]"
+            )
     return manifest
 
 
@@ -552,17 +577,20 @@ def write_model_archive(
     manifest: dict[str, Any],
     weights: Iterable[tuple[np.ndarray, np.ndarray]],
     network: bytes | None,
+    *,
+    weights_dtype: Any = np.float32,
 ) -> Path:
     """Write a model file: the manifest, the weights and, if any, the network.
 
     ``manifest`` gets the format's name and version in front; ``network`` is
     ``network.keras`` as bytes, or None for an inference-only file, as
-    ``manifest["include_optimizer"]`` says.
+    ``manifest["include_optimizer"]`` says. ``weights_dtype`` is float32 or
+    float16 (half the size; read back as float32).
     """
     if manifest["include_optimizer"] != (network is not None):
         raise ValueError("include_optimizer says whether the network is written")
     manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **manifest}
-    payload = _write_weights(weights)
+    payload = _write_weights(weights, weights_dtype)
 
     def write(partial_file: Path) -> None:
         with zipfile.ZipFile(partial_file, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -574,3 +602,34 @@ def write_model_archive(
                 zf.writestr(NETWORK, network)
 
     return write_atomically(path, write)
+
+
+def rewrite_model_archive(
+    source: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    weights_dtype: Any = np.float32,
+    about: dict[str, Any] | None = None,
+    unsure: dict[str, Any] | None = None,
+) -> Path:
+    """Copy an inference-only model file, with other weights' precision and
+    with ``about`` and ``unsure`` entries in its manifest.
+
+    What builds the shipped model (``scripts/build_pretrained.py``): the
+    steps are copied as saved, and the copy is read back and checked.
+    """
+    archive = read_model_archive(source, read_network=False)
+    if archive.manifest["include_optimizer"]:
+        raise ValueError(f"{source} holds a network; save it inference-only")
+    with zipfile.ZipFile(source) as zf:
+        manifest = json.loads(zf.read(MANIFEST))
+    for key in ("format", "format_version"):
+        manifest.pop(key)
+    for key, value in (("about", about), ("unsure", unsure)):
+        if value is not None:
+            manifest[key] = encode_value(value, key)
+    written = write_model_archive(
+        Path(path), manifest, archive.weights, None, weights_dtype=weights_dtype
+    )
+    read_model_archive(written, read_network=False)
+    return written

@@ -50,6 +50,12 @@ class InferenceModel:
         The labels, in the order of the network's outputs.
     scale_by : list of (float, bool)
         ``(max_value_, clip)`` of each :class:`~skdigits.PixelScaler` step.
+    unsure_below : float or None, default=None
+        The model's calibrated "not sure" threshold on the top probability,
+        if its file records one.
+    about : dict or None, default=None
+        Where the model came from, if its file says (the shipped model's
+        does: see :func:`skdigits.load_pretrained`).
 
     Attributes
     ----------
@@ -74,11 +80,15 @@ class InferenceModel:
         activation: str,
         classes: np.ndarray,
         scale_by: list[tuple[float, bool]],
+        unsure_below: float | None = None,
+        about: dict[str, Any] | None = None,
     ) -> None:
         self.weights = weights
         self.activation = activation
         self.classes_ = classes
         self.scale_by = scale_by
+        self.unsure_below = unsure_below
+        self.about = about
         self.n_features_in_ = int(weights[0][0].shape[0])
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -174,10 +184,14 @@ def load_inference_model(path: str | os.PathLike[str]) -> InferenceModel:
     np.True_
     """
     archive = read_model_archive(path, read_network=False)
-    *scalers, classifier = archive.manifest["steps"]
+    manifest = archive.manifest
+    *scalers, classifier = manifest["steps"]
+    unsure = manifest.get("unsure")
     return InferenceModel(
         archive.weights,
         fitted_activation(classifier),
         classifier["fitted"]["classes_"],
         [(float(s["fitted"]["max_value_"]), s["params"]["clip"]) for s in scalers],
+        unsure_below=None if unsure is None else float(unsure["below"]),
+        about=manifest.get("about"),
     )

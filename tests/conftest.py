@@ -55,6 +55,30 @@ def digits300() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope="session")
+def sample_split():
+    """2,000 training and 400 test images of the bundled sample."""
+    from skdigits.datasets import load_mnist_sample
+
+    X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
+    return X_train[:2000], y_train[:2000], X_test[:400], y_test[:400]
+
+
+@pytest.fixture(scope="session")
+def small_pipeline(sample_split):
+    """A small PixelScaler + DenseDigitClassifier pipeline fitted on
+    ``sample_split``, shared by the tests that only read a fitted model."""
+    from sklearn.pipeline import Pipeline
+
+    from skdigits import DenseDigitClassifier, PixelScaler
+
+    X_train, y_train, _, _ = sample_split
+    clf = DenseDigitClassifier(
+        hidden_layer_sizes=(16,), epochs=2, batch_size=200, random_state=0
+    )
+    return Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(X_train, y_train)
+
+
+@pytest.fixture(scope="session")
 def sample():
     """The bundled MNIST sample, a Bunch (``X_train``, ``y_train``,
     ``X_test``, ``y_test``): real digits, offline."""

@@ -22,9 +22,25 @@ def test_the_record_the_schema_and_the_dataclass_list_the_same_fields():
     assert record == {
         "label": "b",
         "probability": 0.5,
+        "unsure": False,
+        "runner_up": "c",
+        "runner_up_probability": 0.3,
         "classes": ["a", "b", "c"],
         "probabilities": [0.2, 0.5, 0.3],
     }
+
+
+def test_unsure_is_the_top_probability_below_the_threshold():
+    classes = np.arange(10)
+    proba = np.full(10, 0.05)
+    proba[[4, 9]] = [0.35, 0.25]
+    for below, unsure in ((0.35, False), (0.3500001, True), (0.5, True), (0.2, False)):
+        answer = digit_answer(classes, proba, unsure_below=below)
+        assert answer["unsure"] is unsure, below
+        assert (answer["label"], answer["runner_up"]) == (4, 9)
+    # A tie: the first class is the label (as argmax), the other the runner-up.
+    tie = digit_answer(np.array([3, 7]), np.array([0.5, 0.5]))
+    assert (tie["label"], tie["runner_up"], tie["unsure"]) == (3, 7, False)
 
 
 def test_the_servers_openapi_answer_is_the_shared_format_plus_the_image():

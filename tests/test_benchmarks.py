@@ -179,7 +179,8 @@ def test_quick_run_memory_ran_in_a_fresh_process(quick_run):
 def test_quick_run_robustness_scores_every_model_on_every_condition(quick_run):
     rob = quick_run[0]["robustness"]["result"]
     conditions, scores = rob["conditions"], rob["scores"]
-    assert set(rob["models"]) == {"serve-default", "default", "mnist-5min"}
+    assert set(rob["models"]) == {"serve-default", "default", "mnist-5min", "shipped"}
+    assert rob["models"]["shipped"]["has_unsure_rule"]
     for shift in robustness.MNIST_SHIFTS:
         assert conditions[shift]["n"] == robustness.N_MNIST_QUICK
     # Fonts and the browser are there, or skipped saying why.
@@ -409,6 +410,47 @@ def test_score_counts_refused_pictures_as_wrong_and_applies_an_unsure_rule():
     assert row["top_confusions"][0]["count"] == 1
     not_digits = robustness.score(proba, accepted)
     assert "accuracy" not in not_digits
+
+
+def test_error_reject_counts_pool_into_curves():
+    from benchmarks.render.robustness import error_reject_rows, pooled_curve
+
+    proba = np.array([[0.95, 0.05], [0.4, 0.6], [0.7, 0.3]])
+    accepted = np.array([True, True, False, True])
+    labels = np.array([0, 0, 1, 1])
+    curve = robustness.error_reject(proba, accepted, labels)
+    at = {t: i for i, t in enumerate(curve["thresholds"])}
+    # At 0.5 all three accepted answers are kept, two of them wrong; at 0.7
+    # the 0.6 one is rejected; at 0.95 only the right 0.95 one is kept.
+    assert (curve["kept"][at[0.5]], curve["errors"][at[0.5]]) == (3, 2)
+    assert (curve["kept"][at[0.7]], curve["errors"][at[0.7]]) == (2, 1)
+    assert (curve["kept"][at[0.95]], curve["errors"][at[0.95]]) == (1, 0)
+    assert (curve["kept"][at[0.999]], curve["errors"][at[0.999]]) == (0, 0)
+    assert robustness.error_reject(proba, accepted)["errors"][0] is None
+    # Two conditions of a group pool their counts.
+    rule = {"unsure": lambda p: p.max(1) < 0.65}
+    row = robustness.score(proba, accepted, labels, **rule)
+    scores = {"a": row, "b": row, "letters": robustness.score(proba, accepted, **rule)}
+    conditions = {
+        "a": {"group": "mnist"},
+        "b": {"group": "mnist"},
+        "letters": {"group": "not digits"},
+    }
+    pooled = pooled_curve(scores, conditions, "mnist")
+    assert pooled["n"] == 8
+    assert pooled["rejected"][at[0.7]] == 1 - 4 / 8
+    assert pooled["error"][at[0.7]] == 2 / 4
+    assert pooled_curve(scores, conditions, "fonts") is None
+    result = {
+        "models": {"m": {"params": {"unsure_below": 0.65}}},
+        "scores": {"m": scores},
+        "conditions": conditions,
+    }
+    rows = error_reject_rows(result)
+    assert [r[1] for r in rows] == ["0.5", "0.9", "0.99", "0.999", "**0.65** (its own)"]
+    # Its own rule: the refused and the 0.6 answers rejected, one of two kept wrong.
+    assert rows[-1][2:] == ["50.00% / 50.00%", "50.00%"]
+    assert rows[0][2:] == ["25.00% / 66.67%", "25.00%"]  # at 0.5: refused only
 
 
 def test_fonts_and_browser_are_skipped_saying_why(monkeypatch):

@@ -471,11 +471,20 @@ def clear_digits(model, sample):
     return np.array(chosen)
 
 
+_ROW = re.compile(
+    r"^(?P<name>\S.*?)\s+(?:(?P<digit>\d)|not sure \(maybe (?P<guess>\d) or "
+    r"(?P<runner_up>\d)\))\s+(?P<percent>>?[\d.]+)%$"
+)
+
+
 def _table(out: str) -> dict[str, tuple[int, float]]:
+    """file -> (digit, percent); the likeliest digit of a "not sure" row."""
     rows = {}
     for line in out.strip().splitlines()[1:]:
-        name, digit, percent = line.rsplit(maxsplit=2)
-        rows[Path(name.strip()).name] = (int(digit), float(percent.strip(">%")))
+        row = _ROW.match(line)
+        assert row, line
+        digit = row["digit"] or row["guess"]
+        rows[Path(row["name"]).name] = (int(digit), float(row["percent"].strip(">")))
     return rows
 
 
@@ -573,7 +582,7 @@ def test_predict_errors(tmp_path, trained, sample, capsys):
             ["predict", str(tmp_path / "missing.skdigits"), str(good)],
             "missing.skdigits",
         ),
-        (["predict", str(tmp_path), str(good)], "is a folder"),
+        (["predict", str(good), "--unsure-below", "2"], "not sure", "(0, 1]"),
         (["predict", str(not_model), str(good)], "model.skdigits"),
         (["predict", model_file, str(tmp_path / "nope.png")], "nope.png"),
         (["predict", model_file, str(not_image)], "photo.png"),
@@ -591,9 +600,52 @@ def test_predict_errors(tmp_path, trained, sample, capsys):
             "--json",
         ),
     ]
-    for argv, fragment in cases:
+    for argv, *fragments in cases:
         code = main(argv)
-        _assert_one_line_error(code, capsys.readouterr(), fragment)
+        _assert_one_line_error(code, capsys.readouterr(), *fragments)
+
+
+def test_predict_without_a_model_uses_the_shipped_one(tmp_path, sample, capsys):
+    from skdigits import load_pretrained
+
+    np.save(tmp_path / "digits.npy", sample.X_test[:20])
+    Image.fromarray(255 - sample.X_test[20]).resize((56, 56)).save(tmp_path / "d.png")
+    code = main(["predict", str(tmp_path / "digits.npy"), str(tmp_path / "d.png")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    rows = _table(captured.out)
+    shipped = load_pretrained()
+    expected = shipped.predict(sample.X_test[:20]).tolist()
+    assert [digit for digit, _ in rows.values()][:20] == expected
+
+
+def test_predict_says_not_sure_with_the_runner_up(tmp_path, trained, sample, capsys):
+    np.save(tmp_path / "digits.npy", sample.X_test[:30])
+    below = 0.99
+    code = main(
+        [
+            "predict",
+            str(trained.folder / "model.skdigits"),
+            str(tmp_path / "digits.npy"),
+            "--unsure-below",
+            str(below),
+            "--json",
+            str(tmp_path / "answers.json"),
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    records = json.loads((tmp_path / "answers.json").read_text())
+    lines = captured.out.strip().splitlines()[1:]
+    assert any(r["unsure"] for r in records) and not all(r["unsure"] for r in records)
+    for record, line in zip(records, lines, strict=True):
+        p = np.array(record["probabilities"])
+        first, second = np.argsort(-p, kind="stable")[:2]
+        assert record["unsure"] == (record["probability"] < below)
+        assert (record["label"], record["runner_up"]) == (first, second)
+        assert record["runner_up_probability"] == p[second]
+        guess = f"not sure (maybe {record['label']} or {record['runner_up']})"
+        assert (guess in line) == record["unsure"], line
 
 
 # -- the entry points ---------------------------------------------------------------

@@ -14,7 +14,6 @@ from sklearn.metrics import (
     log_loss,
     precision_recall_fscore_support,
 )
-from sklearn.pipeline import Pipeline
 
 from skdigits._metrics import (
     ConfusedPair,
@@ -22,10 +21,7 @@ from skdigits._metrics import (
     format_confused_pair,
     most_confused,
 )
-from skdigits.classifier import DenseDigitClassifier
-from skdigits.datasets import load_mnist_sample
 from skdigits.plotting import ConfusionMatrixDisplay
-from skdigits.preprocessing import PixelScaler
 
 CM = np.array([[50, 3, 0, 1], [1, 40, 2, 0], [0, 4, 45, 1], [0, 0, 1, 30]])
 
@@ -80,33 +76,20 @@ def test_the_display_ranks_with_the_same_function():
     assert disp.most_confused(None) == most_confused(CM, n=None)
 
 
-@pytest.fixture(scope="module")
-def data():
-    X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
-    return X_train[:2000], y_train[:2000], X_test[:400], y_test[:400]
-
-
-@pytest.fixture(scope="module")
-def model(data):
-    X_train, y_train, _, _ = data
-    clf = DenseDigitClassifier(
-        hidden_layer_sizes=(16,), epochs=2, batch_size=200, random_state=0
-    )
-    return Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(X_train, y_train)
-
-
 # -- evaluate ------------------------------------------------------------------
 
 
-def test_evaluate_matches_sklearn_metrics(model, data):
-    _, _, X_test, y_test = data
-    result = evaluate(model, X_test, y_test)
-    proba = model.predict_proba(X_test)
+def test_evaluate_matches_sklearn_metrics(small_pipeline, sample_split):
+    _, _, X_test, y_test = sample_split
+    result = evaluate(small_pipeline, X_test, y_test)
+    proba = small_pipeline.predict_proba(X_test)
     assert result.accuracy == pytest.approx(
-        accuracy_score(y_test, model.predict(X_test))
+        accuracy_score(y_test, small_pipeline.predict(X_test))
     )
-    assert result.loss == pytest.approx(log_loss(y_test, proba, labels=model.classes_))
-    np.testing.assert_array_equal(result.y_pred, model.predict(X_test))
+    assert result.loss == pytest.approx(
+        log_loss(y_test, proba, labels=small_pipeline.classes_)
+    )
+    np.testing.assert_array_equal(result.y_pred, small_pipeline.predict(X_test))
     np.testing.assert_array_equal(
         result.confusion_matrix, confusion_matrix(y_test, result.y_pred)
     )
@@ -129,10 +112,10 @@ def test_evaluate_matches_sklearn_metrics(model, data):
     assert [row["support"] for row in rows] == support.tolist()
 
 
-def test_evaluate_with_classes_missing_from_the_test_set(model, data):
-    _, _, X_test, y_test = data
+def test_evaluate_with_classes_missing_from_the_test_set(small_pipeline, sample_split):
+    _, _, X_test, y_test = sample_split
     keep = np.isin(y_test, [0, 1])  # log loss still knows all ten classes
-    result = evaluate(model, X_test[keep], y_test[keep], n_pairs=2)
+    result = evaluate(small_pipeline, X_test[keep], y_test[keep], n_pairs=2)
     assert math.isfinite(result.loss)
     assert result.confusion_matrix.shape == (10, 10)
     assert len(result.most_confused) <= 2

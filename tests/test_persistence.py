@@ -208,6 +208,10 @@ def _bad_param(manifest):
     manifest["steps"][-1]["params"]["dropout"] = 7.0
 
 
+def _bad_unsure(manifest):
+    manifest["unsure"] = {"below": 1.5}
+
+
 @pytest.mark.parametrize(
     ("make_file", "match"),
     [
@@ -255,6 +259,11 @@ def _bad_param(manifest):
             lambda src, p: _rewrite_manifest(src, p, _bad_param),
             "invalid DenseDigitClassifier",
             id="bad-param",
+        ),
+        pytest.param(
+            lambda src, p: _rewrite_manifest(src, p, _bad_unsure),
+            "unsure holds no threshold",
+            id="bad-unsure-threshold",
         ),
     ],
 )
@@ -360,6 +369,53 @@ def test_inference_only_file(
     clf.fit(X_scaled, y)
     clf._check_can_continue_training()
     assert clf.model_.optimizer is not None
+
+
+def test_float16_copy_with_provenance_reads_back_as_float32(
+    fitted_pipeline, data, tmp_path
+):
+    # How the shipped model is written: an inference-only file copied with
+    # float16 weights, an "about" and a calibrated "unsure" entry.
+    from skdigits._model_file import read_model_archive, rewrite_model_archive
+    from skdigits.inference import load_inference_model
+
+    X, _ = data
+    plain = save_model(
+        fitted_pipeline, tmp_path / "p.skdigits", include_optimizer=False
+    )
+    with pytest.raises(ValueError, match="save it inference-only"):
+        rewrite_model_archive(save_model(fitted_pipeline, tmp_path / "f.skdigits"), "x")
+    about = {"recipe": "test", "seed": 0, "params": {"widths": [16]}}
+    half = rewrite_model_archive(
+        plain,
+        tmp_path / "half.skdigits",
+        weights_dtype="float16",
+        about=about,
+        unsure={"below": 0.9, "target_error": 0.01},
+    )
+    sizes = [
+        zipfile.ZipFile(path).getinfo("weights.npz").file_size for path in (half, plain)
+    ]
+    assert sizes[0] < 0.6 * sizes[1]  # half the bytes, plus the arrays' headers
+    archive = read_model_archive(half)
+    assert archive.manifest["about"] == about
+    assert archive.manifest["unsure"]["below"] == 0.9
+    weights = [w for layer in archive.weights for w in layer]
+    original = [w for layer in read_model_archive(plain).weights for w in layer]
+    for stored, full in zip(weights, original, strict=True):
+        assert stored.dtype == np.float32
+        # float16 keeps 11 significant bits: a relative error of at most 2**-11
+        # (for values above float16's smallest normal number, 6.1e-5).
+        normal = np.abs(full) >= 2.0**-14
+        np.testing.assert_allclose(stored[normal], full[normal], rtol=2.0**-11)
+        np.testing.assert_allclose(stored[~normal], full[~normal], atol=2.0**-24)
+    model = load_inference_model(half)
+    assert model.unsure_below == 0.9 and model.about == about
+    # Both read as estimators too, predicting (almost) alike.
+    np.testing.assert_allclose(
+        load_model(half).predict_proba(X), model.predict_proba(X), rtol=1e-5
+    )
+    assert load_inference_model(plain).unsure_below is None
 
 
 def test_full_file_keeps_what_continuing_needs(fitted_pipeline, saved_pipeline):

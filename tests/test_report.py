@@ -19,7 +19,6 @@ from sklearn.dummy import DummyClassifier
 from sklearn.metrics import (
     log_loss,
 )
-from sklearn.pipeline import Pipeline
 
 from skdigits import _report as report_module
 from skdigits._report import (
@@ -29,33 +28,15 @@ from skdigits._report import (
     library_versions,
     write_report,
 )
-from skdigits.classifier import DenseDigitClassifier
-from skdigits.datasets import load_mnist_sample
-from skdigits.preprocessing import PixelScaler
 
 
 @pytest.fixture(scope="module")
-def data():
-    X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
-    return X_train[:2000], y_train[:2000], X_test[:400], y_test[:400]
-
-
-@pytest.fixture(scope="module")
-def model(data):
-    X_train, y_train, _, _ = data
-    clf = DenseDigitClassifier(
-        hidden_layer_sizes=(16,), epochs=2, batch_size=200, random_state=0
-    )
-    return Pipeline([("scale", PixelScaler()), ("clf", clf)]).fit(X_train, y_train)
-
-
-@pytest.fixture(scope="module")
-def report(model, data, tmp_path_factory):
+def report(small_pipeline, sample_split, tmp_path_factory):
     folder = tmp_path_factory.mktemp("reports") / "run"
     paths = write_report(
         folder,
-        model,
-        *data,
+        small_pipeline,
+        *sample_split,
         data_source="MNIST sample, first 2000",
         train_time=75.5,
         command="skdigits train --epochs 2 --hidden 16",
@@ -88,12 +69,14 @@ def test_write_report_writes_every_file(report):
         assert path == folder / REPORT_FILES[key] and path.stat().st_size > 0
 
 
-def test_metrics_json(report, model, data):
+def test_metrics_json(report, small_pipeline, sample_split):
     folder, _ = report
     metrics = json.loads((folder / "metrics.json").read_text())
-    _, _, X_test, y_test = data
-    assert metrics["accuracy"] == pytest.approx(model.score(X_test, y_test))
-    expected_loss = log_loss(y_test, model.predict_proba(X_test), labels=range(10))
+    _, _, X_test, y_test = sample_split
+    assert metrics["accuracy"] == pytest.approx(small_pipeline.score(X_test, y_test))
+    expected_loss = log_loss(
+        y_test, small_pipeline.predict_proba(X_test), labels=range(10)
+    )
     assert metrics["loss"] == pytest.approx(expected_loss, rel=1e-6)
     assert metrics["n_train"] == 2000 and metrics["n_test"] == 400
     assert metrics["epochs_run"] == 2 and metrics["best_epoch"] is None
@@ -109,11 +92,11 @@ def test_metrics_json(report, model, data):
         assert pair["count"] == pair["a_to_b"] + pair["b_to_a"] > 0
 
 
-def test_history_csv(report, model):
+def test_history_csv(report, small_pipeline):
     folder, _ = report
     with (folder / "history.csv").open() as file:
         rows = list(csv.reader(file))
-    history = model[-1].history_
+    history = small_pipeline[-1].history_
     assert rows[0] == ["epoch", *history]
     assert [int(row[0]) for row in rows[1:]] == [1, 2]
     for i, key in enumerate(history, start=1):
@@ -147,16 +130,18 @@ def test_report_markdown(report):
     assert "train    2000  28x28" in text and "class  train  test" in text  # data
 
 
-def test_write_report_refuses_a_folder_with_files(model, data, tmp_path):
+def test_write_report_refuses_a_folder_with_files(
+    small_pipeline, sample_split, tmp_path
+):
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(ReportFolderError, match="already holds files") as error:
-        write_report(tmp_path, model, *data)
+        write_report(tmp_path, small_pipeline, *sample_split)
     assert error.value.reason == "not empty" and error.value.folder == tmp_path
     assert isinstance(error.value, FileExistsError)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
     file = tmp_path / "keep.txt"
     with pytest.raises(ReportFolderError, match="not a folder") as error:
-        write_report(file, model, *data)
+        write_report(file, small_pipeline, *sample_split)
     assert error.value.reason == "not a folder"
 
 
@@ -184,10 +169,12 @@ def test_check_report_folder_without_a_name_picks_a_new_dated_one(
     assert check_report_folder() == tmp_path / "skdigits-report-20261127-061500-3"
 
 
-def test_write_report_overwrite_keeps_other_files(model, data, tmp_path):
+def test_write_report_overwrite_keeps_other_files(
+    small_pipeline, sample_split, tmp_path
+):
     (tmp_path / "keep.txt").write_text("mine")
     (tmp_path / "report.md").write_text("old")
-    write_report(tmp_path, model, *data, overwrite=True)
+    write_report(tmp_path, small_pipeline, *sample_split, overwrite=True)
     assert (tmp_path / "keep.txt").read_text() == "mine"
     text = (tmp_path / "report.md").read_text()
     assert text != "old"
@@ -195,8 +182,8 @@ def test_write_report_overwrite_keeps_other_files(model, data, tmp_path):
     assert "not measured" in text and "not recorded" in text
 
 
-def test_write_report_needs_a_dense_digit_classifier(data, tmp_path):
-    X_train, y_train, X_test, y_test = data
+def test_write_report_needs_a_dense_digit_classifier(sample_split, tmp_path):
+    X_train, y_train, X_test, y_test = sample_split
     other = DummyClassifier().fit(X_train.reshape(-1, 784), y_train)
     with pytest.raises(TypeError, match="DenseDigitClassifier"):
         write_report(tmp_path / "r", other, X_train, y_train, X_test, y_test)

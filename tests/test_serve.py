@@ -1,5 +1,5 @@
 """The prediction server over real loopback HTTP: answers, bad requests, limits,
-concurrency, the default model's cache, and Ctrl-C.
+concurrency, the shipped model, "not sure" answers, and Ctrl-C.
 
 Every request goes to 127.0.0.1, to a server started by ``skdigits.serve``
 (in a thread, or in a subprocess for Ctrl-C), with a timeout.
@@ -34,11 +34,9 @@ from skdigits.image_io import prepare_digit, read_digits
 from skdigits.serve import (
     BackgroundServer,
     create_app,
-    load_default_model,
     resolve_model,
     run,
 )
-from skdigits.serve._default_model import default_model_path
 
 _TIMEOUT = 60  # seconds per request; the machine is shared
 
@@ -553,52 +551,48 @@ def test_folder_or_missing_model_file_is_refused_with_its_name(tmp_path):
         resolve_model(tmp_path / "no-model.skdigits", echo=lambda line: None)
 
 
-def test_default_model_is_trained_once_then_loaded_from_the_cache(
-    monkeypatch, tmp_path, digits300
-):
-    from skdigits import DenseDigitClassifier
-
-    monkeypatch.setenv("SKDIGITS_CACHE", str(tmp_path / "cache"))
-    X, y = digits300
-    trained = []
-
-    def tiny():
-        trained.append(1)
-        return DenseDigitClassifier((8,), epochs=1, random_state=0).fit(X, y)
-
-    lines = []
-    model, path = load_default_model(train=tiny, echo=lines.append)
-    assert (
-        path
-        == tmp_path / "cache" / f"serve-default-model-{skdigits.__version__}.skdigits"
-    )
-    assert path.exists() and len(trained) == 1
-    assert "training the default model" in lines[0] and str(path) in lines[-1]
-
-    again, _ = load_default_model(train=tiny, echo=lines.append)
-    assert len(trained) == 1  # loaded, not trained
-    assert f"from {path}" in lines[-1]
-    np.testing.assert_allclose(
-        again.predict_proba(X[:5]), model.predict_proba(X[:5]), rtol=1e-5, atol=1e-7
-    )
-
-    load_default_model(train=tiny, refresh=True, echo=lines.append)
-    assert len(trained) == 2
-
-    path.write_bytes(b"half a zip file")  # a damaged cache is trained again
-    load_default_model(train=tiny, echo=lines.append)
-    assert len(trained) == 3
-    assert any("cannot be read" in line for line in lines)
+def test_no_model_serves_the_shipped_one_without_training(fresh_python):
+    # Nothing is trained or downloaded: the shipped file is read with NumPy
+    # alone, and the page says which model it is and its "not sure" threshold.
+    code = """
+import json, sys, urllib.request
+from skdigits.serve import start
+lines = []
+with start(None, echo=lines.append) as server:
+    info = json.load(urllib.request.urlopen(server.url + "api/model", timeout=60))
+print(json.dumps(info))
+print(sorted(m for m in ("tensorflow", "keras", "sklearn") if m in sys.modules))
+"""
+    info_line, imported = fresh_python(code).splitlines()[-2:]
+    info = json.loads(info_line)
+    about = skdigits.load_pretrained().about
+    assert imported == "[]"
+    assert info["source"].startswith("the shipped model")
+    assert about["recipe"] in info["source"]
+    assert info["about"] == about
+    assert info["unsure_below"] == skdigits.load_pretrained().unsure_below
 
 
-def test_default_cache_follows_xdg_cache_home(monkeypatch, tmp_path):
-    if sys.platform in ("win32", "darwin"):
-        pytest.skip("XDG_CACHE_HOME is the Linux convention")
-    monkeypatch.delenv("SKDIGITS_CACHE", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert default_model_path().parent == tmp_path / "skdigits"
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # ignored, per the spec
-    assert default_model_path().parent == Path.home() / ".cache" / "skdigits"
+def test_answers_say_unsure_below_the_threshold_with_the_runner_up(sample):
+    from sklearn.dummy import DummyClassifier
+
+    model = DummyClassifier(strategy="prior").fit(
+        np.zeros((4, 784)), [3, 3, 3, 7]
+    )  # always 0.75 for 3, 0.25 for 7
+    digit = sample.X_test[0]
+    for below, unsure in ((None, False), (0.75, False), (0.8, True)):
+        app = create_app(model, unsure_below=below)
+        with BackgroundServer(app).start() as server:
+            status, answer = _predict(
+                server, json.dumps(digit.tolist()).encode(), "application/json"
+            )
+            info = json.loads(_get(server.url + "api/model")[2])
+        assert status == 200
+        assert answer["unsure"] is unsure, below
+        assert (answer["runner_up"], answer["runner_up_probability"]) == (7, 0.25)
+        assert info["unsure_below"] == (0.5 if below is None else below)
+    with pytest.raises(ValueError, match="not sure"):
+        create_app(model, unsure_below=1.5)
 
 
 # -- the process -------------------------------------------------------------
@@ -809,15 +803,13 @@ def test_port_in_use_is_refused_with_a_clear_error(server):
         BackgroundServer(server.app, port=port)
 
 
-def test_run_reports_a_taken_port_before_training_the_default_model(
-    server, monkeypatch
-):
+def test_run_reports_a_taken_port_before_loading_the_model(server, monkeypatch):
     import skdigits.serve._server as server_module
 
-    def no_training(**kwargs):
-        raise AssertionError("the default model was loaded before the port")
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded before the port")
 
-    monkeypatch.setattr(server_module, "load_default_model", no_training)
+    monkeypatch.setattr(server_module, "resolve_model", no_loading)
     port = int(server.url.rsplit(":", 1)[1].strip("/"))
     with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
         server_module.run(None, port=port, echo=lambda line: None)

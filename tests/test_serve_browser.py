@@ -308,3 +308,84 @@ def test_drawn_templates_put_the_right_digit_in_the_top_two(desktop, server, mod
         assert str(digit) in top_two, (digit, bars)
         _check_preview_is_models_input(desktop, model)
         clear(desktop)
+
+
+def _verdict(driver) -> dict[str, str]:
+    """What the answer area says, once no answer is on its way."""
+    read_answer(driver)  # waits
+    prediction = driver.find_element(By.ID, "prediction")
+    return {
+        "text": prediction.text,
+        "label": prediction.get_attribute("data-label"),
+        "unsure": prediction.get_attribute("data-unsure"),
+        "confidence": driver.find_element(By.ID, "confidence").text,
+        "runner_up_bar": ",".join(
+            row.get_attribute("data-label")
+            for row in driver.find_elements(By.CSS_SELECTOR, "#bars li.runner-up")
+        ),
+    }
+
+
+def test_an_unsure_answer_says_not_sure_and_names_the_runner_up(desktop, test_seven):
+    from sklearn.dummy import DummyClassifier
+
+    from skdigits.serve import BackgroundServer, create_app
+
+    # Always 3 at 75 % and 7 at 25 %: unsure below 0.8, sure at 0.5.
+    model = DummyClassifier(strategy="prior").fit(np.zeros((4, 784)), [3, 3, 3, 7])
+    for below, unsure in ((0.8, True), (0.5, False)):
+        app = create_app(model, source="a dummy", unsure_below=below)
+        with BackgroundServer(app).start() as server:
+            open_page(desktop, server.url)
+            _draw(desktop, _strokes(test_seven))
+            shown = _verdict(desktop)
+        assert shown["label"] == "3" and shown["unsure"] == str(unsure).lower()
+        if unsure:
+            assert shown["text"] == "not sure"
+            assert shown["confidence"] == "maybe 3 (75.0 %) or 7 (25.0 %)"
+            assert shown["runner_up_bar"] == "7"
+        else:
+            assert shown["text"] == "3"
+            assert shown["confidence"] == "75.0 % sure"
+            assert shown["runner_up_bar"] == ""
+
+
+def test_the_shipped_model_reads_the_page_and_says_when_unsure(desktop, screenshot_dir):
+    from skdigits import load_pretrained
+    from skdigits.serve import start
+
+    model = load_pretrained()
+    with start(None, echo=lambda line: None) as server:
+        open_page(desktop, server.url)
+        assert "the shipped model" in desktop.find_element(By.ID, "model-source").text
+        # A clear 7, then 1s that MNIST's writers rarely made (a European 1,
+        # a 1 with a flag and a base): the page must say exactly what the
+        # model's answer says, "not sure" included. The first unsure one is
+        # the docs' screenshot of it.
+        answers = []
+        for digit, style in (
+            (7, "plain"),
+            (1, "European, long flag, no foot"),
+            (1, "flag and base"),
+        ):
+            draw(
+                desktop,
+                place(TEMPLATES[digit][style], Placement(height=0.75, passes=2)),
+            )
+            shown = _verdict(desktop)
+            expected = predict_digit(model, decode_image(_pad_png(desktop)))
+            assert shown["label"] == str(expected["label"])
+            assert shown["unsure"] == str(expected["unsure"]).lower()
+            if expected["unsure"]:
+                assert shown["text"] == "not sure"
+                assert shown["confidence"].startswith(f"maybe {expected['label']} (")
+                assert f"or {expected['runner_up']} (" in shown["confidence"]
+                assert shown["runner_up_bar"] == str(expected["runner_up"])
+                if not any(a["unsure"] for a in answers):
+                    desktop.save_screenshot(str(screenshot_dir / "serve_not_sure.png"))
+            else:
+                assert shown["text"] == str(expected["label"])
+                assert shown["runner_up_bar"] == ""
+            answers.append(expected)
+            clear(desktop)
+        assert (answers[0]["label"], answers[0]["unsure"]) == (7, False)

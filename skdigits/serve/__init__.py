@@ -13,8 +13,8 @@ uvicorn). Importing it does not start TensorFlow.
 * :func:`run` serves until Ctrl-C (what ``skdigits serve`` runs);
 * :func:`start` serves in a background thread (notebooks, tests);
 * :func:`create_app` builds the ASGI application, for any ASGI server;
-* ``resolve_model`` and ``skdigits.serve._default_model`` find the
-  model to serve.
+* ``resolve_model`` finds the model to serve (by default the shipped one,
+  :func:`skdigits.load_pretrained`).
 """
 
 from __future__ import annotations
@@ -29,10 +29,6 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 from skdigits.serve._app import create_app, predict_digit
-from skdigits.serve._default_model import (  # noqa: F401  (not public API)
-    default_model_path,
-    load_default_model,
-)
 from skdigits.serve._server import (
     BackgroundServer,
     default_workers,  # noqa: F401  (not public API)

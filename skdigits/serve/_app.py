@@ -9,10 +9,11 @@ routes:
   ``image/jpeg``, the raw bytes as the body), or a JSON array of grey pixels
   (``application/json``: ``{"pixels": [[...], ...]}`` or the bare array).
   The image is prepared the way MNIST was made (:mod:`skdigits.image_io`)
-  and the answer holds the label, the probability of every class and the
-  28x28 image the model was given.
-* ``GET /api/model``: the model's classes, where it came from, and the
-  limits on requests.
+  and the answer holds the label, the probability of every class, whether
+  the model is unsure (and its runner-up) and the 28x28 image the model was
+  given.
+* ``GET /api/model``: the model's classes, where it came from, its "not
+  sure" threshold and the limits on requests.
 * ``GET /api/openapi.json``: the OpenAPI description of the API.
 
 Every error is a JSON object ``{"error": "..."}`` that says what was wrong,
@@ -41,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from skdigits import __version__
 from skdigits._answer import digit_answer
 from skdigits._formatting import plain
+from skdigits._unsure import check_unsure_below, model_unsure_below
 from skdigits.image_io import ImageReadError, decode_image, prepare_digit
 from skdigits.serve._openapi import openapi_schema
 
@@ -126,7 +128,9 @@ def _check_model(model: Any) -> list[Any]:
     return [plain(c) for c in model.classes_]
 
 
-def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
+def predict_digit(
+    model: Any, gray: np.ndarray, *, unsure_below: float | None = None
+) -> dict[str, Any]:
     """Prepare one picture of a digit MNIST-style and classify it.
 
     The work behind ``POST /api/predict``, without HTTP.
@@ -139,12 +143,15 @@ def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
         :class:`~skdigits.DenseDigitClassifier` does.
     gray : array-like of shape (height, width) or (height, width, channels)
         The picture: grey, RGB or RGBA pixels, 0-255 or 0-1, any size.
+    unsure_below : float or None, default=None
+        The "not sure" threshold on the top probability; None: the model's
+        calibrated ``unsure_below`` (a model file's), else 0.5.
 
     Returns
     -------
     answer : dict
         The answer format of every prediction (``label``, ``probability``,
-        ``classes``, ``probabilities``: see the docs' answer format), and
+        ``unsure``, ``runner_up``, ...: see the docs' answer format), and
         ``image``, the 28x28 uint8 image the model was given, as nested lists.
 
     Raises
@@ -163,10 +170,16 @@ def predict_digit(model: Any, gray: np.ndarray) -> dict[str, Any]:
     >>> answer = predict_digit(model, card)
     >>> answer["label"], answer["probabilities"], len(answer["image"])
     (3, [0.5, 0.5], 28)
+    >>> answer["unsure"], predict_digit(model, card, unsure_below=0.9)["unsure"]
+    (False, True)
     """
     image = prepare_digit(gray)
     proba = np.asarray(model.predict_proba(image[np.newaxis]))[0]
-    return {**digit_answer(model.classes_, proba), "image": image.tolist()}
+    below = model_unsure_below(model, unsure_below)
+    return {
+        **digit_answer(model.classes_, proba, unsure_below=below),
+        "image": image.tolist(),
+    }
 
 
 def _pixels_from_json(body: bytes) -> np.ndarray:
@@ -267,7 +280,7 @@ def _is_small(kind: str, body: bytes) -> bool:
 
 
 def _answer(
-    model: Any, kind: str, body: bytes, max_image_pixels: int
+    model: Any, kind: str, body: bytes, max_image_pixels: int, unsure_below: float
 ) -> dict[str, Any]:
     """Decode, prepare and classify one request body."""
     if kind == "image":
@@ -286,7 +299,7 @@ def _answer(
     else:
         gray = _pixels_from_json(body)
     try:
-        return predict_digit(model, gray)
+        return predict_digit(model, gray, unsure_below=unsure_below)
     except ImageReadError as exc:
         # A readable picture without a digit (blank), or bad pixel values.
         message = str(exc).removeprefix("image: ")
@@ -321,6 +334,7 @@ def create_app(
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     body_timeout: float = DEFAULT_BODY_TIMEOUT,
     workers: int | None = None,
+    unsure_below: float | None = None,
 ) -> Starlette:
     """Build the web application (the drawing page and the JSON API).
 
@@ -348,6 +362,11 @@ def create_app(
         at once on the server's event loop: their work takes less time than
         a hand-over to a thread. None: the number of cores this process may
         use.
+    unsure_below : float or None, default=None
+        Answers whose top probability is below this are marked unsure (the
+        page says "not sure" and shows the runner-up). None: the model's
+        calibrated threshold (a model file's ``unsure_below``, as the shipped
+        model has), else 0.5.
 
     Returns
     -------
@@ -399,6 +418,9 @@ def create_app(
     400 {'error': 'image body: not an image that can be read (expected PNG or JPEG).'}
     """
     classes = _check_model(model)
+    if unsure_below is not None:
+        check_unsure_below(unsure_below)
+    unsure_below = model_unsure_below(model, unsure_below)
     if max_body_bytes < 1 or max_image_pixels < 1:
         raise ValueError("max_body_bytes and max_image_pixels must be >= 1.")
     if not body_timeout > 0:
@@ -418,6 +440,8 @@ def create_app(
     info = {
         "classes": classes,
         "source": source,
+        "unsure_below": unsure_below,
+        "about": getattr(model, "about", None),
         "input_shape": [_MNIST_SIDE, _MNIST_SIDE],
         "max_body_bytes": max_body_bytes,
         "max_image_pixels": max_image_pixels,
@@ -451,7 +475,7 @@ def create_app(
             # handing it to a thread and back, which also makes the two
             # threads contend for the GIL: measured, it about doubled the
             # server's CPU time per request. Other clients wait that long.
-            answer = _answer(model, kind, body, max_image_pixels)
+            answer = _answer(model, kind, body, max_image_pixels, unsure_below)
         else:
             # A large image is CPU work for many milliseconds: off the event
             # loop, which keeps serving others, in at most `workers` threads.
@@ -459,7 +483,13 @@ def create_app(
             # cores (and hold a decoded image each); requests beyond them
             # wait in order, costing nothing.
             answer = await anyio.to_thread.run_sync(
-                _answer, model, kind, body, max_image_pixels, limiter=limiter()
+                _answer,
+                model,
+                kind,
+                body,
+                max_image_pixels,
+                unsure_below,
+                limiter=limiter(),
             )
         return JSONResponse(answer, headers={"cache-control": "no-store"})
 

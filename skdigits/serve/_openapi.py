@@ -161,7 +161,9 @@ def openapi_schema(version: str) -> dict[str, Any]:
                     "responses": {
                         "200": {
                             "description": (
-                                "classes, source, input_shape, max_body_bytes, "
+                                "classes, source, unsure_below (the 'not sure' "
+                                "threshold), about (the model's provenance, or "
+                                "null), input_shape, max_body_bytes, "
                                 "max_image_pixels and skdigits_version."
                             ),
                             "content": {

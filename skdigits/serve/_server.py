@@ -33,7 +33,6 @@ from skdigits.serve._app import (
     DEFAULT_MAX_IMAGE_PIXELS,
     create_app,
 )
-from skdigits.serve._default_model import load_default_model
 
 __all__ = ["BackgroundServer", "default_workers", "resolve_model", "run", "start"]
 
@@ -77,7 +76,6 @@ def default_workers() -> int:
 def resolve_model(
     model: Any = None,
     *,
-    refresh_default: bool = False,
     echo: Callable[[str], Any] = _say,
 ) -> tuple[Any, str]:
     """The model to serve, and a description of where it came from.
@@ -86,10 +84,7 @@ def resolve_model(
     ----------
     model : str, path-like, fitted estimator or None, default=None
         A model file written by :func:`skdigits.persistence.save_model`, a fitted model,
-        or None for the default model (see
-        ``skdigits.serve._default_model``).
-    refresh_default : bool, default=False
-        With ``model=None``, train the default model again.
+        or None for the shipped model (:func:`skdigits.load_pretrained`).
     echo : callable, default=print (flushed)
         Receives the lines that say what happens.
 
@@ -119,8 +114,15 @@ def resolve_model(
     'a DummyClassifier passed in'
     """
     if model is None:
-        fitted, path = load_default_model(refresh=refresh_default, echo=echo)
-        return fitted, f"the default model ({path.name}, trained on the bundled sample)"
+        # Shipped in the package: nothing to train or download.
+        from skdigits.pretrained import load_pretrained
+
+        fitted = load_pretrained()
+        about = fitted.about
+        return fitted, (
+            f"the shipped model ({about['recipe']} recipe, seed {about['seed']}, "
+            f"{100 * about['accuracy']['test']:.2f} % on the MNIST test set)"
+        )
     if isinstance(model, (str, os.PathLike)):
         # The page only predicts: NumPy alone, no scikit-learn or TensorFlow.
         from skdigits.inference import load_inference_model
@@ -141,16 +143,17 @@ def resolve_model(
 def _model_app(
     model: Any,
     *,
-    refresh_default: bool,
+    unsure_below: float | None,
     max_body_bytes: int,
     max_image_pixels: int,
     echo: Callable[[str], Any],
 ) -> tuple[Any, str]:
     """The application for ``model`` (see :func:`resolve_model`), and its source."""
-    fitted, source = resolve_model(model, refresh_default=refresh_default, echo=echo)
+    fitted, source = resolve_model(model, echo=echo)
     app = create_app(
         fitted,
         source=source,
+        unsure_below=unsure_below,
         max_body_bytes=max_body_bytes,
         max_image_pixels=max_image_pixels,
     )
@@ -569,7 +572,7 @@ def start(
     """
     app, _ = _model_app(
         model,
-        refresh_default=False,
+        unsure_below=None,
         max_body_bytes=max_body_bytes,
         max_image_pixels=max_image_pixels,
         echo=echo,
@@ -583,7 +586,7 @@ def run(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    refresh_default: bool = False,
+    unsure_below: float | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     access_log: bool = False,
@@ -601,16 +604,15 @@ def run(
     model : str, path-like, fitted estimator or None, default=None
         A model file written by :func:`skdigits.persistence.save_model` (loaded with
         :func:`skdigits.persistence.load_model`), a fitted model, or None for the
-        default model: trained on the bundled MNIST sample the first time
-        and cached (see ``skdigits.serve._default_model``).
+        shipped model (:func:`skdigits.load_pretrained`).
     host : str, default="127.0.0.1"
         Address to listen on. The default only answers this computer; use
         ``"0.0.0.0"`` (or a LAN address) to let other devices, such as a
         phone, reach the page. The API has no authentication.
     port : int, default=8000
         Port to listen on; 0 picks a free one.
-    refresh_default : bool, default=False
-        With ``model=None``, train the default model again.
+    unsure_below : float or None, default=None
+        The "not sure" threshold, as in :func:`create_app`.
     max_body_bytes, max_image_pixels : int
         Request limits, as in :func:`create_app`.
     access_log : bool, default=False
@@ -654,14 +656,13 @@ def run(
     """
     started = time.perf_counter()
     workers = _check_workers(workers)
-    # The address first: a taken port is reported before a model is loaded
-    # (or the default one trained).
+    # The address first: a taken port is reported before a model is loaded.
     sock = _bind(host, port)
     listeners: list[socket.socket] = []
     try:
         app, source = _model_app(
             model,
-            refresh_default=refresh_default,
+            unsure_below=unsure_below,
             max_body_bytes=max_body_bytes,
             max_image_pixels=max_image_pixels,
             echo=echo,

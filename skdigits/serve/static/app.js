@@ -3,6 +3,8 @@
 // The pad is dark ink on white, like a pen on paper; the server prepares it
 // MNIST-style (inverted, cropped, fitted into 20x20, centred by mass) and
 // answers with the probabilities and the 28x28 image the model was given.
+// When the model is unsure (its top probability below the model's "not sure"
+// threshold), the page says "not sure" and names the two likeliest digits.
 // Requests are throttled while drawing: at most one in flight, the next one
 // sent when it returns, so the answer follows the pen without piling up.
 "use strict";
@@ -14,6 +16,7 @@
   const preview = document.getElementById("preview").getContext("2d");
   const prediction = document.getElementById("prediction");
   const confidence = document.getElementById("confidence");
+  const verdict = document.getElementById("verdict");
   const statusLine = document.getElementById("status");
   const barList = document.getElementById("bars");
   const upload = document.getElementById("upload");
@@ -218,12 +221,13 @@
     }));
   }
 
-  function showBars(probabilities, best) {
+  function showBars(probabilities, best, second = -1) {
     [...barList.children].forEach((row, i) => {
       const p = probabilities ? probabilities[i] : 0;
       row.querySelector(".fill").style.width = `${(100 * p).toFixed(1)}%`;
       row.querySelector(".pct").textContent = probabilities ? percent(p) : "–";
       row.classList.toggle("top", i === best);
+      row.classList.toggle("runner-up", i === second);
     });
   }
 
@@ -241,10 +245,22 @@
 
   function showAnswer(answer) {
     const best = answer.classes.findIndex((c) => c === answer.label);
-    prediction.textContent = String(answer.label);
+    // data-label is always the likeliest digit; the text says "not sure"
+    // rather than naming it when the model is unsure.
     prediction.dataset.label = String(answer.label);
-    confidence.textContent = `${percent(answer.probability)} sure`;
-    showBars(answer.probabilities, best);
+    prediction.dataset.unsure = String(answer.unsure);
+    verdict.classList.toggle("unsure", answer.unsure);
+    if (answer.unsure) {
+      prediction.textContent = "not sure";
+      confidence.textContent = `maybe ${answer.label} (${percent(answer.probability)})` +
+        ` or ${answer.runner_up} (${percent(answer.runner_up_probability)})`;
+      const second = answer.classes.findIndex((c) => c === answer.runner_up);
+      showBars(answer.probabilities, best, second);
+    } else {
+      prediction.textContent = String(answer.label);
+      confidence.textContent = `${percent(answer.probability)} sure`;
+      showBars(answer.probabilities, best);
+    }
     showImage(answer.image);
     say("");
   }
@@ -263,6 +279,8 @@
     shown = asked;  // answers still on their way are for the old drawing
     prediction.textContent = "–";
     prediction.dataset.label = "";
+    prediction.dataset.unsure = "";
+    verdict.classList.remove("unsure");
     confidence.textContent = "";
     showBars(null, -1);
     showImage(null);

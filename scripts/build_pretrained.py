@@ -1,0 +1,269 @@
+"""Build the model skdigits ships (``skdigits.load_pretrained()``) from full MNIST.
+
+One command, seeded::
+
+    python scripts/build_pretrained.py --data /path/to/mnist   # or SKDIGITS_MNIST
+
+What it does:
+
+1. Loads full MNIST (a keras-layout ``mnist.npz`` or the IDX files) and hashes
+   the four arrays (:func:`data_sha256`).
+2. Trains ``Pipeline([PixelScaler(), DenseDigitClassifier(**RECIPES[recipe],
+   random_state=seed)])`` on the **first 50,000 training images**; images
+   50,000-59,999 are held out as the validation split (the same split as the
+   robustness benchmark's ``split="validation"``), on which the "not sure"
+   threshold is calibrated. The test set is only read to report accuracies.
+3. Stores the weights as float16 when its predictions agree with float32 on
+   at least 99.95 % of the MNIST test set (measured and recorded); refuses
+   to write otherwise (``--weights float32`` keeps float32).
+4. Calibrates the "not sure" threshold on the validation split
+   (:func:`skdigits._unsure.calibrate_unsure_below`: the lowest top
+   probability whose error among accepted answers is at most
+   ``--target-error`` with 95 % confidence).
+5. Writes the model file into the package (``skdigits/models/``), refusing
+   one over 3.5 MB, with its provenance in the manifest's ``about`` entry:
+   recipe and parameters, seed, data checksum, skdigits version, training
+   time, validation and test accuracy, float16 agreement, and the threshold
+   with its calibration in ``unsure``.
+
+``--keep-trained FILE`` also writes the trained float32 model (with its
+training provenance); ``--trained FILE`` starts from such a file instead of
+training, to redo steps 3-5 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skdigits import __version__
+from skdigits._model_file import read_model_archive, rewrite_model_archive
+from skdigits._unsure import calibrate_unsure_below
+from skdigits.augmentation import RECIPES
+from skdigits.datasets import fetch_mnist
+from skdigits.inference import load_inference_model
+from skdigits.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
+
+#: Training images 0 to VALIDATION_START - 1 train; the rest calibrate.
+VALIDATION_START = 50_000
+#: float16 weights must give the float32 answer on this share of the test set.
+MIN_FLOAT16_AGREEMENT = 0.9995
+#: The default error rate among accepted answers the threshold aims for.
+TARGET_ERROR = 0.002
+DEFAULT_RECIPE = "robust" if "robust" in RECIPES else "mnist-5min"
+
+
+def data_sha256(X_train, y_train, X_test, y_test) -> str:
+    """sha256 of the four arrays' bytes (uint8, C order), in that order:
+    the same for MNIST read from ``mnist.npz`` or from the IDX files."""
+    digest = hashlib.sha256()
+    for array in (X_train, y_train, X_test, y_test):
+        digest.update(np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+    return digest.hexdigest()
+
+
+def plain_params(params: dict) -> dict:
+    """A recipe's parameters as JSON: tuples as lists, a RandomDistortion
+    (``augment=``) as its own parameters."""
+    return {
+        key: value.get_params()
+        if hasattr(value, "get_params")
+        else list(value)
+        if isinstance(value, tuple)
+        else value
+        for key, value in params.items()
+    }
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Build skdigits's shipped model from full MNIST."
+    )
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("SKDIGITS_MNIST"),
+        help="full MNIST: mnist.npz or a folder of it or of the IDX files "
+        "(default: $SKDIGITS_MNIST)",
+    )
+    parser.add_argument(
+        "--recipe",
+        default=DEFAULT_RECIPE,
+        choices=sorted(RECIPES),
+        help="a key of skdigits.augmentation.RECIPES (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="default: %(default)s")
+    parser.add_argument(
+        "--target-error",
+        type=float,
+        default=TARGET_ERROR,
+        help="error rate among accepted answers the 'not sure' threshold "
+        "aims for on the validation split (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--weights",
+        choices=("float16", "float32"),
+        default="float16",
+        help="precision of the stored weights (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=PRETRAINED_FILE,
+        help="the model file to write (default: the package's)",
+    )
+    parser.add_argument("--keep-trained", type=Path, metavar="FILE")
+    parser.add_argument("--trained", type=Path, metavar="FILE")
+    return parser.parse_args(argv)
+
+
+def train(args, X_fit, y_fit, about: dict, path: Path) -> dict:
+    """Train the recipe and save it inference-only, float32, at ``path``."""
+    from sklearn.pipeline import Pipeline
+
+    from skdigits import DenseDigitClassifier, PixelScaler, save_model
+
+    params = dict(RECIPES[args.recipe])
+    model = Pipeline(
+        [
+            ("scale", PixelScaler()),
+            ("clf", DenseDigitClassifier(**params, random_state=args.seed)),
+        ]
+    )
+    print(f"Training {args.recipe} (seed {args.seed}) on {len(y_fit):,} images...")
+    started = time.perf_counter()
+    model.fit(X_fit, y_fit)
+    seconds = time.perf_counter() - started
+    print(f"Trained in {seconds:.0f} s.")
+    about = {
+        **about,
+        "train_seconds": round(seconds, 1),
+        "trained_on": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "train_machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "train_load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        plain = save_model(model, Path(folder) / "m.skdigits", include_optimizer=False)
+        rewrite_model_archive(plain, path, about=about)
+    return about
+
+
+def accuracy(model, X, y) -> float:
+    return float(np.mean(model.predict(X) == y))
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.data is None:
+        sys.exit("error: give --data PATH or set SKDIGITS_MNIST (full MNIST).")
+    X_train, y_train, X_test, y_test = fetch_mnist(
+        args.data, download_if_missing=False, return_X_y=True
+    )
+    about = {
+        "what": "skdigits's shipped model, built by scripts/build_pretrained.py",
+        "recipe": args.recipe,
+        "params": plain_params(RECIPES[args.recipe]),
+        "seed": args.seed,
+        "data": "MNIST (Yann LeCun and Corinna Cortes, CC BY-SA 3.0)",
+        "data_sha256": data_sha256(X_train, y_train, X_test, y_test),
+        "data_checksum_of": "sha256 of the bytes of X_train, y_train, X_test, "
+        "y_test (uint8, C order), in that order",
+        "trained_on_images": f"training images 0-{VALIDATION_START - 1}",
+        "validation_images": f"training images {VALIDATION_START}-{len(y_train) - 1}",
+        "skdigits_version": __version__,
+    }
+    X_fit, y_fit = X_train[:VALIDATION_START], y_train[:VALIDATION_START]
+    X_val, y_val = X_train[VALIDATION_START:], y_train[VALIDATION_START:]
+
+    with tempfile.TemporaryDirectory() as folder:
+        trained = Path(folder) / "trained.skdigits"
+        if args.trained is not None:
+            kept = read_model_archive(args.trained, read_network=False).manifest
+            for key in ("recipe", "params", "seed", "data_sha256"):
+                if kept["about"].get(key) != about[key]:
+                    sys.exit(f"error: {args.trained} has another {key}.")
+            about = kept["about"]
+            trained = args.trained
+        else:
+            about = train(args, X_fit, y_fit, about, trained)
+            if args.keep_trained is not None:
+                rewrite_model_archive(trained, args.keep_trained)
+        full = load_inference_model(trained)
+        stored = Path(folder) / "stored.skdigits"
+        rewrite_model_archive(trained, stored, weights_dtype=args.weights, about=about)
+        model = load_inference_model(stored)
+
+        agreement = float(np.mean(model.predict(X_test) == full.predict(X_test)))
+        print(f"{args.weights} agrees with float32 on {100 * agreement:.2f} % of test")
+        if args.weights == "float16" and agreement < MIN_FLOAT16_AGREEMENT:
+            sys.exit(
+                f"error: float16 weights agree with float32 on only "
+                f"{100 * agreement:.3f} % of the test set (< 99.95 %); "
+                "pass --weights float32."
+            )
+        calibration = calibrate_unsure_below(
+            model.predict_proba(X_val),
+            y_val,
+            model.classes_,
+            target_error=args.target_error,
+        )
+        if calibration["below"] >= 1:
+            sys.exit(
+                f"error: no threshold keeps the error among accepted validation "
+                f"answers under {args.target_error} (95 % bound); raise "
+                "--target-error."
+            )
+        calibration = {
+            **calibration,
+            "rule": "unsure when the top probability is below 'below'",
+            "calibrated_on": about["validation_images"],
+        }
+        test_proba = model.predict_proba(X_test)
+        test_sure = test_proba.max(axis=1) >= calibration["below"]
+        test_right = model.classes_[test_proba.argmax(axis=1)] == y_test
+        about = {
+            **about,
+            "weights": args.weights,
+            "float16_agreement_test": agreement if args.weights == "float16" else None,
+            "accuracy_float32": {
+                "validation": accuracy(full, X_val, y_val),
+                "test": accuracy(full, X_test, y_test),
+            },
+            "accuracy": {
+                "validation": accuracy(model, X_val, y_val),
+                "test": float(test_right.mean()),
+            },
+            "test_at_threshold": {
+                "share_unsure": float(1 - test_sure.mean()),
+                "accuracy_when_sure": float(test_right[test_sure].mean())
+                if test_sure.any()
+                else None,
+            },
+        }
+        written = rewrite_model_archive(
+            trained,
+            stored,
+            weights_dtype=args.weights,
+            about=about,
+            unsure=calibration,
+        )
+        size = written.stat().st_size
+        if size > MAX_PRETRAINED_BYTES:
+            sys.exit(f"error: the model file is {size:,} bytes, over 3.5 MB.")
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_bytes(written.read_bytes())
+    print(json.dumps({"about": about, "unsure": calibration}, indent=1))
+    print(f"Wrote {args.output} ({size:,} bytes).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
