@@ -30,9 +30,9 @@ def _cpu_text(h: dict) -> str:
         f"{ms(h['direct_cpu_seconds'])} ms) was {100 * shares[0]:.0f} % at 8 "
         "clients and "
         f"{100 * shares[1]:.0f} % at 64: the share of the bound the server "
-        "would reach with the cores to itself, a figure that other jobs on "
-        "the machine change much less than the rate (they take cores "
-        "more than CPU time per request). "
+        "would reach with the cores to itself. Other jobs change it too: on "
+        "a busier run (load average 8) the direct calls' CPU time doubled "
+        "while the server's per request did not. "
     )
 
 
