@@ -435,6 +435,14 @@ def _add_serve(commands: Any) -> None:
         help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes answering requests (default: one per usable core on "
+        "Linux, so that every core answers; 1 elsewhere)",
+    )
+    serve.add_argument(
         "--unsure-below",
         metavar="P",
         type=_probability,
@@ -723,6 +731,7 @@ def _serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             unsure_below=args.unsure_below,
+            workers=args.workers,
         )
     except (OSError, ValueError) as exc:  # ModelFormatError is a ValueError
         raise CommandError(_one_line(exc)) from None

@@ -234,7 +234,22 @@ def test_quick_run_load_drove_a_real_server_without_errors(quick_run):
     assert h["p99_64_over_lone_p50"] == pytest.approx(
         by_clients[64]["p99"] / by_clients[1]["p50"]
     )
+    assert h["p99_64_over_queue_floor"] == pytest.approx(
+        by_clients[64]["p99"] * by_clients[64]["requests_per_second"] / 64
+    )
     assert h["errors"] == 0
+    # wrk drives it where it is installed (its CPU is then measured too);
+    # the server answers from one process per core, its default.
+    import shutil
+
+    from skdigits.serve import default_workers
+
+    assert load["driver"].startswith("wrk") == (shutil.which("wrk") is not None)
+    if load["driver"] != "python":
+        assert all(
+            positive(lv["client_cpu_seconds_per_request"]) for lv in load["levels"]
+        )
+    assert load["server_processes"] == default_workers()
 
 
 # -- no TensorFlow below ---------------------------------------------------------

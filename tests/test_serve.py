@@ -7,8 +7,10 @@ Every request goes to 127.0.0.1, to a server started by ``skdigits.serve``
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
 import signal
 import socket
@@ -33,6 +35,7 @@ from skdigits.serve import (
     BackgroundServer,
     create_app,
     resolve_model,
+    run,
 )
 
 _TIMEOUT = 60  # seconds per request; the machine is shared
@@ -595,9 +598,13 @@ def test_answers_say_unsure_below_the_threshold_with_the_runner_up(sample):
 # -- the process -------------------------------------------------------------
 
 
-def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_env):
+@contextlib.contextmanager
+def _serving_process(model_file, child_env, *options, module=("skdigits", "serve")):
+    """``python -m skdigits serve MODEL --port 0 OPTIONS`` in a child process:
+    it, the address it printed, its port and the lines printed until then.
+    Killed on the way out if still running."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "skdigits.serve", str(model_file), "--port", "0"],
+        [sys.executable, "-m", *module, str(model_file), "--port", "0", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -611,19 +618,161 @@ def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_en
                 break
         url = re.search(r"http://127\.0\.0\.1:(\d+)/", "".join(lines))
         assert url, lines
-        assert _get(url.group(0) + "api/model")[0] == 200
-
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
+        yield process, url.group(0), int(url.group(1)), "".join(lines)
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def _stop_with_ctrl_c(process) -> str:
+    """SIGINT; check that the server stopped cleanly; what it printed."""
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert "Stopped." in out
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    with socket.create_server(("127.0.0.1", int(url.group(1)))):
-        pass  # the port is free again
+    return out
+
+
+def _assert_port_is_free(port: int) -> None:
+    with socket.create_server(("127.0.0.1", port)):
+        pass
+
+
+def test_ctrl_c_stops_the_server_cleanly_and_frees_the_port(model_file, child_env):
+    serving = _serving_process(model_file, child_env, module=["skdigits.serve"])
+    with serving as (process, url, port, _):
+        assert _get(url + "api/model")[0] == 200
+        _stop_with_ctrl_c(process)
+    _assert_port_is_free(port)
+
+
+def _workers_of(pid: int, n: int, timeout: float = 30) -> set[int]:
+    """The pids of the ``n`` child processes of ``pid`` (Linux /proc), once
+    there are that many."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {
+            int(child)
+            for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        }
+        if len(found) == n or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def _gone(pid: int, timeout: float = 30) -> bool:
+    """Whether process ``pid`` ends (or is a zombie) within ``timeout`` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return True
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _digit_json(sample) -> bytes:
+    return json.dumps(sample.X_test[0].tolist()).encode()
+
+
+_linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="worker processes need Linux"
+)
+
+
+@_linux_only
+def test_workers_answer_from_their_processes_and_all_stop_on_ctrl_c(
+    model_file, child_env, sample
+):
+    serving = _serving_process(model_file, child_env, "--workers", "3")
+    with serving as (process, url, port, said):
+        assert "in 3 processes" in said
+        workers = _workers_of(process.pid, 3)
+        assert len(workers) == 3
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(
+                pool.map(
+                    lambda _: _post(
+                        url + "api/predict", _digit_json(sample), "application/json"
+                    )[0],
+                    range(24),
+                )
+            )
+        assert statuses == [200] * 24
+        # The workers share the port with each other (SO_REUSEPORT), not
+        # with another server.
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+            run(model_file, port=port, workers=1, echo=lambda line: None)
+        _stop_with_ctrl_c(process)
+    assert all(_gone(pid) for pid in workers)
+    _assert_port_is_free(port)
+
+
+@_linux_only
+def test_workers_stop_when_their_supervisor_is_killed(model_file, child_env):
+    serving = _serving_process(model_file, child_env, "--workers", "2")
+    with serving as (process, url, port, _):
+        workers = _workers_of(process.pid, 2)
+        assert len(workers) == 2
+        assert _get(url + "api/model")[0] == 200
+        process.kill()  # SIGKILL: it cannot tell its workers
+        process.communicate(timeout=30)
+        assert all(_gone(pid) for pid in workers)  # no process left behind
+    _assert_port_is_free(port)
+
+
+@_linux_only
+def test_a_worker_that_dies_is_replaced(model_file, child_env, sample):
+    import time
+
+    import skdigits.serve._server as server_module
+
+    serving = _serving_process(model_file, child_env, "--workers", "2")
+    with serving as (process, url, _, _):
+        workers = _workers_of(process.pid, 2)
+        # One that dies at once is not started again (it would only die
+        # again): wait until that guard is past.
+        time.sleep(server_module._CRASH_LOOP_SECONDS + 0.5)
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        assert _gone(victim)
+        deadline = time.monotonic() + 30
+        now = workers
+        while now == workers or len(now) != 2:
+            assert time.monotonic() < deadline, now
+            now = _workers_of(process.pid, 2, timeout=1)
+        assert victim not in now
+        status = _post(url + "api/predict", _digit_json(sample), "application/json")[0]
+        assert status == 200
+        out = _stop_with_ctrl_c(process)
+    assert "A worker process stopped (signal 9); starting another." in out
+    assert all(_gone(pid) for pid in now)
+
+
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_serve_refuses_a_worker_count_below_one(workers, capsys):
+    from skdigits._cli import main
+
+    assert main(["serve", "no-such.skdigits", "--workers", workers]) == 2
+    assert f"workers must be an integer >= 1, got {workers}" in capsys.readouterr().err
+
+
+def test_several_workers_are_refused_where_processes_cannot_fork(monkeypatch):
+    import skdigits.serve._server as server_module
+
+    monkeypatch.setattr(server_module, "_CAN_FORK_WORKERS", False)
+    assert server_module.default_workers() == 1
+    with pytest.raises(ValueError, match="several worker processes need Linux"):
+        server_module.run("no-such.skdigits", workers=2, echo=lambda line: None)
 
 
 def test_connections_send_without_nagles_delay(server):

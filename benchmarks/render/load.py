@@ -6,6 +6,36 @@ from __future__ import annotations
 from benchmarks.render._markdown import loadavg_text, markdown_table, ms
 
 
+def _driver_text(r: dict) -> str:
+    driver = r.get("driver", "python")
+    if driver == "python":
+        return (
+            "The clients are a Python asyncio loop in the benchmark's own "
+            "process (wrk was not installed), on the same cores as the server."
+        )
+    return (
+        f"The clients are wrk ({driver}; one event-loop thread, one "
+        "connection per client, every answer checked by a Lua script), on "
+        "the same cores as the server."
+    )
+
+
+def _cpu_text(h: dict) -> str:
+    shares = [h.get(f"direct_over_cpu_{n}") for n in ("8", "64")]
+    if None in shares or "direct_cpu_seconds" not in h:
+        return ""
+    return (
+        "Of the CPU time spent per request (server and clients), the "
+        "request's own work (its CPU time called directly, "
+        f"{ms(h['direct_cpu_seconds'])} ms) was {100 * shares[0]:.0f} % at 8 "
+        "clients and "
+        f"{100 * shares[1]:.0f} % at 64: the share of the bound the server "
+        "would reach with the cores to itself. Other jobs change it too: on "
+        "a busier run (load average 8) the direct calls' CPU time doubled "
+        "while the server's per request did not. "
+    )
+
+
 def render(record: dict) -> str:
     r = record["result"]
     h = r["headline"]
@@ -18,21 +48,24 @@ def render(record: dict) -> str:
             ms(level["p99"]),
             level["errors"],
             ms(level["server_cpu_seconds_per_request"]),
+            ms(level.get("client_cpu_seconds_per_request")),
         ]
         for level in r["levels"]
     ]
     seconds = r["levels"][0]["seconds"]
+    processes = r.get("server_processes", 1)
+    floor = h.get("p99_64_over_queue_floor")
     return "\n\n".join(
         [
             "## `skdigits serve` under load",
-            f"`skdigits serve MODEL` (the default network) in its own process on "
-            f"127.0.0.1, driven for {seconds:.0f} s per level by concurrent "
-            "keep-alive clients, each posting the same "
+            f"`skdigits serve MODEL` (the default network; {processes} worker "
+            f"process{'es' if processes != 1 else ''}, its default on "
+            f"{r['cores']} cores) on 127.0.0.1, driven for {seconds:.0f} s per "
+            "level by concurrent keep-alive clients, each posting the same "
             f"{r['png_side']}x{r['png_side']} PNG of a digit "
             f"({r['png_bytes']:,} bytes) to `POST /api/predict` as soon as its "
             "previous answer arrived. Latencies in ms; an error is any answer "
-            "but a 200 with a label. The clients run in the benchmark's own "
-            "process, on the same cores as the server.",
+            f"but a 200 with a label. {_driver_text(r)}",
             markdown_table(
                 [
                     "clients",
@@ -41,9 +74,10 @@ def render(record: dict) -> str:
                     "p99 ms",
                     "errors",
                     "server CPU ms / request",
+                    "client CPU ms / request",
                 ],
                 rows,
-                "rrrrrr",
+                "rrrrrrr",
             ),
             "The same request's work called directly in one process (decode "
             "the PNG, prepare the digit, the forward pass; one BLAS thread, as "
@@ -61,9 +95,11 @@ def render(record: dict) -> str:
             "so a p99 within 10x a lone p50 is out of reach once a lone "
             "request costs little more than its work; what the server "
             "controls is the tail above that mean: p99 at 64 clients is "
-            f"{h['p99_64_over_queue_floor']:.1f}x 64 / rate. "
-            "Load average (1, 5, 15 min) "
-            f"{loadavg_text(r.get('loadavg_before'))} before, "
+            + (f"{floor:.1f}x" if floor is not None else "n/a")
+            + " 64 / rate (target: at most 2x). "
+            + _cpu_text(h)
+            + "Load average (1, 5, 15 min) "
+            + f"{loadavg_text(r.get('loadavg_before'))} before, "
             f"{loadavg_text(r.get('loadavg_after'))} after: the machine was "
             "shared with other jobs, which took cores from both the server "
             "and its clients.",

@@ -31,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 from skdigits.serve._app import create_app, predict_digit
 from skdigits.serve._server import (
     BackgroundServer,
+    default_workers,  # noqa: F401  (not public API)
     resolve_model,  # noqa: F401  (not public API)
     run,
     start,

@@ -4,6 +4,14 @@ The server is uvicorn, on a socket bound here, so that port 0 (any free
 port) works and the address printed is the real one. It binds to 127.0.0.1
 unless told otherwise: the API has no authentication, so exposing it to the
 network is a choice to make on purpose.
+
+``run`` serves from one process per usable core (on Linux): a request's
+Python work holds its process's interpreter lock, so one process answers on
+one core at most, however many threads it has. The worker processes are
+forked from the one that loaded the model and bound the port, so they
+start in milliseconds and share the model's memory; the first process only
+watches over them. Each worker listens on a socket of its own on the one
+port, so that the kernel shares connections out evenly.
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +34,7 @@ from skdigits.serve._app import (
     create_app,
 )
 
-__all__ = ["BackgroundServer", "resolve_model", "run", "start"]
+__all__ = ["BackgroundServer", "default_workers", "resolve_model", "run", "start"]
 
 
 def _say(line: str) -> None:
@@ -33,6 +43,34 @@ def _say(line: str) -> None:
 
 # How long Ctrl-C waits for requests in progress before closing them.
 _GRACEFUL_SECONDS = 3.0
+# A worker process that dies sooner than this after its start is not started
+# again (it would only die again): the server stops and says so.
+_CRASH_LOOP_SECONDS = 5.0
+# How often a worker process checks that its supervisor is still there.
+_ORPHAN_CHECK_SECONDS = 0.5
+# Several worker processes need fork(): on Linux it is safe with NumPy's
+# BLAS and fast; elsewhere (macOS's Accelerate, Windows) one process serves.
+_CAN_FORK_WORKERS = sys.platform.startswith("linux")
+
+
+def default_workers() -> int:
+    """How many processes ``run`` serves from unless told: the usable cores
+    (on Linux; 1 elsewhere).
+
+    Returns
+    -------
+    workers : int
+        At least 1.
+
+    Examples
+    --------
+    >>> from skdigits.serve._server import default_workers
+    >>> default_workers() >= 1
+    True
+    """
+    if not _CAN_FORK_WORKERS:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)))
 
 
 def resolve_model(
@@ -158,6 +196,43 @@ def _bind(host: str, port: int) -> socket.socket:
     )
 
 
+def _shared_port_socket(family: int, address: Any) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _reserve_port(bound: socket.socket) -> socket.socket:
+    """``bound``'s address, held for worker processes; ``bound`` is closed.
+
+    Each worker listens on a socket of its own on the same port
+    (SO_REUSEPORT), so that the kernel spreads new connections evenly over
+    the workers. On one shared socket, whichever worker happened to be
+    running took a burst of new connections: measured with 64 clients, one
+    worker's clients got 14 answers while the other's got 119. The socket
+    returned is bound but does not listen, so it takes no connections; it
+    keeps the port for the workers (and any that replaces one). Another
+    program's server cannot join them: every socket on the port must say
+    SO_REUSEPORT, and ``_bind``'s do not, so the port stays "in use" to it.
+    """
+    family, address = bound.family, bound.getsockname()
+    bound.close()
+    return _shared_port_socket(family, address)
+
+
+def _worker_socket(reserved: socket.socket) -> socket.socket:
+    """A listening socket of one worker, on the port ``reserved`` holds."""
+    sock = _shared_port_socket(reserved.family, reserved.getsockname())
+    sock.listen(128)
+    return sock
+
+
 def _url(sock: socket.socket, host: str) -> str:
     port = sock.getsockname()[1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
@@ -203,6 +278,124 @@ def _uvicorn_server(app: Any, access_log: bool) -> Any:
         lifespan="off",
     )
     return uvicorn.Server(config)
+
+
+def _check_workers(workers: int | None) -> int:
+    if workers is None:
+        return default_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}.")
+    if workers > 1 and not _CAN_FORK_WORKERS:
+        raise ValueError(
+            f"workers={workers}: several worker processes need Linux; "
+            "serve with workers=1 here."
+        )
+    return workers
+
+
+def _exit_when_orphaned(server: Any, parent: int) -> None:
+    """Stop ``server`` once the supervisor ``parent`` is gone (killed outright,
+    it could not stop its workers), so that no worker outlives it."""
+    while os.getppid() == parent and not server.should_exit:
+        time.sleep(_ORPHAN_CHECK_SECONDS)
+    server.should_exit = True
+
+
+def _worker_process(server: Any, sock: socket.socket, parent: int) -> None:
+    """The body of a forked worker process; never returns."""
+    code = 1
+    try:
+        # Ctrl-C in a terminal reaches every process of the group; the
+        # supervisor then sends SIGTERM. uvicorn handles both while it serves
+        # and raises them again after: ignored here once it has stopped, so
+        # the worker ends as it should, with its requests answered.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        threading.Thread(
+            target=_exit_when_orphaned, args=(server, parent), daemon=True
+        ).start()
+        server.run(sockets=[sock])
+        code = 0
+    except BaseException:  # a worker must not return into its parent's code
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _serve_in_processes(
+    make_server: Callable[[], Any],
+    reserved: socket.socket,
+    listeners: list[socket.socket],
+    echo: Callable[[str], Any],
+) -> None:
+    """Fork one process per socket of ``listeners`` (on the port ``reserved``
+    holds, see :func:`_reserve_port`) that runs ``make_server()`` on it;
+    wait for them, stop them all on SIGINT or SIGTERM, and start again one
+    that dies on its own (unless it died at once), on a new socket."""
+    parent = os.getpid()
+    children: dict[int, float] = {}  # pid -> when it started
+    stopping = False
+
+    def fork_worker(listener: socket.socket) -> None:
+        server = make_server()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            for other in [reserved, *listeners]:  # the others' are not its own
+                other.close()
+            _worker_process(server, listener, parent)
+        listener.close()  # the worker's alone: connections to it are its own
+        children[pid] = time.monotonic()
+
+    def stop(signum: int = signal.SIGTERM, frame: object = None) -> None:
+        nonlocal stopping
+        if os.getpid() != parent:  # a worker, before it set its own handlers
+            return
+        stopping = True
+        for pid in list(children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {
+        sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    failure = None
+    try:
+        while listeners:
+            fork_worker(listeners.pop(0))
+        while children:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:  # pragma: no cover - none left
+                break
+            started = children.pop(pid, None)
+            if started is None or stopping:
+                continue
+            how = (
+                f"signal {-code}"
+                if (code := os.waitstatus_to_exitcode(status)) < 0
+                else f"exit code {code}"
+            )
+            if time.monotonic() - started < _CRASH_LOOP_SECONDS:
+                failure = f"a worker process stopped at its start ({how})."
+                stop()
+            else:
+                echo(f"A worker process stopped ({how}); starting another.")
+                fork_worker(_worker_socket(reserved))
+    finally:
+        for listener in listeners:  # interrupted before every worker started
+            listener.close()
+        if children:  # interrupted in the parent's own code: leave no worker
+            stop()
+            for pid in list(children):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failure:
+        raise RuntimeError(failure)
 
 
 class BackgroundServer:
@@ -397,13 +590,14 @@ def run(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
     access_log: bool = False,
+    workers: int | None = None,
     echo: Callable[[str], Any] = _say,
 ) -> None:
     """Serve the drawing page and the JSON API until Ctrl-C.
 
-    What ``skdigits serve [MODEL] [--host HOST] [--port PORT]`` runs. It
-    prints the address, and on Ctrl-C finishes the requests in progress
-    (for up to 3 s), closes the port and returns.
+    What ``skdigits serve [MODEL] [--host HOST] [--port PORT] [--workers N]``
+    runs. It prints the address, and on Ctrl-C (or SIGTERM) finishes the
+    requests in progress (for up to 3 s), closes the port and returns.
 
     Parameters
     ----------
@@ -423,6 +617,10 @@ def run(
         Request limits, as in :func:`create_app`.
     access_log : bool, default=False
         Print a line for every request.
+    workers : int or None, default=None
+        Processes that answer requests, all on the same port. None: one per
+        core this process may use (see :func:`default_workers`), so that
+        every core answers. More than 1 needs Linux.
     echo : callable, default=print (flushed)
         Receives the lines to show the user.
 
@@ -437,6 +635,8 @@ def run(
         The model file is missing or not a model.
     OSError
         The address cannot be listened on (e.g. the port is taken).
+    ValueError
+        ``workers`` is not a whole number >= 1, or above 1 off Linux.
 
     See Also
     --------
@@ -455,8 +655,10 @@ def run(
     FileNotFoundError: No model file at no-such-model.skdigits.
     """
     started = time.perf_counter()
+    workers = _check_workers(workers)
     # The address first: a taken port is reported before a model is loaded.
     sock = _bind(host, port)
+    listeners: list[socket.socket] = []
     try:
         app, source = _model_app(
             model,
@@ -466,22 +668,34 @@ def run(
             echo=echo,
         )
         url = _url(sock, host)
+        if workers > 1:
+            # Listening before the address is shown: early connections wait
+            # in the workers' queues until the workers take them.
+            sock = _reserve_port(sock)
+            listeners = [_worker_socket(sock) for _ in range(workers)]
         if not _is_loopback(host):
             echo(
                 f"Listening on {host}: other computers can reach this server, "
                 "and it has no authentication."
             )
+        processes = f" in {workers} processes" if workers > 1 else ""
         echo(
-            f"Serving {source} at {url} (ready in "
+            f"Serving {source} at {url}{processes} (ready in "
             f"{time.perf_counter() - started:.1f} s; Ctrl-C to stop)"
         )
-        server = _uvicorn_server(app, access_log)
-        try:
-            with _one_blas_thread():
-                server.run(sockets=[sock])
-        except KeyboardInterrupt:
-            # uvicorn has already shut down cleanly; it re-raises Ctrl-C after.
-            pass
+        with _one_blas_thread():
+            if workers > 1:
+                _serve_in_processes(
+                    lambda: _uvicorn_server(app, access_log), sock, listeners, echo
+                )
+            else:
+                try:
+                    _uvicorn_server(app, access_log).run(sockets=[sock])
+                except KeyboardInterrupt:
+                    # uvicorn has already shut down cleanly; it re-raises
+                    # Ctrl-C after.
+                    pass
     finally:
-        sock.close()
+        for listener in [sock, *listeners]:
+            listener.close()
     echo("Stopped.")
