@@ -398,7 +398,9 @@ def test_flatten_background_leaves_evenly_lit_pictures_alone(mnist_test):
         np.testing.assert_array_equal(flatten_background(paper), paper)
         dark = 255 - paper  # light ink on a dark background
         np.testing.assert_array_equal(flatten_background(dark), dark)
-        mild = (paper * _shadow(paper.shape, low=243, high=250) / 250).astype(np.float32)
+        mild = (paper * _shadow(paper.shape, low=243, high=250) / 250).astype(
+            np.float32
+        )
         np.testing.assert_array_equal(flatten_background(mild), mild)
     tiny = np.arange(12, dtype=np.float32).reshape(3, 4)
     np.testing.assert_array_equal(flatten_background(tiny), tiny)
