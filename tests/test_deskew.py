@@ -10,8 +10,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import Pipeline
 
+from skdigits._shear import deskew_images
 from skdigits.datasets import load_mnist_sample
-from skdigits.deskew import Deskew, deskew_images
+from skdigits.deskew import Deskew
 from skdigits.preprocessing import PixelScaler
 
 
