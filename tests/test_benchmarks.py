@@ -460,3 +460,27 @@ def test_drawing_templates_cover_every_digit_inside_the_pad():
             placed = drawing.place(strokes, drawing.random_placement(rng), rng)
             points = np.concatenate([np.asarray(s) for s in placed])
             assert 0 < points.min() and points.max() < 1
+
+
+def test_hard_cases_gallery_draws_every_row(tmp_path):
+    from PIL import Image
+    from sklearn.dummy import DummyClassifier
+
+    from benchmarks import hard_cases
+    from skdigits.datasets import load_mnist_sample
+
+    X, y, _, _ = load_mnist_sample(return_X_y=True)
+    rows = hard_cases.hard_pictures(X[:2], y[:2].astype(int))
+    assert [name for name, _, _ in rows][-1] == "not a digit"
+    assert len(rows) == len(hard_cases.SHIFTS) + 1
+    model = DummyClassifier(strategy="prior").fit(X.reshape(len(X), -1), y)
+    flat = type(
+        "Flat",
+        (),
+        {"predict_proba": lambda self, a: model.predict_proba(a.reshape(len(a), -1))},
+    )()
+    path = hard_cases.draw(rows, flat, tmp_path / "hard.png")
+    with Image.open(path) as sheet:
+        assert sheet.height >= len(rows) * 64
+        # Not one blank sheet: pictures were pasted.
+        assert len(set(sheet.convert("L").getdata())) > 10
