@@ -71,6 +71,7 @@ _BOX_INK = 0.25
 # noise standard deviations of the paper are paper, and the strongest ink
 # must reach twice that.
 _NOISE_SIGMAS = 3.0
+_NOISE_SIDE = 8
 # A picture is grainy (and worth a median filter) when pixels differ from
 # the median of their row neighbours by more than this on average
 # (grey levels, 0-255): clean scans and JPEGs stay far below it.
@@ -451,10 +452,11 @@ def crop_to_ink(image: ArrayLike) -> np.ndarray:
     The image must be light ink on a dark background (invert it first if
     ``has_light_background``). The median of the border pixels is taken
     as the background and subtracted, and the spread of the border pixels
-    as the paper's noise. Ink fainter than a tenth of the strongest ink, or
-    within three noise deviations of the paper (paper texture, JPEG noise,
-    grains), becomes 0, and the crop box holds every pixel with at least a
-    quarter of the strongest ink (and four and a half noise deviations).
+    as the paper's noise (for pictures at least 8 pixels a side). Ink
+    fainter than a tenth of the strongest ink, or within three noise
+    deviations of the paper (paper texture, JPEG noise, grains), becomes 0,
+    and the crop box holds every pixel with at least a quarter of the
+    strongest ink (and four and a half noise deviations).
 
     Parameters
     ----------
@@ -496,7 +498,13 @@ def crop_to_ink(image: ArrayLike) -> np.ndarray:
     border = _border(image)
     background = float(np.median(border))
     ink = np.clip(image - background, 0, None)
-    noise = 1.4826 * float(np.median(np.abs(border - background)))
+    # The border of a tiny picture is most of it, digit included: too little
+    # paper to measure its noise.
+    noise = (
+        1.4826 * float(np.median(np.abs(border - background)))
+        if min(image.shape) >= _NOISE_SIDE
+        else 0.0
+    )
     strongest = float(ink.max()) if ink.size else 0.0
     if strongest < max(_MIN_CONTRAST, 2 * _NOISE_SIGMAS * noise):
         raise ImageReadError(

@@ -523,3 +523,9 @@ def test_stroke_sharpness_tells_strokes_from_smudges(mnist_test):
     assert stroke_sharpness(smudge) < 0.15
     assert stroke_sharpness(np.zeros((5, 5))) == 0.0
     assert stroke_sharpness(np.full((20, 4), 255.0)) == 1.0  # a bold "1"
+
+
+def test_tiny_pictures_are_not_refused_for_their_border():
+    # A 2x2 picture's border is all of it: no paper to measure noise on.
+    prepared = prepare_digit(np.array([[0, 255], [255, 0]], dtype=np.uint8))
+    assert prepared.max() == 255
