@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "DenseDigitClassifier": "skdigits.classifier",
     "PixelScaler": "skdigits.preprocessing",
+    "Deskew": "skdigits.deskew",
     "ConfusionMatrixDisplay": "skdigits.plotting",
     "TrainingHistoryDisplay": "skdigits.plotting",
     "DigitGalleryDisplay": "skdigits.plotting",
@@ -61,6 +62,7 @@ __all__ = [
     "DatasetFormatError",
     "DatasetNotFoundError",
     "DenseDigitClassifier",
+    "Deskew",
     "DigitGalleryDisplay",
     "DigitSource",
     "ImageReadError",
@@ -112,6 +114,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         fetch_mnist_or_sample,
         load_mnist_sample,
     )
+    from skdigits.deskew import Deskew
     from skdigits.image_io import (
         DigitSource,
         ImageReadError,

@@ -358,33 +358,41 @@ def _check_steps(manifest: dict, weights: list) -> list[dict[str, Any]]:
     problem = step_kinds_problem([step["class"] for step in steps])
     if problem:
         raise ModelFormatError(f"malformed step in {MANIFEST}: {problem}")
-    *scalers, classifier = steps
+    *preprocessing, classifier = steps
     _check_classifier(classifier, weights)
-    for scaler in scalers:
-        _check_scaler(scaler, classifier["fitted"]["n_features_in_"])
+    for step in preprocessing:
+        check = _check_deskew if step["class"] == "Deskew" else _check_scaler
+        check(step, classifier["fitted"]["n_features_in_"])
     return steps
 
 
 def step_kinds_problem(kinds: list[str]) -> str | None:
     """What is wrong with a model's steps, named by class; None if nothing.
 
-    A model is :class:`~skdigits.PixelScaler` steps ending in one
+    A model is :class:`~skdigits.Deskew` steps, then
+    :class:`~skdigits.PixelScaler` steps, ending in one
     :class:`~skdigits.DenseDigitClassifier`, alone or in a Pipeline.
 
     >>> step_kinds_problem(["PixelScaler", "DenseDigitClassifier"]) is None
     True
+    >>> step_kinds_problem(["Deskew", "PixelScaler", "DenseDigitClassifier"]) is None
+    True
     >>> print(step_kinds_problem(["DenseDigitClassifier", "PixelScaler"]))
-    a model is a DenseDigitClassifier, or a Pipeline of PixelScaler steps
-    ending in one; got ['DenseDigitClassifier', 'PixelScaler']
+    a model is a DenseDigitClassifier, or a Pipeline of Deskew steps, then
+    PixelScaler steps, ending in one; got ['DenseDigitClassifier', 'PixelScaler']
     """
-    *scalers, classifier = kinds
+    *preprocessing, classifier = kinds
+    n_deskew = next(
+        (i for i, kind in enumerate(preprocessing) if kind != "Deskew"),
+        len(preprocessing),
+    )
     if classifier == "DenseDigitClassifier" and all(
-        kind == "PixelScaler" for kind in scalers
+        kind == "PixelScaler" for kind in preprocessing[n_deskew:]
     ):
         return None
     return (
-        "a model is a DenseDigitClassifier, or a Pipeline of PixelScaler steps "
-        f"ending in one; got {list(kinds)!r:.200}"
+        "a model is a DenseDigitClassifier, or a Pipeline of Deskew steps, then "
+        f"PixelScaler steps, ending in one; got {list(kinds)!r:.200}"
     )
 
 
@@ -450,6 +458,22 @@ def _check_scaler(step: dict, n_features: int) -> None:
             f"the classifier takes {n_features}"
         )
     _check_image_shape(fitted.get("image_shape_"), n_features)
+
+
+def _check_deskew(step: dict, n_features: int) -> None:
+    params, fitted = step["params"], step["fitted"]
+    max_shear = params.get("max_shear")
+    if not (_is_positive_number(max_shear) or max_shear == 0):
+        raise ModelFormatError("Deskew's max_shear is not a number >= 0")
+    if fitted.get("n_features_in_") != n_features:
+        raise ModelFormatError(
+            f"Deskew gives {fitted.get('n_features_in_')!r:.40} pixels, but "
+            f"the classifier takes {n_features}"
+        )
+    shape = fitted.get("image_shape_")
+    if shape is None or len(shape) != 2:
+        raise ModelFormatError(f"Deskew's image_shape_ {shape!r:.80} is not 2-D")
+    _check_image_shape(shape, n_features)
 
 
 def read_model_archive(

@@ -9,14 +9,21 @@ the same steps before it is classified:
 1. ``to_grayscale``: one intensity channel, 0-255 (transparent pixels
    are laid over a background that keeps the ink visible);
 2. ``has_light_background`` decides from the border pixels whether the
-   ink is dark on a light background, and then the image is inverted;
-3. ``crop_to_ink``: the background level is subtracted and the image is
-   cropped to the bounding box of the ink;
-4. ``fit_into_box``: scaled to fit into 20x20, keeping the aspect ratio;
-5. ``center_by_mass``: pasted into 28x28 with its centre of mass in the
+   ink is dark on a light background (then the image is inverted, step 5);
+3. ``remove_noise``: a 3x3 median filter, if the paper at the border is
+   grainy (sensor noise, salt and pepper), so that grains are not taken
+   for ink;
+4. ``flatten_background``: a smooth surface fitted to the paper (lit
+   unevenly in a photo) is divided out, so that the paper is one level;
+5. ``crop_to_ink``: the background level is subtracted, ink is told from
+   what is left of the noise, and the image is cropped to the bounding box
+   of the ink; blank pictures and lone specks are refused;
+6. ``fit_into_box``: scaled to fit into 20x20, keeping the aspect ratio;
+   ``stroke_sharpness`` then refuses a soft smudge, which has no strokes;
+7. ``center_by_mass``: pasted into 28x28 with its centre of mass in the
    middle.
 
-:func:`prepare_digit` runs all five; :func:`read_digits` reads PNG or JPEG
+:func:`prepare_digit` runs them all; :func:`read_digits` reads PNG or JPEG
 files, folders of them and ``.npy`` arrays and prepares every digit;
 ``decode_image`` reads an image held in memory (an upload). All of
 them return ``uint8`` pixels 0-255, what a fitted
@@ -60,6 +67,33 @@ _MIN_CONTRAST = 10.0
 # stronger than _BOX_INK, so that faint specks do not widen it.
 _NOISE_INK = 0.10
 _BOX_INK = 0.25
+# Ink must also stand out from the paper's grain: pixels within this many
+# noise standard deviations of the paper are paper, and the strongest ink
+# must reach twice that.
+_NOISE_SIGMAS = 3.0
+_NOISE_SIDE = 8
+# A picture is grainy (and worth a median filter) when pixels differ from
+# the median of their row neighbours by more than this on average
+# (grey levels, 0-255): clean scans and JPEGs stay far below it.
+_GRAIN = 1.5
+# Pictures smaller than this (shorter side, pixels) are never median-filtered:
+# at MNIST's scale the strokes are 2-3 pixels wide, and a 3x3 median would
+# eat them.
+_DENOISE_SIDE = 56
+# The lighting surface is fitted on a grid of at most this many cells a side;
+# paper whose fitted brightness varies by no more than _EVEN_LIGHT grey levels
+# across the picture is evenly lit and left as it is (faint pencil, with a
+# contrast of 20, would lose more to the fit's own errors than it gains).
+_LIGHT_GRID = 32
+_EVEN_LIGHT = 8.0
+# A picture whose ink is smaller than this (pixels, longer side) and than
+# _SPECK_SHARE of the picture's longer side holds a speck, not a digit.
+_SPECK_PIXELS = 6
+_SPECK_SHARE = 0.1
+# Strokes rise from paper to ink within a pixel or two of the 20x20 digit
+# (measured: at least 0.19 of full ink per pixel even under a 2-pixel blur);
+# a soft smudge rises by about 0.1 per pixel.
+_MIN_SHARPNESS = 0.15
 
 
 class ImageReadError(ValueError):
@@ -248,14 +282,181 @@ def has_light_background(image: ArrayLike) -> bool:
     return bool(np.median(_border(image)) > middle)
 
 
+def _grain(image: np.ndarray) -> float:
+    """Mean distance of the pixels from the median of each pixel and its two
+    neighbours in the row: 0 for clean paper, and the edges of strokes two
+    pixels wide or more add nothing (a median of three keeps a monotonic
+    edge), so what is left is noise."""
+    if image.shape[1] < 3:
+        return 0.0
+    left, middle, right = image[:, :-2], image[:, 1:-1], image[:, 2:]
+    median = np.maximum(
+        np.minimum(left, middle), np.minimum(np.maximum(left, middle), right)
+    )
+    return float(np.abs(middle - median).mean())
+
+
+def remove_noise(image: ArrayLike) -> np.ndarray:
+    """Median-filter a grainy picture; leave a clean one as it is.
+
+    Noise on the paper (a dark photo's sensor noise, salt and pepper) would
+    otherwise be read as ink: it widens the crop box and speckles the digit.
+    The grain is measured along the rows: if the pixels differ from the
+    median of themselves and their two neighbours by more than 1.5 grey
+    levels on average (strokes' edges do not count), a 3x3 median filter is
+    applied. It removes isolated grains
+    and halves Gaussian noise while keeping strokes at least 2 pixels wide.
+    Clean scans and drawings are returned unchanged, as the filter would
+    round the corners of their thinnest strokes, and so are pictures under
+    56 pixels a side (MNIST-sized), whose strokes it would eat.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Grey intensities, 0-255.
+
+    Returns
+    -------
+    denoised : ndarray of shape (height, width), dtype float32
+        The filtered picture, or the picture itself if it is not grainy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.image_io import remove_noise
+    >>> paper = np.full((40, 40), 240.0)
+    >>> paper[10:30, 18:22] = 20.0  # a stroke
+    >>> bool(np.array_equal(remove_noise(paper), paper))  # clean: untouched
+    True
+    >>> rng = np.random.default_rng(0)
+    >>> grainy = np.clip(paper + rng.normal(0, 40, paper.shape), 0, 255)
+    >>> bool(remove_noise(grainy).std() < grainy.std())
+    True
+    """
+    from PIL import Image, ImageFilter
+
+    image = np.asarray(image, dtype=np.float32)
+    if min(image.shape) < _DENOISE_SIDE or _grain(image) <= _GRAIN:
+        return image
+    filtered = Image.fromarray(image, mode="F").filter(ImageFilter.MedianFilter(3))
+    return np.asarray(filtered, dtype=np.float32)
+
+
+def _polynomial_terms(rows: np.ndarray, cols: np.ndarray) -> list[np.ndarray]:
+    """1, r, c, r², rc, c²: a quadratic surface over (row, column)."""
+    return [
+        np.ones_like(rows * cols),
+        rows,
+        cols,
+        rows * rows,
+        rows * cols,
+        cols * cols,
+    ]
+
+
+def flatten_background(image: ArrayLike, light: bool | None = None) -> np.ndarray:
+    """Even out uneven lighting: divide the paper's own brightness out.
+
+    A photo of a page is brighter where the light falls and darker in a
+    shadow or a corner, so the same paper can be darker than the ink
+    elsewhere, and no single level tells ink from paper. The paper's
+    brightness is modelled as a smooth (quadratic) surface over the picture,
+    fitted by least squares to the paper pixels only: the digit is found as
+    what lies well on the ink side of the fit and left out, and the fit
+    repeated. Dark ink on light paper is then divided by the surface (light
+    multiplies what the paper reflects), light ink on a dark background has
+    it subtracted, and the result rescaled to the surface's median level.
+    Evenly lit pictures (the fitted brightness varies by 8 grey levels or
+    less) are returned as they are.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Grey intensities, 0-255.
+    light : bool or None, default=None
+        Whether the paper is light (dark ink); None decides with
+        :func:`has_light_background`.
+
+    Returns
+    -------
+    flat : ndarray of shape (height, width), dtype float32
+        The picture with evenly lit paper, 0-255. Pictures smaller than 8
+        pixels a side are returned as they are.
+
+    Examples
+    --------
+    A stroke on paper that darkens from 250 (left) to 110 (right): the
+    paper on the right is darker than the ink's left end before, and one
+    level after:
+
+    >>> import numpy as np
+    >>> from skdigits.image_io import flatten_background
+    >>> light = np.linspace(250, 110, 60)[np.newaxis, :].repeat(40, axis=0)
+    >>> photo = light.copy()
+    >>> photo[5:35, 10:50:8] = 0.6 * light[5:35, 10:50:8]  # strokes
+    >>> flat = flatten_background(photo)
+    >>> float(photo[0, -1]) < float(photo[20, 10])  # dark paper < ink
+    True
+    >>> paper = np.ones(photo.shape, dtype=bool)
+    >>> paper[5:35, 10:50:8] = False
+    >>> float(np.ptp(photo[paper])), float(np.ptp(flat[paper])) < 5  # one level
+    (140.0, True)
+    """
+    from PIL import Image
+
+    image = np.asarray(image, dtype=np.float32)
+    height, width = image.shape
+    if min(height, width) < 8:
+        return image
+    if light is None:
+        light = has_light_background(image)
+    grid = (min(width, _LIGHT_GRID), min(height, _LIGHT_GRID))
+    cells = np.asarray(
+        Image.fromarray(image, mode="F").resize(grid, Image.Resampling.BOX),
+        dtype=np.float64,
+    ).ravel()
+    rows, cols = np.meshgrid(
+        np.linspace(-1, 1, grid[1]), np.linspace(-1, 1, grid[0]), indexing="ij"
+    )
+    terms = np.stack([t.ravel() for t in _polynomial_terms(rows, cols)], axis=1)
+    ink_sign = -1.0 if light else 1.0
+    # The paper covers most of a picture of a digit: start from the cells on
+    # the paper's side of the median, then keep those that the fit says are
+    # not ink.
+    ink = ink_sign * (cells - np.median(cells))
+    paper = ink <= 0
+    for _ in range(4):
+        coef = np.linalg.lstsq(terms[paper], cells[paper], rcond=None)[0]
+        ink = ink_sign * (cells - terms @ coef)
+        spread = 1.4826 * float(np.median(np.abs(ink[paper])))
+        paper = ink < max(3 * spread, 2.0)
+    rows = np.linspace(-1, 1, height, dtype=np.float32)[:, np.newaxis]
+    cols = np.linspace(-1, 1, width, dtype=np.float32)[np.newaxis, :]
+    surface = sum(
+        np.float32(c) * t
+        for c, t in zip(coef, _polynomial_terms(rows, cols), strict=True)
+    )
+    if float(surface.max() - surface.min()) <= _EVEN_LIGHT:
+        return image
+    level = float(np.median(surface))
+    if light:
+        flat = image * (level / np.maximum(surface, 1.0))
+    else:
+        flat = image - surface + level
+    return np.clip(flat, 0, 255).astype(np.float32)
+
+
 def crop_to_ink(image: ArrayLike) -> np.ndarray:
     """Subtract the background level and crop to the ink's bounding box.
 
     The image must be light ink on a dark background (invert it first if
     ``has_light_background``). The median of the border pixels is taken
-    as the background and subtracted; ink fainter than a tenth of the
-    strongest ink (paper texture, JPEG noise) becomes 0, and the crop box
-    holds every pixel with at least a quarter of the strongest ink.
+    as the background and subtracted, and the spread of the border pixels
+    as the paper's noise (for pictures at least 8 pixels a side). Ink
+    fainter than a tenth of the strongest ink, or within three noise
+    deviations of the paper (paper texture, JPEG noise, grains), becomes 0,
+    and the crop box holds every pixel with at least a quarter of the
+    strongest ink (and four and a half noise deviations).
 
     Parameters
     ----------
@@ -270,7 +471,9 @@ def crop_to_ink(image: ArrayLike) -> np.ndarray:
     Raises
     ------
     ImageReadError
-        The image holds no ink (it is blank, or nearly uniform).
+        The image holds no digit: it is blank or nearly uniform, no pixel
+        stands out from the paper's noise, or the ink is a lone speck
+        (under 6 pixels and a tenth of the picture).
 
     Examples
     --------
@@ -281,18 +484,43 @@ def crop_to_ink(image: ArrayLike) -> np.ndarray:
     >>> crop_to_ink(image)
     array([[200., 200., 200., 200.],
            [200., 200., 200., 200.]], dtype=float32)
+
+    A dot on a large page is not a digit:
+
+    >>> page = np.zeros((200, 200))
+    >>> page[90:93, 90:93] = 255.0
+    >>> crop_to_ink(page)
+    Traceback (most recent call last):
+    ...
+    skdigits.image_io.ImageReadError: no digit found: only a speck ...
     """
     image = np.asarray(image, dtype=np.float32)
-    ink = np.clip(image - np.median(_border(image)), 0, None)
+    border = _border(image)
+    background = float(np.median(border))
+    ink = np.clip(image - background, 0, None)
+    # The border of a tiny picture is most of it, digit included: too little
+    # paper to measure its noise.
+    noise = (
+        1.4826 * float(np.median(np.abs(border - background)))
+        if min(image.shape) >= _NOISE_SIDE
+        else 0.0
+    )
     strongest = float(ink.max()) if ink.size else 0.0
-    if strongest < _MIN_CONTRAST:
+    if strongest < max(_MIN_CONTRAST, 2 * _NOISE_SIGMAS * noise):
         raise ImageReadError(
             "no digit found: the image is blank (no pixel stands out from "
             "the background)."
         )
-    ink[ink < _NOISE_INK * strongest] = 0
-    rows = np.flatnonzero((ink >= _BOX_INK * strongest).any(axis=1))
-    cols = np.flatnonzero((ink >= _BOX_INK * strongest).any(axis=0))
+    ink[ink < max(_NOISE_INK * strongest, _NOISE_SIGMAS * noise)] = 0
+    box = ink >= max(_BOX_INK * strongest, 1.5 * _NOISE_SIGMAS * noise)
+    rows = np.flatnonzero(box.any(axis=1))
+    cols = np.flatnonzero(box.any(axis=0))
+    extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    if extent < _SPECK_PIXELS and extent < _SPECK_SHARE * max(image.shape):
+        raise ImageReadError(
+            f"no digit found: only a speck ({extent} pixels across) stands "
+            "out from the background."
+        )
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
@@ -342,6 +570,53 @@ def fit_into_box(image: ArrayLike, size: int = MNIST_BOX) -> np.ndarray:
     if strongest > 0:
         image = image * (255 / strongest)
     return image.astype(np.float32)
+
+
+def stroke_sharpness(image: ArrayLike) -> float:
+    """How steeply the ink rises from the background, per pixel, 0 to 1.
+
+    The largest step between neighbouring pixels, as a share of the
+    strongest ink; the edge of the image counts as a step down to the
+    background where the ink there is strong (at least half the strongest:
+    a stroke that fills its crop box). Measured on a digit fitted into 20x20
+    (the output of :func:`fit_into_box`), pen strokes rise within a pixel or
+    two (0.19 or more even blurred by 2 pixels), while a soft smudge or a
+    shadow rises over many pixels (about 0.1): :func:`prepare_digit`
+    refuses pictures below 0.15 as holding no digit.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width)
+        Light ink on black.
+
+    Returns
+    -------
+    sharpness : float
+        From 0 (no ink, or flat) to 1 (strong ink next to empty background).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits.image_io import stroke_sharpness
+    >>> stroke = np.zeros((20, 20))
+    >>> stroke[2:18, 9:12] = 255.0
+    >>> stroke_sharpness(stroke), stroke_sharpness(stroke[2:18, 9:12])
+    (1.0, 1.0)
+    >>> rows, cols = np.mgrid[0:20, 0:20]
+    >>> smudge = 255 * np.exp(-((rows - 9.5) ** 2 + (cols - 9.5) ** 2) / 72)
+    >>> round(stroke_sharpness(smudge), 2)
+    0.11
+    """
+    image = np.asarray(image, dtype=np.float32)
+    strongest = float(image.max()) if image.size else 0.0
+    if strongest <= 0:
+        return 0.0
+    steps = [np.abs(np.diff(image, axis=axis)) for axis in (0, 1)]
+    step = max((float(s.max()) for s in steps if s.size), default=0.0)
+    edge = float(_border(image).max())
+    if edge >= 0.5 * strongest:
+        step = max(step, edge)
+    return step / strongest
 
 
 def center_by_mass(
@@ -447,11 +722,19 @@ def prepare_digit(image: ArrayLike) -> np.ndarray:
     True
     """
     gray = to_grayscale(image)
-    if gray.shape == MNIST_SHAPE and not has_light_background(gray):
+    light = has_light_background(gray)
+    if gray.shape == MNIST_SHAPE and not light:
         return np.rint(gray).astype(np.uint8)
-    if has_light_background(gray):
+    gray = flatten_background(remove_noise(gray), light)
+    if light:
         gray = 255 - gray
-    return center_by_mass(fit_into_box(crop_to_ink(gray)))
+    digit = fit_into_box(crop_to_ink(gray))
+    if stroke_sharpness(digit) < _MIN_SHARPNESS:
+        raise ImageReadError(
+            "no digit found: only a soft smudge (no pen strokes) stands out "
+            "from the background."
+        )
+    return center_by_mass(digit)
 
 
 # -- files -------------------------------------------------------------------

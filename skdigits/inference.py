@@ -24,6 +24,7 @@ from skdigits._model_file import (
     fitted_activation,
     read_model_archive,
 )
+from skdigits._shear import deskew_images
 
 __all__ = [
     "InferenceModel",
@@ -56,6 +57,9 @@ class InferenceModel:
     about : dict or None, default=None
         Where the model came from, if its file says (the shipped model's
         does: see :func:`skdigits.load_pretrained`).
+    deskew_by : list of (float, tuple of (int, int)), default=()
+        ``(max_shear, image_shape_)`` of each :class:`~skdigits.Deskew`
+        step, applied before the scaling.
 
     Attributes
     ----------
@@ -82,6 +86,7 @@ class InferenceModel:
         scale_by: list[tuple[float, bool]],
         unsure_below: float | None = None,
         about: dict[str, Any] | None = None,
+        deskew_by: list[tuple[float, tuple[int, int]]] = (),
     ) -> None:
         self.weights = weights
         self.activation = activation
@@ -89,6 +94,7 @@ class InferenceModel:
         self.scale_by = scale_by
         self.unsure_below = unsure_below
         self.about = about
+        self.deskew_by = list(deskew_by)
         self.n_features_in_ = int(weights[0][0].shape[0])
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -113,7 +119,10 @@ class InferenceModel:
                 f"X has {X.shape[1]} features per sample, but the model takes "
                 f"{self.n_features_in_}."
             )
-        # The same float32 operations, in the same order, as PixelScaler.
+        # The same float32 operations, in the same order, as Deskew ...
+        for max_shear, shape in self.deskew_by:
+            X = deskew_images(X.reshape(-1, *shape), max_shear).reshape(len(X), -1)
+        # ... and as PixelScaler.
         for max_value, clip in self.scale_by:
             X = X.astype(np.float32)  # a copy: the caller's array is kept
             X /= np.float32(max_value)
@@ -185,7 +194,10 @@ def load_inference_model(path: str | os.PathLike[str]) -> InferenceModel:
     """
     archive = read_model_archive(path, read_network=False)
     manifest = archive.manifest
-    *scalers, classifier = manifest["steps"]
+    *preprocessing, classifier = manifest["steps"]
+    # The file's steps are Deskew steps, then PixelScaler steps (checked).
+    scalers = [s for s in preprocessing if s["class"] == "PixelScaler"]
+    deskews = [s for s in preprocessing if s["class"] == "Deskew"]
     unsure = manifest.get("unsure")
     return InferenceModel(
         archive.weights,
@@ -194,4 +206,8 @@ def load_inference_model(path: str | os.PathLike[str]) -> InferenceModel:
         [(float(s["fitted"]["max_value_"]), s["params"]["clip"]) for s in scalers],
         unsure_below=None if unsure is None else float(unsure["below"]),
         about=manifest.get("about"),
+        deskew_by=[
+            (float(s["params"]["max_shear"]), tuple(s["fitted"]["image_shape_"]))
+            for s in deskews
+        ],
     )

@@ -72,9 +72,14 @@ _KERAS_LAYERS = frozenset({"InputLayer", "Dropout", "Dense"})
 def _estimator_classes() -> dict[str, type]:
     # The allowlist of what a model file may contain.
     from skdigits.classifier import DenseDigitClassifier
+    from skdigits.deskew import Deskew
     from skdigits.preprocessing import PixelScaler
 
-    return {"DenseDigitClassifier": DenseDigitClassifier, "PixelScaler": PixelScaler}
+    return {
+        "DenseDigitClassifier": DenseDigitClassifier,
+        "PixelScaler": PixelScaler,
+        "Deskew": Deskew,
+    }
 
 
 # A RandomDistortion parameter (``augment=``) is stored as its own parameters
@@ -110,9 +115,9 @@ def _describe_step(name: str | None, estimator: Any) -> dict[str, Any]:
     kind = type(estimator).__name__
     if _estimator_classes().get(kind) is not type(estimator):
         raise TypeError(
-            f"save_model saves skdigits's DenseDigitClassifier and PixelScaler "
-            f"(alone or in a Pipeline); got a {kind}. Use joblib or pickle for "
-            "other estimators."
+            f"save_model saves skdigits's DenseDigitClassifier, PixelScaler "
+            f"and Deskew (alone or in a Pipeline); got a {kind}. Use joblib or "
+            "pickle for other estimators."
         )
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
@@ -480,9 +485,18 @@ def export_onnx(model: Any, onnx_path: str | os.PathLike[str]) -> Path:
     from skl2onnx.common.data_types import FloatTensorType
 
     from skdigits.classifier import DenseDigitClassifier
+    from skdigits.deskew import Deskew
 
     if isinstance(model, (str, os.PathLike)):
         model = load_model(model)
+    steps = model.steps if isinstance(model, Pipeline) else [(None, model)]
+    if any(isinstance(step, Deskew) for _, step in steps):
+        # Its shear depends on each image's moments: no skl2onnx converter.
+        raise ValueError(
+            "export_onnx cannot export a model with a Deskew step yet; "
+            "use skdigits.inference.load_inference_model to predict without "
+            "TensorFlow."
+        )
     onnx_path = Path(onnx_path)
     n_features = int(model.n_features_in_)
     onx = to_onnx(

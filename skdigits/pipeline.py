@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 
-def make_digit_pipeline(classifier: Any = None) -> Pipeline:
+def make_digit_pipeline(classifier: Any = None, *, deskew: bool = False) -> Pipeline:
     """``Pipeline([("scale", PixelScaler()), ("clf", classifier)])``.
 
     Parameters
@@ -25,6 +25,12 @@ def make_digit_pipeline(classifier: Any = None) -> Pipeline:
     classifier : DenseDigitClassifier or None, default=None
         The classifier; None makes a ``DenseDigitClassifier()`` with its
         defaults.
+    deskew : bool, default=False
+        Put a :class:`~skdigits.Deskew` step first, so that the model trains
+        on deskewed digits and deskews those it reads (a saved model carries
+        it). On the robustness benchmark's validation split it lifted
+        strongly slanted digits from 89 % to 97 % and printed fonts from
+        93 % to 97 % (see :doc:`/reading_digits`).
 
     Returns
     -------
@@ -37,13 +43,20 @@ def make_digit_pipeline(classifier: Any = None) -> Pipeline:
     >>> make_digit_pipeline(DenseDigitClassifier(epochs=5))
     Pipeline(steps=[('scale', PixelScaler()),
                     ('clf', DenseDigitClassifier(epochs=5))])
+    >>> [name for name, _ in make_digit_pipeline(deskew=True).steps]
+    ['deskew', 'scale', 'clf']
     """
     from skdigits.classifier import DenseDigitClassifier
     from skdigits.preprocessing import PixelScaler
 
     if classifier is None:
         classifier = DenseDigitClassifier()
-    return Pipeline([("scale", PixelScaler()), ("clf", classifier)])
+    steps = [("scale", PixelScaler()), ("clf", classifier)]
+    if deskew:
+        from skdigits.deskew import Deskew
+
+        steps.insert(0, ("deskew", Deskew()))
+    return Pipeline(steps)
 
 
 def transform_before_classifier(model: Any, X: Any) -> Any:

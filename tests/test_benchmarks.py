@@ -563,3 +563,27 @@ def test_time_to_accuracy_table_and_figure_render_from_a_record(tmp_path):
     assert "validation split" in markdown and "median 2.00 s" in markdown
     path = section.plot_plain_epochs(record, tmp_path / "plain.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hard_cases_gallery_draws_every_row(tmp_path):
+    from PIL import Image
+    from sklearn.dummy import DummyClassifier
+
+    from benchmarks import hard_cases
+    from skdigits.datasets import load_mnist_sample
+
+    X, y, _, _ = load_mnist_sample(return_X_y=True)
+    rows = hard_cases.hard_pictures(X[:2], y[:2].astype(int))
+    assert [name for name, _, _ in rows][-1] == "not a digit"
+    assert len(rows) == len(hard_cases.SHIFTS) + 1
+    model = DummyClassifier(strategy="prior").fit(X.reshape(len(X), -1), y)
+    flat = type(
+        "Flat",
+        (),
+        {"predict_proba": lambda self, a: model.predict_proba(a.reshape(len(a), -1))},
+    )()
+    path = hard_cases.draw(rows, flat, tmp_path / "hard.png")
+    with Image.open(path) as sheet:
+        assert sheet.height >= len(rows) * 64
+        # Not one blank sheet: pictures were pasted.
+        assert len(set(sheet.convert("L").getdata())) > 10

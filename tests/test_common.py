@@ -5,6 +5,7 @@ from __future__ import annotations
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdigits.classifier import DenseDigitClassifier
+from skdigits.deskew import Deskew
 from skdigits.preprocessing import PixelScaler
 
 # One table of the checks expected to fail, each with its reason. Only
@@ -46,6 +47,7 @@ ESTIMATORS = [
     PixelScaler(),
     PixelScaler(max_value=255),
     PixelScaler(clip=False),
+    Deskew(),
 ]
 
 

@@ -15,10 +15,13 @@ from skdigits.image_io import (
     center_by_mass,
     crop_to_ink,
     fit_into_box,
+    flatten_background,
     has_light_background,
     load_image,
     prepare_digit,
     read_digits,
+    remove_noise,
+    stroke_sharpness,
     to_grayscale,
 )
 
@@ -360,3 +363,169 @@ def test_read_digits_errors(tmp_path):
         read_digits([blank])
     with pytest.raises(ImageReadError, match="no files"):
         read_digits([])
+
+
+# -- lighting, noise and pictures without a digit ---------------------------------
+
+
+def _shadow(shape, low=110.0, high=250.0) -> np.ndarray:
+    """Paper lit from the top left: bright there, dim at the bottom right."""
+    rows, cols = np.indices(shape, dtype=float)
+    along = rows / shape[0] + cols / shape[1]
+    return high - (high - low) * along / along.max()
+
+
+def test_flatten_background_evens_out_a_shadow_and_keeps_the_ink(mnist_test):
+    X, _ = mnist_test
+    ink = 1 - _on_paper(X[0]).astype(float) / 255  # 1 on the strokes
+    light = _shadow(ink.shape)
+    photo = light * (1 - 0.6 * ink)  # the ink reflects 40 % of the light
+    flat = flatten_background(photo)
+    paper = ink < 0.01
+    assert np.ptp(photo[paper]) > 130
+    # The paper is one level within a few grey levels, and the ink reflects
+    # the same 40 % of it everywhere.
+    assert np.ptp(flat[paper]) < 6
+    strokes = ink > 0.99
+    ratio = flat[strokes] / np.median(flat[paper])
+    assert np.ptp(ratio) < 0.05 and abs(np.median(ratio) - 0.4) < 0.02
+
+
+def test_flatten_background_leaves_evenly_lit_pictures_alone(mnist_test):
+    X, _ = mnist_test
+    for image in X[:5]:
+        paper = _on_paper(image).astype(np.float32)
+        np.testing.assert_array_equal(flatten_background(paper), paper)
+        dark = 255 - paper  # light ink on a dark background
+        np.testing.assert_array_equal(flatten_background(dark), dark)
+        mild = (paper * _shadow(paper.shape, low=243, high=250) / 250).astype(
+            np.float32
+        )
+        np.testing.assert_array_equal(flatten_background(mild), mild)
+    tiny = np.arange(12, dtype=np.float32).reshape(3, 4)
+    np.testing.assert_array_equal(flatten_background(tiny), tiny)
+
+
+def test_prepare_digit_reads_a_digit_under_a_shadow(mnist_test):
+    X, _ = mnist_test
+    for image in X[:10]:
+        ink = 1 - _on_paper(image).astype(float) / 255
+        light = _shadow(ink.shape)
+        photo = np.rint(light * (1 - 0.6 * ink)).astype(np.uint8)
+        assert _same_digit_up_to_a_pixel(prepare_digit(photo), image)
+
+
+def test_remove_noise_filters_grainy_pictures_only(mnist_test):
+    X, _ = mnist_test
+    clean = _on_paper(X[0]).astype(np.float32)
+    np.testing.assert_array_equal(remove_noise(clean), clean)
+    rng = np.random.default_rng(0)
+    grainy = np.clip(clean + rng.normal(0, 40, clean.shape), 0, 255)
+    filtered = remove_noise(grainy)
+    assert np.abs(filtered - clean).mean() < 0.6 * np.abs(grainy - clean).mean()
+    salted = clean.copy()
+    hit = rng.random(clean.shape) < 0.02
+    salted[hit] = rng.choice([0.0, 255.0], size=hit.sum())
+    # A 3x3 median removes isolated grains from the paper (away from the
+    # strokes and from the outermost pixels, which the filter leaves).
+    from scipy.ndimage import minimum_filter
+
+    paper = minimum_filter(clean, size=5) == 255
+    paper[[0, -1], :] = paper[:, [0, -1]] = False
+    assert (np.abs(salted - clean)[paper] > 100).mean() > 0.005
+    assert (np.abs(remove_noise(salted) - clean)[paper] > 100).mean() < 0.0005
+
+
+@pytest.mark.parametrize("noise", ["gaussian", "salt and pepper"])
+def test_prepare_digit_reads_a_noisy_picture(mnist_test, noise):
+    X, _ = mnist_test
+    rng = np.random.default_rng(1)
+    for image in X[:10]:
+        paper = _on_paper(image).astype(float)
+        if noise == "gaussian":
+            paper = paper + rng.normal(0, 40, paper.shape)
+        else:
+            hit = rng.random(paper.shape) < 0.02
+            paper[hit] = rng.choice([0.0, 255.0], size=hit.sum())
+        picture = np.clip(np.rint(paper), 0, 255).astype(np.uint8)
+        prepared = prepare_digit(picture)
+        assert max(_ink_box(prepared)) == 20  # no grain widened the crop
+        # What is left of the noise around the digit is faint.
+        assert prepared[(image == 0) & (prepared > 0)].mean() < 60
+        # Grains left in the digit blur it; unprepared it correlates 0.1-0.6.
+        assert _ink_correlation(prepared, image) > 0.6
+
+
+def _ink_correlation(prepared: np.ndarray, original: np.ndarray) -> float:
+    """Best correlation of the pixels over shifts of up to one pixel."""
+    return max(
+        np.corrcoef(np.roll(prepared, (dy, dx), axis=(0, 1)).ravel(), original.ravel())[
+            0, 1
+        ]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
+
+
+def test_crop_to_ink_ignores_the_paper_grain():
+    rng = np.random.default_rng(0)
+    image = rng.normal(40, 15, (80, 80)).clip(0, 255)
+    image[30:50, 38:42] = 230.0
+    cropped = crop_to_ink(image)
+    # Grains reach 40 + 4 x 15 = 100 (over a quarter of the ink): without
+    # the noise floor they would widen the box to the whole picture.
+    assert cropped.shape == (20, 4)
+
+
+def test_pictures_without_a_digit_are_refused():
+    rng = np.random.default_rng(0)
+    white = np.full((200, 200), 245, dtype=np.uint8)
+    grainy = np.clip(245 + rng.normal(0, 4, white.shape), 0, 255).astype(np.uint8)
+    shadowed = np.rint(_shadow(white.shape, low=150)).astype(np.uint8)
+    speck = white.copy()
+    speck[90:94, 120:123] = 25
+    rows, cols = np.indices(white.shape)
+    blob = np.exp(-((rows - 90) ** 2 + (cols - 110) ** 2) / (2 * 25**2))
+    smudge = np.rint(245 - 30 * blob).astype(np.uint8)
+    for picture, why in [
+        (white, "blank"),
+        (grainy, "blank"),
+        (shadowed, "blank"),
+        (speck, "speck"),
+        (smudge, "smudge"),
+    ]:
+        with pytest.raises(ImageReadError, match=f"no digit found: .*{why}"):
+            prepare_digit(picture)
+
+
+def test_faint_and_small_digits_are_not_refused(mnist_test):
+    X, _ = mnist_test
+    for image in X[:10]:
+        ink = 1 - _on_paper(image).astype(float) / 255
+        faint = np.rint(225 - 20 * ink).astype(np.uint8)  # pencil, contrast 20
+        assert _same_digit_up_to_a_pixel(prepare_digit(faint), image)
+        small = Image.fromarray(_on_paper(image)).resize((20, 24))
+        page = np.full((300, 400), 255, dtype=np.uint8)
+        page[100:124, 300:320] = np.asarray(small)
+        assert prepare_digit(page).max() == 255
+    # A tiny picture that is all digit (8x8, as scikit-learn's digits).
+    tiny = np.zeros((8, 8), dtype=np.uint8)
+    tiny[1:7, 3:5] = 255
+    assert max(_ink_box(prepare_digit(tiny))) == 20
+
+
+def test_stroke_sharpness_tells_strokes_from_smudges(mnist_test):
+    X, _ = mnist_test
+    for image in X[:20]:
+        assert stroke_sharpness(fit_into_box(crop_to_ink(image))) > 0.3
+    rows, cols = np.indices((20, 20))
+    smudge = 255 * np.exp(-((rows - 9.5) ** 2 + (cols - 9.5) ** 2) / 72)
+    assert stroke_sharpness(smudge) < 0.15
+    assert stroke_sharpness(np.zeros((5, 5))) == 0.0
+    assert stroke_sharpness(np.full((20, 4), 255.0)) == 1.0  # a bold "1"
+
+
+def test_tiny_pictures_are_not_refused_for_their_border():
+    # A 2x2 picture's border is all of it: no paper to measure noise on.
+    prepared = prepare_digit(np.array([[0, 255], [255, 0]], dtype=np.uint8))
+    assert prepared.max() == 255

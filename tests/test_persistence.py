@@ -681,3 +681,49 @@ def test_untrusted_files_raise_only_model_format_error(tiny_model, damage):
             assert model.predict_proba(X).shape == (5, 10)
 
     check()
+
+
+# ---- a Deskew step ------------------------------------------------------------
+
+
+def test_a_deskew_step_is_saved_and_applied_by_both_loaders(data, tmp_path):
+    from skdigits.deskew import Deskew
+    from skdigits.inference import load_inference_model
+    from skdigits.persistence import export_onnx
+
+    X, y = data
+    model = Pipeline(
+        [("deskew", Deskew()), ("scale", PixelScaler()), ("clf", _classifier())]
+    ).fit(X, y)
+    path = save_model(model, tmp_path / "deskew.skdigits")
+    loaded = load_model(path)
+    assert [type(step).__name__ for _, step in loaded.steps] == [
+        "Deskew",
+        "PixelScaler",
+        "DenseDigitClassifier",
+    ]
+    assert loaded["deskew"].image_shape_ == (8, 8)
+    expected = model.predict_proba(X)
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    # The NumPy-only loader deskews too, with the same float32 arithmetic;
+    # without the step its answers would differ.
+    fast = load_inference_model(path)
+    np.testing.assert_array_equal(fast.predict_proba(X), expected)
+    fast.deskew_by = []
+    assert not np.array_equal(fast.predict_proba(X), expected)
+    with pytest.raises(ValueError, match="Deskew"):
+        export_onnx(model, tmp_path / "deskew.onnx")
+
+    def after_the_scaler(manifest):
+        manifest["steps"][:2] = manifest["steps"][1::-1]
+
+    def bad_shear(manifest):
+        manifest["steps"][0]["params"]["max_shear"] = -1
+
+    for edit, message in [
+        (after_the_scaler, "Deskew steps, then"),
+        (bad_shear, "max_shear"),
+    ]:
+        bad = _rewrite_manifest(path, tmp_path / f"{edit.__name__}.skdigits", edit)
+        with pytest.raises(ModelFormatError, match=message):
+            load_model(bad)
