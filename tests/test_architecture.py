@@ -8,6 +8,7 @@ imports another module's private names.
 from __future__ import annotations
 
 import ast
+import logging
 import os
 from pathlib import Path
 
@@ -21,7 +22,20 @@ def test_the_import_contracts_are_kept(monkeypatch):
     cli = pytest.importorskip("importlinter.cli")
     monkeypatch.chdir(ROOT)  # where pyproject.toml is
     config = os.fspath(ROOT / "pyproject.toml")
-    assert cli.lint_imports(config_filename=config, no_cache=True) == 0
+    # lint_imports configures logging with dictConfig, which disables every
+    # logger that already exists (the server's among them, so a later test
+    # reading the server's log would see nothing): put them back afterwards.
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    disabled = {logger: logger.disabled for logger in loggers}
+    try:
+        assert cli.lint_imports(config_filename=config, no_cache=True) == 0
+    finally:
+        for logger, was_disabled in disabled.items():
+            logger.disabled = was_disabled
 
 
 def _private_imports(path: Path, root: Path = ROOT) -> list[str]:
