@@ -155,6 +155,11 @@ def _cost_candidates(n_features: int) -> dict:
 
     full = RandomDistortion()
     affine = RandomDistortion(elastic_alpha=0)
+    # The pixel kinds at strengths of the robust recipe's order (stroke width
+    # up to 3 px: two dilation steps each way; blur up to 1.5 px).
+    stroke = RandomDistortion(stroke_width=3.0)
+    blurred = RandomDistortion(blur=1.5)
+    everything = RandomDistortion(stroke_width=3.0, blur=1.5)
     return {
         "none": ("no augmentation (reference)", plain),
         "affine+elastic": (
@@ -162,6 +167,18 @@ def _cost_candidates(n_features: int) -> dict:
             ours(full),
         ),
         "affine": ("skdigits: affine only, XLA warp", ours(affine)),
+        "affine+elastic+stroke width": (
+            "skdigits: affine + elastic, then stroke width 3 px (XLA)",
+            ours(stroke),
+        ),
+        "affine+elastic+blur": (
+            "skdigits: affine + elastic, then blur 1.5 px (XLA)",
+            ours(blurred),
+        ),
+        "everything": (
+            "skdigits: affine + elastic + stroke width 3 px + blur 1.5 px",
+            ours(everything),
+        ),
         "affine+elastic, fresh fields": (
             "skdigits: affine + elastic, a new smoothed field per image",
             ours(full, fresh_fields=True),
@@ -244,8 +261,14 @@ def _scipy_epoch_seconds(X: np.ndarray, n: int) -> float | None:
     return (time.perf_counter() - t0) * len(X) / n
 
 
-def measure_epoch_cost(data, rounds: int, batch_size: int = 500) -> dict:
+def measure_epoch_cost(
+    data, rounds: int, batch_size: int = 500, only: tuple[str, ...] | None = None
+) -> dict:
+    """Seconds per epoch of each candidate (``only``: these and the
+    un-augmented reference), interleaved; ratios against the reference."""
     candidates = _cost_candidates(data.X_train.shape[1])
+    if only is not None:
+        candidates = {k: v for k, v in candidates.items() if k == "none" or k in only}
     Y = np.eye(10, dtype=np.float32)[data.y_train]
     models = {}
     times: dict[str, list[float]] = {name: [] for name in candidates}
@@ -269,6 +292,8 @@ def measure_epoch_cost(data, rounds: int, batch_size: int = 500) -> dict:
             "ratio_median": float(np.median(t) / np.median(reference)),
             "ratio_min": float(t.min() / reference.min()),
         }
+    if only is not None:
+        return out
     n_scipy = min(2000, len(data.X_train))
     scipy_seconds = _scipy_epoch_seconds(data.X_train, n_scipy)
     if scipy_seconds is not None:
