@@ -47,7 +47,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
@@ -93,13 +93,15 @@ class RandomDistortion(BaseEstimator):
     elastic_sigma : float > 0, default=4.0
         Smoothness of the elastic field: the Gaussian's standard deviation,
         in pixels.
-    stroke_width : float >= 0, default=0.0
+    stroke_width : float >= 0 or (float, float), default=0.0
         Largest change of the stroke width, in pixels: each image's strokes
         grow or shrink by an amount uniform in ``[-stroke_width,
-        stroke_width]``, half of it on each side of the stroke (2 is one 3x3
-        grey dilation or erosion; fractional amounts blend the nearest whole
-        steps). MNIST's strokes are 2 to 3 pixels wide, so amounts past 2
-        thin some strokes away.
+        stroke_width]``, or in ``[-thinner, thicker]`` for a pair
+        ``(thinner, thicker)``; half of it on each side of the stroke (2 is
+        one 3x3 grey dilation or erosion; fractional amounts blend the
+        nearest whole steps). MNIST's strokes are 2 to 3 pixels wide, so
+        thinning by more than 1 or 2 erases strokes: a pair such as ``(1, 4)``
+        thickens far without doing so.
     blur : float >= 0, default=0.0
         Largest Gaussian blur, in pixels: each image is blurred with a
         standard deviation uniform in ``[0, blur]``.
@@ -140,7 +142,8 @@ class RandomDistortion(BaseEstimator):
         "shift": [Interval(Real, 0, None, closed="left")],
         "elastic_alpha": [Interval(Real, 0, None, closed="left")],
         "elastic_sigma": [Interval(Real, 0, None, closed="neither")],
-        "stroke_width": [Interval(Real, 0, None, closed="left")],
+        # A pair (thinner, thicker) is checked in resolve_distortion.
+        "stroke_width": [Interval(Real, 0, None, closed="left"), tuple, list],
         "blur": [Interval(Real, 0, None, closed="left")],
         "image_shape": ["array-like", None],
     }
@@ -210,8 +213,8 @@ def get_recipe(name: str) -> dict[str, Any]:
     Returns
     -------
     params : dict
-        :class:`~skdigits.DenseDigitClassifier` parameters; a copy, free
-        to change.
+        :class:`~skdigits.DenseDigitClassifier` parameters; a copy (its
+        ``augment`` too), free to change.
 
     Raises
     ------
@@ -228,13 +231,17 @@ def get_recipe(name: str) -> dict[str, Any]:
     >>> get_recipe("mnist-1min")
     Traceback (most recent call last):
     ...
-    ValueError: no such recipe: 'mnist-1min'; choose one of mnist-5min, mnist-15min.
+    ValueError: no such recipe: 'mnist-1min'; choose one of mnist-5min, mnist-15min, ...
     """
     if name not in RECIPES:
         raise ValueError(
             f"no such recipe: {name!r}; choose one of {', '.join(RECIPES)}."
         )
-    return dict(RECIPES[name])
+    # A recipe's RandomDistortion is copied too: the table stays as it is.
+    return {
+        k: clone(v) if isinstance(v, BaseEstimator) else v
+        for k, v in RECIPES[name].items()
+    }
 
 
 def resolve_distortion(
@@ -286,6 +293,14 @@ def resolve_distortion(
             f"RandomDistortion; got {type(augment).__name__}."
         )
     distortion._validate_params()
+    stroke = distortion.stroke_width
+    if isinstance(stroke, (tuple, list)) and not (
+        len(stroke) == 2 and all(isinstance(s, Real) and s >= 0 for s in stroke)
+    ):
+        raise ValueError(
+            "RandomDistortion's stroke_width must be a number >= 0 or a pair "
+            f"(thinner, thicker) of numbers >= 0; got {stroke!r}."
+        )
     if distortion.image_shape is not None:
         explicit = tuple(np.ravel(distortion.image_shape))
         if len(explicit) != 2 or not all(

@@ -161,6 +161,14 @@ def test_new_strengths_are_validated(name):
         resolve_distortion(RandomDistortion(**{name: -1}), 784)
 
 
+@pytest.mark.parametrize("pair", [(1.0,), (1.0, -2.0), ("a", 1.0)])
+def test_a_bad_stroke_width_pair_names_the_problem(pair):
+    with pytest.raises(
+        ValueError, match=r"stroke_width must be .* \(thinner, thicker\)"
+    ):
+        resolve_distortion(RandomDistortion(stroke_width=pair), 784)
+
+
 def test_stroke_width_and_blur_are_searchable(digits300):
     X, y = digits300
     search = GridSearchCV(

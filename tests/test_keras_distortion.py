@@ -81,6 +81,18 @@ def test_stroke_width_dilates_and_erodes_by_the_drawn_amount():
     assert np.abs(narrow - 4).max() <= 0.5 + 1e-5
 
 
+def test_a_stroke_width_pair_bounds_thinning_and_thickening_apart():
+    images = _one_stroke()
+    # (thinner, thicker) = (0, 2): only thicker, by up to 2 px.
+    ink = _kind("stroke_width", images, (0.0, 2.0))[:, 14, :].sum(axis=1)
+    assert (ink >= 4 - 1e-5).all() and (ink <= 6 + 1e-5).all(), ink
+    assert ink.max() > 5, ink
+    # (1, 0): only thinner, by up to 1 px.
+    ink = _kind("stroke_width", images, (1.0, 0.0))[:, 14, :].sum(axis=1)
+    assert (ink >= 3 - 1e-5).all() and (ink <= 4 + 1e-5).all(), ink
+    assert ink.min() < 3.5, ink
+
+
 def test_stroke_width_keeps_each_image_peak():
     images = _one_stroke() * 0.8
     out = _kind("stroke_width", images, 3.0)

@@ -66,13 +66,15 @@ def change_stroke_width(images, strength, seed_generator):
     its own random amount.
 
     Each image's stroke width changes by ``w`` pixels, ``w`` uniform in
-    ``[-strength, strength]``: half of it on each side of the stroke, so one
-    3x3 grey dilation (a max filter) is ``w = 2`` and one 3x3 erosion (the
-    max filter of the negative) ``w = -2``. Fractional amounts blend the two
-    nearest whole steps."""
-    steps = max(1, math.ceil(strength / 2))
+    ``[-strength, strength]``, or in ``[-thinner, thicker]`` for a pair
+    ``strength = (thinner, thicker)``: half of it on each side of the
+    stroke, so one 3x3 grey dilation (a max filter) is ``w = 2`` and one 3x3
+    erosion (the max filter of the negative) ``w = -2``. Fractional amounts
+    blend the two nearest whole steps."""
+    thinner, thicker = np.broadcast_to(np.asarray(strength, dtype=float), (2,))
+    steps = max(1, math.ceil(max(thinner, thicker) / 2))
     radius = keras.random.uniform(
-        (tf.shape(images)[0], 1, 1), -strength / 2, strength / 2, seed=seed_generator
+        (tf.shape(images)[0], 1, 1), -thinner / 2, thicker / 2, seed=seed_generator
     )
     grown, shrunk = [images], [images]
     for _ in range(steps):
@@ -132,7 +134,8 @@ def blur(images, strength, seed_generator):
 #: Kinds of distortion applied after the warp, in this order. Each maps the
 #: name of its strength parameter on RandomDistortion to a function
 #: ``f(images, strength, seed_generator) -> images`` on a float32 batch of
-#: shape (n, height, width); a kind whose strength is 0 is skipped. The warp
+#: shape (n, height, width); a kind whose strength is 0 (all zeros, for a
+#: tuple) is skipped. The warp
 #: itself (rotation, scale, shift, elastic field) is not among them: it reads
 #: every pixel once through one combined grid, which is what makes it cheap.
 #: The kinds of a batch run as one XLA-compiled function.
@@ -202,6 +205,13 @@ def warp(pixels, uniforms, picks, bank, *, distortion, image_shape):
     return ops.cast(top * (1 - fy) + bottom * fy, pixels.dtype)
 
 
+def _strength(value: Any) -> float | tuple[float, ...]:
+    """A kind's strength as Python floats: a number, or a tuple of them."""
+    if np.ndim(value) == 0:
+        return float(value)
+    return tuple(float(v) for v in np.ravel(value))
+
+
 class BatchDistorter:
     """Distorts batches of flat images: one distortion, one seed, one bank.
 
@@ -231,9 +241,9 @@ class BatchDistorter:
             # A tensor once, not a NumPy array converted again at every batch.
             self.bank = tf.constant(bank)
         self.kinds = [
-            (kind, float(getattr(distortion, name)))
+            (kind, strength)
             for name, kind in PIXEL_KINDS.items()
-            if getattr(distortion, name) > 0
+            if np.any(strength := _strength(getattr(distortion, name)))
         ]
         # One XLA function for the warp and the pixel kinds: their small
         # element-wise ops fuse, and a batch makes one call.
