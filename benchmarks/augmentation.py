@@ -155,11 +155,11 @@ def _cost_candidates(n_features: int) -> dict:
 
     full = RandomDistortion()
     affine = RandomDistortion(elastic_alpha=0)
-    # The pixel kinds at strengths of the robust recipe's order (stroke width
-    # up to 3 px: two dilation steps each way; blur up to 1.5 px).
-    stroke = RandomDistortion(stroke_width=3.0)
+    # The pixel kinds at the robust recipe's strengths (stroke width 1 px
+    # thinner to 4 px thicker: two steps each way; blur up to 1.5 px).
+    stroke = RandomDistortion(stroke_width=(1.0, 4.0))
     blurred = RandomDistortion(blur=1.5)
-    everything = RandomDistortion(stroke_width=3.0, blur=1.5)
+    everything = RandomDistortion(rotation=15.0, stroke_width=(1.0, 4.0), blur=1.5)
     return {
         "none": ("no augmentation (reference)", plain),
         "affine+elastic": (
@@ -168,7 +168,7 @@ def _cost_candidates(n_features: int) -> dict:
         ),
         "affine": ("skdigits: affine only, XLA warp", ours(affine)),
         "affine+elastic+stroke width": (
-            "skdigits: affine + elastic, then stroke width 3 px (XLA)",
+            "skdigits: affine + elastic, then stroke width -1 to +4 px (XLA)",
             ours(stroke),
         ),
         "affine+elastic+blur": (
@@ -176,7 +176,8 @@ def _cost_candidates(n_features: int) -> dict:
             ours(blurred),
         ),
         "everything": (
-            "skdigits: affine + elastic + stroke width 3 px + blur 1.5 px",
+            "skdigits: the robust recipe's distortion: affine (15 deg) + elastic "
+            "+ stroke width -1 to +4 px + blur 1.5 px",
             ours(everything),
         ),
         "affine+elastic, fresh fields": (

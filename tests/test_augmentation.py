@@ -346,6 +346,9 @@ def test_get_recipe_returns_a_copy_and_names_the_recipes():
     assert params == RECIPES["mnist-5min"]
     params["epochs"] = 1
     assert RECIPES["mnist-5min"]["epochs"] == 60  # the table is not changed
+    robust = get_recipe("robust")["augment"]
+    robust.set_params(blur=0.0)  # a copy of the recipe's distortion
+    assert RECIPES["robust"]["augment"].blur == 1.5
     with pytest.raises(ValueError, match=r"'mnist-1min'.*mnist-5min, mnist-15min"):
         get_recipe("mnist-1min")
 
