@@ -280,6 +280,11 @@ def _cost_candidates(n_features: int) -> dict:
 
     full = RandomDistortion()
     affine = RandomDistortion(elastic_alpha=0)
+    # The pixel kinds at the robust recipe's strengths (stroke width 1 px
+    # thinner to 4 px thicker: two steps each way; blur up to 1.5 px).
+    stroke = RandomDistortion(stroke_width=(1.0, 4.0))
+    blurred = RandomDistortion(blur=1.5)
+    everything = RandomDistortion(rotation=15.0, stroke_width=(1.0, 4.0), blur=1.5)
     return {
         "none": ("no augmentation (reference)", plain),
         "affine+elastic": (
@@ -287,6 +292,19 @@ def _cost_candidates(n_features: int) -> dict:
             ours(full),
         ),
         "affine": ("skdigits: affine only, XLA warp", ours(affine)),
+        "affine+elastic+stroke width": (
+            "skdigits: affine + elastic, then stroke width -1 to +4 px (XLA)",
+            ours(stroke),
+        ),
+        "affine+elastic+blur": (
+            "skdigits: affine + elastic, then blur 1.5 px (XLA)",
+            ours(blurred),
+        ),
+        "everything": (
+            "skdigits: the robust recipe's distortion: affine (15 deg) + elastic "
+            "+ stroke width -1 to +4 px + blur 1.5 px",
+            ours(everything),
+        ),
         "affine+elastic, fresh fields": (
             "skdigits: affine + elastic, a new smoothed field per image",
             ours(full, fresh_fields=True),
@@ -369,8 +387,14 @@ def _scipy_epoch_seconds(X: np.ndarray, n: int) -> float | None:
     return (time.perf_counter() - t0) * len(X) / n
 
 
-def measure_epoch_cost(data, rounds: int, batch_size: int = 500) -> dict:
+def measure_epoch_cost(
+    data, rounds: int, batch_size: int = 500, only: tuple[str, ...] | None = None
+) -> dict:
+    """Seconds per epoch of each candidate (``only``: these and the
+    un-augmented reference), interleaved; ratios against the reference."""
     candidates = _cost_candidates(data.X_train.shape[1])
+    if only is not None:
+        candidates = {k: v for k, v in candidates.items() if k == "none" or k in only}
     Y = np.eye(10, dtype=np.float32)[data.y_train]
     models = {}
     times: dict[str, list[float]] = {name: [] for name in candidates}
@@ -394,6 +418,8 @@ def measure_epoch_cost(data, rounds: int, batch_size: int = 500) -> dict:
             "ratio_median": float(np.median(t) / np.median(reference)),
             "ratio_min": float(t.min() / reference.min()),
         }
+    if only is not None:
+        return out
     n_scipy = min(2000, len(data.X_train))
     scipy_seconds = _scipy_epoch_seconds(data.X_train, n_scipy)
     if scipy_seconds is not None:

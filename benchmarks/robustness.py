@@ -290,7 +290,9 @@ def fitted_model(name: str, entry: ModelEntry, train) -> tuple[Any, dict]:
     cache = os.environ.get("SKDIGITS_BENCH_MODEL_CACHE")
     key = hashlib.sha256(
         json.dumps(
-            [name, entry.params, train.checksum, __version__], sort_keys=True
+            [name, entry.params, train.checksum, __version__],
+            sort_keys=True,
+            default=repr,  # a RandomDistortion in a recipe: its repr
         ).encode()
     ).hexdigest()[:16]
     if cache:

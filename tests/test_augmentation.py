@@ -122,6 +122,68 @@ def test_distort_images_is_reproducible_and_flat_rows_work():
     np.testing.assert_array_equal(flat.reshape(3, 28, 28), a)
 
 
+def test_stroke_width_and_blur_reach_distort_images_and_follow_their_strength():
+    X = bar_images(16)
+    still = dict(rotation=0, scale=0, shift=0, elastic_alpha=0)
+    np.testing.assert_allclose(
+        distort_images(X, RandomDistortion(**still, stroke_width=0, blur=0)),
+        X,
+        atol=1e-6,
+    )
+    # Thicker and thinner: ink per image changes both ways, more for a
+    # larger strength (the same seed draws the same uniform numbers).
+    ink = X.sum(axis=(1, 2))
+    changes = {}
+    for strength in (1.0, 2.0):
+        out = distort_images(
+            X, RandomDistortion(**still, stroke_width=strength), random_state=0
+        )
+        changes[strength] = out.sum(axis=(1, 2)) / ink - 1
+    assert (changes[2.0] > 0.1).any() and (changes[2.0] < -0.1).any()
+    np.testing.assert_allclose(changes[2.0], 2 * changes[1.0], rtol=1e-4, atol=1e-6)
+    # Blur: sharp edges soften, the more so the larger the strength.
+    edge = {}
+    for strength in (0.5, 2.0):
+        out = distort_images(
+            X, RandomDistortion(**still, blur=strength), random_state=0
+        )
+        edge[strength] = np.abs(np.diff(out, axis=2)).max(axis=(1, 2))
+        assert out.max() <= 1 + 1e-6
+    # The same draws, scaled: sigma 4 times wider for every image, so no edge
+    # is sharper and most are much softer (a sigma near 0 leaves one sharp).
+    assert (edge[2.0] <= edge[0.5] + 1e-6).all()
+    assert (edge[2.0] < 0.6).mean() > 0.5 and (edge[0.5] < 0.6).mean() < 0.2
+
+
+@pytest.mark.parametrize("name", ["stroke_width", "blur"])
+def test_new_strengths_are_validated(name):
+    with pytest.raises(InvalidParameterError, match=name):
+        resolve_distortion(RandomDistortion(**{name: -1}), 784)
+
+
+@pytest.mark.parametrize("pair", [(1.0,), (1.0, -2.0), ("a", 1.0)])
+def test_a_bad_stroke_width_pair_names_the_problem(pair):
+    with pytest.raises(
+        ValueError, match=r"stroke_width must be .* \(thinner, thicker\)"
+    ):
+        resolve_distortion(RandomDistortion(stroke_width=pair), 784)
+
+
+def test_stroke_width_and_blur_are_searchable(digits300):
+    X, y = digits300
+    search = GridSearchCV(
+        small(augment=RandomDistortion(elastic_alpha=0), epochs=1),
+        {"augment__stroke_width": [0.0, 2.0], "augment__blur": [0.0, 1.0]},
+        cv=2,
+    ).fit(X, y)
+    grid = [
+        (p["augment__stroke_width"], p["augment__blur"])
+        for p in search.cv_results_["params"]
+    ]
+    assert sorted(grid) == [(0.0, 0.0), (0.0, 1.0), (2.0, 0.0), (2.0, 1.0)]
+    assert search.best_estimator_.augment.stroke_width in (0.0, 2.0)
+
+
 # -- the parameter ---------------------------------------------------------------
 
 
@@ -284,6 +346,9 @@ def test_get_recipe_returns_a_copy_and_names_the_recipes():
     assert params == RECIPES["mnist-5min"]
     params["epochs"] = 1
     assert RECIPES["mnist-5min"]["epochs"] == 60  # the table is not changed
+    robust = get_recipe("robust")["augment"]
+    robust.set_params(blur=0.0)  # a copy of the recipe's distortion
+    assert RECIPES["robust"]["augment"].blur == 1.5
     with pytest.raises(ValueError, match=r"'mnist-1min'.*mnist-5min, mnist-15min"):
         get_recipe("mnist-1min")
 
