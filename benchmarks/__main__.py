@@ -29,7 +29,7 @@ from benchmarks.render import in_report_order, measured_text, render_results
 from benchmarks.targets import check, load_targets
 
 # The harness and the drawing helper, not questions.
-NOT_QUESTIONS = {"common", "drawing", "targets"}
+NOT_QUESTIONS = {"common", "drawing", "hard_cases", "targets"}
 
 
 def measurable() -> list[str]:

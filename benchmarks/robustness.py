@@ -245,6 +245,7 @@ def default_models() -> dict[str, ModelEntry]:
             params={"random_state": 0},
         ),
         "mnist-5min": recipe_model("mnist-5min", seed=0),
+        "robust": recipe_model("robust", seed=0),
         "shipped": shipped_model(),
     }
 
