@@ -179,7 +179,13 @@ def test_quick_run_memory_ran_in_a_fresh_process(quick_run):
 def test_quick_run_robustness_scores_every_model_on_every_condition(quick_run):
     rob = quick_run[0]["robustness"]["result"]
     conditions, scores = rob["conditions"], rob["scores"]
-    assert set(rob["models"]) == {"serve-default", "default", "mnist-5min", "shipped"}
+    assert set(rob["models"]) == {
+        "serve-default",
+        "default",
+        "mnist-5min",
+        "robust",
+        "shipped",
+    }
     assert rob["models"]["shipped"]["has_unsure_rule"]
     for shift in robustness.MNIST_SHIFTS:
         assert conditions[shift]["n"] == robustness.N_MNIST_QUICK
