@@ -56,7 +56,7 @@ class InferenceModel:
         if its file records one.
     about : dict or None, default=None
         Where the model came from, if its file says (the shipped model's
-        does: see :func:`skdigits.load_pretrained`).
+        does: see :func:`skdigits.pretrained.load_pretrained`).
     deskew_by : list of (float, tuple of (int, int)), default=()
         ``(max_shear, image_shape_)`` of each :class:`~skdigits.Deskew`
         step, applied before the scaling.

@@ -14,7 +14,7 @@ uvicorn). Importing it does not start TensorFlow.
 * :func:`start` serves in a background thread (notebooks, tests);
 * :func:`create_app` builds the ASGI application, for any ASGI server;
 * ``resolve_model`` finds the model to serve (by default the shipped one,
-  :func:`skdigits.load_pretrained`).
+  :func:`skdigits.pretrained.load_pretrained`).
 """
 
 from __future__ import annotations

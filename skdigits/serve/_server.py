@@ -84,7 +84,7 @@ def resolve_model(
     ----------
     model : str, path-like, fitted estimator or None, default=None
         A model file written by :func:`skdigits.persistence.save_model`, a fitted model,
-        or None for the shipped model (:func:`skdigits.load_pretrained`).
+        or None for the shipped model (:func:`skdigits.pretrained.load_pretrained`).
     echo : callable, default=print (flushed)
         Receives the lines that say what happens.
 
@@ -604,7 +604,7 @@ def run(
     model : str, path-like, fitted estimator or None, default=None
         A model file written by :func:`skdigits.persistence.save_model` (loaded with
         :func:`skdigits.persistence.load_model`), a fitted model, or None for the
-        shipped model (:func:`skdigits.load_pretrained`).
+        shipped model (:func:`skdigits.pretrained.load_pretrained`).
     host : str, default="127.0.0.1"
         Address to listen on. The default only answers this computer; use
         ``"0.0.0.0"`` (or a LAN address) to let other devices, such as a
@@ -619,7 +619,7 @@ def run(
         Print a line for every request.
     workers : int or None, default=None
         Processes that answer requests, all on the same port. None: one per
-        core this process may use (see :func:`default_workers`), so that
+        core this process may use (see ``default_workers()``), so that
         every core answers. More than 1 needs Linux.
     echo : callable, default=print (flushed)
         Receives the lines to show the user.
