@@ -83,19 +83,6 @@ def plain_params(params: dict) -> dict:
     return {key: plain(value) for key, value in params.items()}
 
 
-def untupled(value):
-    """``value`` with the model file's ``{"__tuple__": [...]}`` as plain lists:
-    files trained before :func:`plain_params` listed a RandomDistortion's
-    tuples hold them so."""
-    if isinstance(value, dict):
-        if set(value) == {"__tuple__"}:
-            return [untupled(v) for v in value["__tuple__"]]
-        return {key: untupled(v) for key, v in value.items()}
-    if isinstance(value, list):
-        return [untupled(v) for v in value]
-    return value
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Build skdigits's shipped model from full MNIST."
@@ -199,11 +186,10 @@ def main(argv=None) -> int:
         trained = Path(folder) / "trained.skdigits"
         if args.trained is not None:
             kept = read_model_archive(args.trained, read_network=False).manifest
-            kept_about = untupled(kept["about"])
             for key in ("recipe", "params", "seed", "data_sha256"):
-                if kept_about.get(key) != about[key]:
+                if kept["about"].get(key) != about[key]:
                     sys.exit(f"error: {args.trained} has another {key}.")
-            about = kept_about
+            about = kept["about"]
             trained = args.trained
         else:
             about = train(args, X_fit, y_fit, about, trained)
