@@ -8,8 +8,10 @@ What it does:
 
 1. Loads full MNIST (a keras-layout ``mnist.npz`` or the IDX files) and hashes
    the four arrays (:func:`data_sha256`).
-2. Trains ``Pipeline([PixelScaler(), DenseDigitClassifier(**RECIPES[recipe],
-   random_state=seed)])`` on the **first 50,000 training images**; images
+2. Trains ``make_digit_pipeline(DenseDigitClassifier(**RECIPES[recipe],
+   random_state=seed), deskew=recipe in DESKEWED_RECIPES)`` (a ``Deskew``
+   step, then ``PixelScaler``, then the classifier) on the **first 50,000
+   training images**; images
    50,000-59,999 are held out as the validation split (the same split as the
    robustness benchmark's ``split="validation"``), on which the "not sure"
    threshold is calibrated. The test set is only read to report accuracies.
@@ -48,7 +50,7 @@ import numpy as np
 from skdigits import __version__
 from skdigits._model_file import read_model_archive, rewrite_model_archive
 from skdigits._unsure import calibrate_unsure_below
-from skdigits.augmentation import RECIPES
+from skdigits.augmentation import DESKEWED_RECIPES, RECIPES
 from skdigits.datasets import fetch_mnist
 from skdigits.inference import load_inference_model
 from skdigits.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
@@ -126,16 +128,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def train(args, X_fit, y_fit, about: dict, path: Path) -> dict:
     """Train the recipe and save it inference-only, float32, at ``path``."""
-    from sklearn.pipeline import Pipeline
-
-    from skdigits import DenseDigitClassifier, PixelScaler, save_model
+    from skdigits import DenseDigitClassifier, make_digit_pipeline, save_model
 
     params = dict(RECIPES[args.recipe])
-    model = Pipeline(
-        [
-            ("scale", PixelScaler()),
-            ("clf", DenseDigitClassifier(**params, random_state=args.seed)),
-        ]
+    model = make_digit_pipeline(
+        DenseDigitClassifier(**params, random_state=args.seed),
+        deskew=about["deskew"],
     )
     print(f"Training {args.recipe} (seed {args.seed}) on {len(y_fit):,} images...")
     started = time.perf_counter()
@@ -170,6 +168,7 @@ def main(argv=None) -> int:
         "what": "skdigits's shipped model, built by scripts/build_pretrained.py",
         "recipe": args.recipe,
         "params": plain_params(RECIPES[args.recipe]),
+        "deskew": args.recipe in DESKEWED_RECIPES,
         "seed": args.seed,
         "data": "MNIST (Yann LeCun and Corinna Cortes, CC BY-SA 3.0)",
         "data_sha256": data_sha256(X_train, y_train, X_test, y_test),
@@ -186,7 +185,7 @@ def main(argv=None) -> int:
         trained = Path(folder) / "trained.skdigits"
         if args.trained is not None:
             kept = read_model_archive(args.trained, read_network=False).manifest
-            for key in ("recipe", "params", "seed", "data_sha256"):
+            for key in ("recipe", "params", "deskew", "seed", "data_sha256"):
                 if kept["about"].get(key) != about[key]:
                     sys.exit(f"error: {args.trained} has another {key}.")
             about = kept["about"]

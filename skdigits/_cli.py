@@ -308,8 +308,14 @@ def _add_train(commands: Any) -> None:
         help="start from a documented set of the options above "
         "(skdigits.augmentation.RECIPES): mnist-5min (the notebook's widths, "
         "augmented, about 99.3 %% on full MNIST in under 5 minutes on 2 cores) "
-        "or mnist-15min (wider, about 99.4 %%); options given explicitly "
-        "override it",
+        "or mnist-15min (wider, about 99.4 %%); robust (for users' digits) "
+        "also turns on --deskew; options given explicitly override it",
+    )
+    train.add_argument(
+        "--deskew",
+        action="store_true",
+        help="straighten slanted digits first (a Deskew step in the saved "
+        "model's pipeline, so it also deskews the digits it reads)",
     )
     train.add_argument(
         "--continue",
@@ -553,14 +559,17 @@ def _train(args: argparse.Namespace) -> int:
         refused = [o.flag for o in ESTIMATOR_OPTIONS if o.param in chosen]
         refused = [flag for flag in refused if flag != "--epochs"]
         refused += [] if args.recipe is None else ["--recipe"]
+        refused += ["--deskew"] if args.deskew else []
         if refused:
             raise CommandError(
                 "--continue trains the saved network with its own settings; "
                 f"only --epochs can be given with it, not {', '.join(refused)}."
             )
+    deskew = args.deskew
     if args.recipe is not None:
-        from skdigits.augmentation import get_recipe
+        from skdigits.augmentation import DESKEWED_RECIPES, get_recipe
 
+        deskew = deskew or args.recipe in DESKEWED_RECIPES
         try:
             chosen = {**get_recipe(args.recipe), **chosen}
         except ValueError as exc:
@@ -587,13 +596,14 @@ def _train(args: argparse.Namespace) -> int:
             if option.default is not argparse.SUPPRESS:
                 chosen.setdefault(option.param, option.default)
         classifier = DenseDigitClassifier(**chosen)
-        how = {"classifier": classifier}
+        how = {"classifier": classifier, "deskew": deskew}
         for option in ESTIMATOR_OPTIONS:
             argv += [option.flag, _value_text(classifier.get_params()[option.param])]
+        argv += ["--deskew"] if deskew else []
         epochs_before = 0
         print(
             f"Training on {len(data.y_train):,} images: "
-            f"{describe_classifier(classifier)}.",
+            f"{'deskewed, ' if deskew else ''}{describe_classifier(classifier)}.",
             flush=True,
         )
     else:

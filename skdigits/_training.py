@@ -79,6 +79,7 @@ def train_and_report(
     y_test: ArrayLike,
     *,
     classifier: Any = None,
+    deskew: bool = False,
     continue_from: Any = None,
     epochs: int | None = None,
     data_source: str | None = None,
@@ -106,6 +107,10 @@ def train_and_report(
     classifier : DenseDigitClassifier, default=None
         The classifier's settings; it is cloned, not fitted in place.
         ``DenseDigitClassifier()`` if None. Not used with ``continue_from``.
+    deskew : bool, default=False
+        Put a :class:`~skdigits.Deskew` step first (see
+        :func:`~skdigits.make_digit_pipeline`). Not used with
+        ``continue_from``, whose pipeline keeps its own steps.
     continue_from : Pipeline, str or path-like, default=None
         A fitted pipeline, or a file written by
         :func:`~skdigits.persistence.save_model` (a report's
@@ -170,7 +175,7 @@ def train_and_report(
         if verbose is not None:
             classifier.set_params(verbose=verbose)
         classifier._validate_params()  # a bad setting fails before any work
-        pipeline = make_digit_pipeline(classifier)
+        pipeline = make_digit_pipeline(classifier, deskew=deskew)
         classes = np.unique(np.asarray(y_train))  # the classifier's classes_
     else:
         pipeline = continue_from

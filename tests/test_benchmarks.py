@@ -184,9 +184,26 @@ def test_quick_run_robustness_scores_every_model_on_every_condition(quick_run):
         "default",
         "mnist-5min",
         "robust",
+        "robust-seed1",
+        "robust-seed2",
         "shipped",
     }
     assert rob["models"]["shipped"]["has_unsure_rule"]
+    # The robust recipe's targets are over its seeds: the summary is theirs.
+    seeds = rob["recipe_seeds"]["robust"]
+    names = [v["model"] for v in seeds["seeds"].values()]
+    assert names == ["robust", "robust-seed1", "robust-seed2"]
+    reference = seeds["reference_condition"]
+    assert conditions[reference]["group"] == "reference"
+    assert seeds["mnist_mean"] == pytest.approx(
+        np.mean([scores[m][reference]["accuracy"] for m in names])
+    )
+    assert seeds["worst_min"] == min(
+        rob["models"][m]["worst"]["accuracy"] for m in names
+    )
+    assert seeds["max_fit_seconds"] == max(
+        rob["models"][m]["fit_seconds"] for m in names
+    )
     for shift in robustness.MNIST_SHIFTS:
         assert conditions[shift]["n"] == robustness.N_MNIST_QUICK
     # Fonts and the browser are there, or skipped saying why.

@@ -942,6 +942,39 @@ def test_train_augment_and_recipe_reach_the_classifier_and_the_report(
     )
 
 
+def test_train_robust_recipe_and_deskew_put_a_deskew_step_in_the_saved_model(
+    tmp_path, trained, capsys
+):
+    # The robust recipe was chosen for a deskewing pipeline: --recipe robust
+    # turns --deskew on, and the saved model carries the step, so that
+    # 'skdigits predict' deskews the digits it reads as training did.
+    from skdigits import Deskew
+
+    data = _tiny_mnist(tmp_path / "tiny-mnist.npz", n_train=300, n_test=50)
+    runs = {
+        "robust": ["--recipe", "robust"],
+        "deskew": ["--deskew"],
+        "plain": [],
+    }
+    for name, options in runs.items():
+        out = tmp_path / name
+        run = _run(["train", "--data", str(data), *options, "--epochs", "1",
+                    "--hidden", "16", "--output", str(out), "--quiet"])  # fmt: skip
+        assert run.code == 0, run.err
+        steps = [type(step) for _, step in load_model(out / "model.skdigits").steps]
+        command = json.loads((out / "metrics.json").read_text())["command"]
+        if name == "plain":
+            assert Deskew not in steps and "--deskew" not in command
+            assert "deskewed" not in run.out
+        else:
+            assert steps[0] is Deskew and command.endswith("--deskew")
+            assert "Training on 300 images: deskewed, " in run.out
+    # A continued run keeps its saved steps: --deskew is refused before loading.
+    model = str(trained.folder / "model.skdigits")
+    code = main(["train", "--continue", model, "--deskew", "--output", "x"])
+    _assert_one_line_error(code, capsys.readouterr(), "not --deskew")
+
+
 def test_train_augment_and_recipe_errors(tmp_path, capsys):
     code = main(["train", "--augment", "sideways", "--output", str(tmp_path / "a")])
     _assert_one_line_error(code, capsys.readouterr(), "--augment", "augment")

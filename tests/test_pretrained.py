@@ -13,7 +13,7 @@ import pytest
 
 import skdigits
 from skdigits import load_pretrained
-from skdigits.augmentation import RECIPES
+from skdigits.augmentation import DESKEWED_RECIPES, RECIPES
 from skdigits.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +53,9 @@ def test_the_metadata_says_where_the_model_came_from(model):
     about = model.about
     assert about["recipe"] in RECIPES
     assert about["params"] == _build_script().plain_params(RECIPES[about["recipe"]])
+    # A recipe chosen for a deskewing pipeline ships with its Deskew step.
+    assert about["deskew"] is (about["recipe"] in DESKEWED_RECIPES)
+    assert len(model.deskew_by) == about["deskew"]
     assert isinstance(about["seed"], int)
     assert re.fullmatch(r"[0-9a-f]{64}", about["data_sha256"])
     assert "CC BY-SA 3.0" in about["data"]

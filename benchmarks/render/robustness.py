@@ -212,6 +212,53 @@ def plot_error_reject(record: dict, path: Path | str = ERROR_REJECT_FIGURE) -> P
     return path
 
 
+def _recipe_seed_section(r: dict) -> list[str]:
+    """A recipe over its seeds: the figures its targets are stated in."""
+    lines = []
+    for recipe, summary in r.get("recipe_seeds", {}).items():
+        rows = [
+            [
+                str(seed),
+                f"`{v['model']}`",
+                pct(v["mnist"]),
+                f"{pct(v['worst']['accuracy'])} ({v['worst']['condition']})",
+                pct(v["printed_fonts"]),
+                "—" if v["fit_seconds"] is None else f"{v['fit_seconds']:.0f} s",
+            ]
+            for seed, v in summary["seeds"].items()
+        ]
+        rows.append(
+            [
+                "**all**",
+                "",
+                f"**{pct(summary['mnist_mean'])}** (mean)",
+                f"**{pct(summary['worst_min'])}** (lowest)",
+                f"**{pct(summary['printed_fonts_min'])}** (lowest)",
+                "—"
+                if summary["max_fit_seconds"] is None
+                else f"**{summary['max_fit_seconds']:.0f} s** (slowest)",
+            ]
+        )
+        lines += [
+            f'`RECIPES["{recipe}"]` over its seeds ({summary["reference_condition"]}'
+            "; training time as fitted, on the run's machine):",
+            "",
+            markdown_table(
+                [
+                    "seed",
+                    "model",
+                    "MNIST",
+                    "worst condition",
+                    "printed fonts",
+                    "training",
+                ],
+                rows,
+            ),
+            "",
+        ]
+    return lines
+
+
 def render(record: dict) -> str:
     r = record["result"]
     models, scores, conditions = r["models"], r["scores"], r["conditions"]
@@ -305,6 +352,7 @@ def render(record: dict) -> str:
                 ["condition", "group", "n", *(f"`{m}`" for m in names)], rows
             ),
             "",
+            *_recipe_seed_section(r),
             "The most frequent misreadings in each model's worst condition "
             "(true→read):",
             "",
