@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skdigits._elastic import elastic_field_bank
 from skdigits.augmentation import (
+    DESKEWED_RECIPES,
     RECIPES,
     RandomDistortion,
     distort_images,
@@ -339,6 +340,12 @@ def test_recipes_are_valid_classifier_parameters():
         clf = DenseDigitClassifier(**params)
         clf._validate_params()
         assert clf.augment is not None, name
+
+
+def test_deskewed_recipes_are_recipes():
+    # A name here that is not a recipe would silently deskew nothing.
+    assert DESKEWED_RECIPES <= set(RECIPES)
+    assert isinstance(DESKEWED_RECIPES, frozenset)  # not changed at run time
 
 
 def test_get_recipe_returns_a_copy_and_names_the_recipes():
