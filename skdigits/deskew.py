@@ -19,8 +19,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import Tags
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skdigits._pixels import check_pixels
 from skdigits._shear import deskew_images
 
 __all__ = ["Deskew"]
@@ -121,21 +122,7 @@ class Deskew(TransformerMixin, BaseEstimator):
     def _check_pixels(self, X: Any, *, reset: bool) -> np.ndarray:
         """Validated pixels as an array in the input's layout."""
         original = X
-        X = check_array(
-            X, dtype="numeric", allow_nd=True, input_name="X", estimator=self
-        )
-        if X.ndim > 3:
-            raise ValueError(
-                "Expected X of shape (n_samples, n_pixels) or (n_samples, "
-                f"height, width), got {X.ndim} dimensions (shape={X.shape})."
-            )
-        if X.size == 0:
-            raise ValueError(f"Found empty images (shape={X.shape}).")
-        if X.dtype.kind not in "bu" and X.min() < 0:
-            raise ValueError(
-                f"Negative values in data passed to {type(self).__name__} "
-                f"(minimum {X.min()}); pixel intensities must be >= 0."
-            )
+        X = check_pixels(X, self)
         if not reset and X.ndim == 3 and X.shape[1:] != self.image_shape_:
             raise ValueError(
                 f"X has images of shape {X.shape[1:]}, but Deskew was fitted "

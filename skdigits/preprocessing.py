@@ -17,10 +17,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import (
     _check_feature_names_in,
-    check_array,
     check_is_fitted,
     validate_data,
 )
+
+from skdigits._pixels import check_pixels
 
 __all__ = ["PixelScaler"]
 
@@ -188,47 +189,7 @@ class PixelScaler(TransformerMixin, BaseEstimator):
 
         The result keeps the input layout: 2-D (flat) or 3-D (images).
         """
-        try:
-            X = check_array(
-                X,
-                accept_sparse=False,
-                dtype="numeric",
-                allow_nd=True,
-                ensure_all_finite=True,
-                input_name="X",
-                estimator=self,
-            )
-        except (TypeError, ValueError) as exc:
-            # numpy's "could not convert string to float: 'a'" does not say
-            # what was being converted; keep its text, add the context.
-            message = str(exc)
-            if (
-                "could not convert" in message.lower()
-                or "must be a string or" in message
-            ):
-                error = TypeError if isinstance(exc, TypeError) else ValueError
-                raise error(
-                    f"X must contain only numbers (pixel intensities): {message}"
-                ) from exc
-            raise
-        if X.ndim > 3:
-            raise ValueError(
-                f"Expected X of shape (n_samples, n_pixels) or "
-                f"(n_samples, height, width), got {X.ndim} dimensions "
-                f"(shape={X.shape})."
-            )
-        if X.size == 0:
-            # check_array only checks the feature count of 2-D input.
-            raise ValueError(
-                f"Found empty images (shape={X.shape}); each image needs at "
-                "least one pixel."
-            )
-        if not allow_negative and X.dtype.kind not in "bu" and X.min() < 0:
-            raise ValueError(
-                f"Negative values in data passed to {type(self).__name__} "
-                f"(minimum {X.min()}); pixel intensities must be >= 0."
-            )
-        return X
+        return check_pixels(X, self, allow_negative=allow_negative)
 
     def _check_layout(self, X: np.ndarray, original: Any, *, reset: bool) -> None:
         """Check or record the image size and the sklearn feature bookkeeping."""
