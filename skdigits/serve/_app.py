@@ -235,19 +235,22 @@ class _ClientGone(Exception):
     """The client closed its connection before its request body arrived."""
 
 
+def _too_large(limit: int) -> _ApiError:
+    return _ApiError(
+        413,
+        f"the request body is larger than the limit of {_size_text(limit)}.",
+        close=True,
+    )
+
+
 async def _read_body(
     receive: Receive, declared: str | None, limit: int, timeout: float
 ) -> bytes:
     """The request body, refusing as soon as it exceeds ``limit`` bytes (413)
     or has taken ``timeout`` seconds to arrive (408). ``declared`` is the
     request's Content-Length."""
-    too_large = _ApiError(
-        413,
-        f"the request body is larger than the limit of {_size_text(limit)}.",
-        close=True,
-    )
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
+        raise _too_large(limit)
     chunks, size = [], 0
     try:
         # A client trickling its body holds only its own connection, never a
@@ -260,7 +263,7 @@ async def _read_body(
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:  # chunked uploads declare no length
-                    raise too_large
+                    raise _too_large(limit)
                 chunks.append(chunk)
                 if not message.get("more_body", False):
                     break
