@@ -425,6 +425,7 @@ class _Predict:
         self.workers = workers
         self.unsure_below = unsure_below
         self._limiter: anyio.CapacityLimiter | None = None
+        self._turns: anyio.Lock | None = None
 
     async def _answer(self, scope: Scope, receive: Receive) -> dict[str, Any]:
         content_type = _header(scope, b"content-type") or ""
@@ -455,7 +456,16 @@ class _Predict:
             # handing it to a thread and back, which also makes the two
             # threads contend for the GIL: measured, it about doubled the
             # server's CPU time per request. Other clients wait that long.
-            return _answer(*args)
+            if self._turns is None:  # made in the server's event loop
+                self._turns = anyio.Lock()
+            # One such answer per turn of the event loop, in the order the
+            # requests came: between two, the loop reads new requests and
+            # accepts a new connection (libuv, under uvloop, accepts one per
+            # turn). Answering every waiting request in one turn instead let
+            # a new client wait behind all of them, turn after turn: with 64
+            # clients, the first answer on a new connection took up to 2 s.
+            async with self._turns:
+                return _answer(*args)
         # A large image is CPU work for many milliseconds: off the event
         # loop, which keeps serving others, in at most `workers` threads.
         # More threads than cores only take turns at the GIL and the cores
