@@ -187,6 +187,61 @@ def test_fifty_concurrent_requests_each_get_their_own_answer(
     np.testing.assert_array_equal(labels[clear], expected_labels[clear])
 
 
+def test_small_answers_take_turns_of_the_event_loop_in_arrival_order():
+    """Between two answers worked on the event loop, the loop turns (reads
+    new requests, accepts a waiting connection: libuv accepts one per
+    turn), so that a new client waits behind the requests already there,
+    not behind every answer given until its connection is accepted."""
+    import asyncio
+
+    from sklearn.dummy import DummyClassifier
+
+    app = create_app(DummyClassifier().fit(np.zeros((2, 784)), [3, 7]))
+    digit = np.zeros((28, 28), dtype=int)
+    digit[4:24, 12:16] = 255
+    body = json.dumps(digit.tolist()).encode()
+    finished: list[tuple[int, int]] = []  # (request, turn of the loop)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        turns = 0
+
+        def count_turns() -> None:
+            nonlocal turns
+            turns += 1
+            loop.call_soon(count_turns)  # runs again on the next turn
+
+        loop.call_soon(count_turns)
+
+        async def post(request: int) -> None:
+            scope = {
+                "type": "http",
+                "method": "POST",
+                "path": "/api/predict",
+                "root_path": "",
+                "headers": [(b"content-type", b"application/json")],
+            }
+            statuses = []
+
+            async def receive() -> dict:  # the body is there at once
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            async def send(message: dict) -> None:
+                if message["type"] == "http.response.start":
+                    statuses.append(message["status"])
+
+            await app(scope, receive, send)
+            assert statuses == [200]
+            finished.append((request, turns))
+
+        await asyncio.gather(*(post(i) for i in range(4)))
+
+    asyncio.run(main())
+    assert [request for request, _ in finished] == [0, 1, 2, 3]
+    turns = [turn for _, turn in finished]
+    assert len(set(turns)) == 4, f"answers given on turns {turns}"
+
+
 def test_model_route_describes_model_and_limits(server):
     status, _, raw = _get(server.url + "api/model")
     info = json.loads(raw)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ _STATIC = Path(__file__).with_name("static")
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/jpg")
 _JSON_TYPES = ("application/json",)
 _MNIST_SIDE = 28
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # The page loads nothing from elsewhere; say so to the browser as well.
 _SECURITY_HEADERS = [
@@ -221,27 +223,50 @@ def _pixels_from_json(body: bytes) -> np.ndarray:
     return pixels
 
 
-async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
-    """The request body, refusing as soon as it exceeds ``limit`` bytes (413)
-    or has taken ``timeout`` seconds to arrive (408)."""
-    too_large = _ApiError(
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case) of an HTTP ``scope``."""
+    for key, value in scope["headers"]:
+        if key == name:  # ASGI servers give header names in lower case
+            return value.decode("latin-1")
+    return None
+
+
+class _ClientGone(Exception):
+    """The client closed its connection before its request body arrived."""
+
+
+def _too_large(limit: int) -> _ApiError:
+    return _ApiError(
         413,
         f"the request body is larger than the limit of {_size_text(limit)}.",
         close=True,
     )
-    declared = request.headers.get("content-length")
+
+
+async def _read_body(
+    receive: Receive, declared: str | None, limit: int, timeout: float
+) -> bytes:
+    """The request body, refusing as soon as it exceeds ``limit`` bytes (413)
+    or has taken ``timeout`` seconds to arrive (408). ``declared`` is the
+    request's Content-Length."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
+        raise _too_large(limit)
     chunks, size = [], 0
     try:
         # A client trickling its body holds only its own connection, never a
         # worker thread, and not for longer than this.
         with anyio.fail_after(timeout):
-            async for chunk in request.stream():
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # http.disconnect
+                    raise _ClientGone
+                chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:  # chunked uploads declare no length
-                    raise too_large
+                    raise _too_large(limit)
                 chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
     except TimeoutError:
         raise _ApiError(
             408,
@@ -249,11 +274,18 @@ async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
             f"({_size_text(size)} received).",
             close=True,
         ) from None
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _image_size(body: bytes) -> tuple[int, int] | None:
     """Width and height from the image's header, without decoding it."""
+    # A PNG says its size at a fixed place (its first chunk, IHDR): reading
+    # it there costs a microsecond, Pillow's parser some twenty. Large
+    # sizes take Pillow's way, which refuses decompression bombs.
+    if body[:8] == _PNG_SIGNATURE and body[12:16] == b"IHDR" and len(body) >= 24:
+        width, height = struct.unpack(">II", body[16:24])
+        if width * height <= _INLINE_MAX_PIXELS:
+            return width, height
     import io
 
     from PIL import Image
@@ -270,21 +302,25 @@ def _image_size(body: bytes) -> tuple[int, int] | None:
         return None
 
 
-def _is_small(kind: str, body: bytes) -> bool:
+def _is_small(kind: str, body: bytes, size: tuple[int, int] | None) -> bool:
     """Whether a request's work is small enough (well under 2 ms) to do on
-    the event loop; an image's size is read from its header."""
+    the event loop; ``size`` is an image's, read from its header."""
     if kind != "image":
         return len(body) <= _INLINE_MAX_JSON_BYTES
-    size = _image_size(body)
     return size is not None and size[0] * size[1] <= _INLINE_MAX_PIXELS
 
 
 def _answer(
-    model: Any, kind: str, body: bytes, max_image_pixels: int, unsure_below: float
+    model: Any,
+    kind: str,
+    body: bytes,
+    size: tuple[int, int] | None,
+    max_image_pixels: int,
+    unsure_below: float,
 ) -> dict[str, Any]:
-    """Decode, prepare and classify one request body."""
+    """Decode, prepare and classify one request body (``size``: an image's,
+    from :func:`_image_size`)."""
     if kind == "image":
-        size = _image_size(body)
         if size is not None and size[0] * size[1] > max_image_pixels:
             raise _ApiError(
                 413,
@@ -324,6 +360,183 @@ class _SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# Starlette's JSONResponse's encoding (compact, UTF-8, no NaN), made once:
+# json.dumps builds an encoder on every call given options.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_INTERNAL_ERROR = "internal error while answering; see the server's log."
+
+
+def _json_answer(
+    status: int, payload: Any, headers: list[tuple[bytes, bytes]]
+) -> tuple[Message, Message]:
+    """The two ASGI messages of a JSON answer, with the headers Starlette's
+    JSONResponse would send (``headers`` first) and the security headers."""
+    body = _JSON.encode(payload).encode("utf-8")
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            *headers,
+            (b"content-length", str(len(body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+            *_SECURITY_HEADERS,
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body}
+
+
+def _route_path(scope: Scope) -> str:
+    """The path routes match: without the ``root_path`` the application is
+    mounted at, as Starlette's router reads it."""
+    path, root = scope["path"], scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path
+
+
+class _Predict:
+    """``POST /api/predict``, as a plain ASGI application.
+
+    The API's busy route: Starlette's middleware, routing, Request and
+    Response objects were about a third of the server's own CPU time per
+    answer (measured under load with the request's work itself stubbed
+    out), so :class:`_App` hands the route here directly. It answers as
+    they did: the same errors, headers in the same order, and JSON.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        max_body_bytes: int,
+        max_image_pixels: int,
+        body_timeout: float,
+        workers: int,
+        unsure_below: float,
+    ) -> None:
+        self.model = model
+        self.max_body_bytes = max_body_bytes
+        self.max_image_pixels = max_image_pixels
+        self.body_timeout = body_timeout
+        self.workers = workers
+        self.unsure_below = unsure_below
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._turns: anyio.Lock | None = None
+
+    async def _answer(self, scope: Scope, receive: Receive) -> dict[str, Any]:
+        content_type = _header(scope, b"content-type") or ""
+        media_type = content_type.split(";")[0].strip().lower()
+        if media_type in _IMAGE_TYPES:
+            kind = "image"
+        elif media_type in _JSON_TYPES:
+            kind = "json"
+        else:
+            raise _ApiError(
+                415,
+                f"cannot read a body of type {media_type or 'unknown'!r}: send "
+                "a PNG or JPEG with Content-Type image/png or image/jpeg, or "
+                "pixels as JSON with Content-Type application/json.",
+            )
+        body = await _read_body(
+            receive,
+            _header(scope, b"content-length"),
+            self.max_body_bytes,
+            self.body_timeout,
+        )
+        if not body:
+            raise _ApiError(400, "the request body is empty: send an image or pixels.")
+        size = _image_size(body) if kind == "image" else None
+        args = (self.model, kind, body, size, self.max_image_pixels, self.unsure_below)
+        if _is_small(kind, body, size):
+            # A drawn digit's work (under a millisecond) costs less than
+            # handing it to a thread and back, which also makes the two
+            # threads contend for the GIL: measured, it about doubled the
+            # server's CPU time per request. Other clients wait that long.
+            if self._turns is None:  # made in the server's event loop
+                self._turns = anyio.Lock()
+            # One such answer per turn of the event loop, in the order the
+            # requests came: between two, the loop reads new requests and
+            # accepts a new connection (libuv, under uvloop, accepts one per
+            # turn). Answering every waiting request in one turn instead let
+            # a new client wait behind all of them, turn after turn: with 64
+            # clients, the first answer on a new connection took up to 2 s.
+            async with self._turns:
+                return _answer(*args)
+        # A large image is CPU work for many milliseconds: off the event
+        # loop, which keeps serving others, in at most `workers` threads.
+        # More threads than cores only take turns at the GIL and the cores
+        # (and hold a decoded image each); requests beyond them wait in
+        # order, costing nothing.
+        if self._limiter is None:  # made in the server's event loop
+            self._limiter = anyio.CapacityLimiter(self.workers)
+        return await anyio.to_thread.run_sync(_answer, *args, limiter=self._limiter)
+
+    def warm_up(self) -> None:
+        """Answer one drawn digit as a PNG, so that the first client does not
+        wait for the imports and first calls that the first answer costs
+        (50-90 ms against 9-20 ms for the next ones, measured here); worker
+        processes forked after it share them."""
+        import io
+
+        from PIL import Image
+
+        digit = np.zeros((_MNIST_SIDE, _MNIST_SIDE), dtype=np.uint8)
+        digit[4:24, 12:16] = 255  # a "1"
+        buffer = io.BytesIO()
+        Image.fromarray(digit).save(buffer, "PNG")
+        body = buffer.getvalue()
+        try:
+            _answer(
+                self.model,
+                "image",
+                body,
+                _image_size(body),
+                self.max_image_pixels,
+                self.unsure_below,
+            )
+        except Exception:  # a failing model answers 500s, with its traceback
+            logger.debug("warming up the model failed", exc_info=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            answer = await self._answer(scope, receive)
+            start, body = _json_answer(200, answer, [(b"cache-control", b"no-store")])
+        except _ApiError as exc:
+            close = [(b"connection", b"close")] if exc.close else []
+            start, body = _json_answer(exc.status_code, {"error": exc.message}, close)
+        except _ClientGone:
+            return  # nobody to answer
+        except Exception as exc:
+            # The traceback goes to the server's log, never to the client.
+            logger.error(
+                "error answering %s %s", scope["method"], scope["path"], exc_info=exc
+            )
+            start, body = _json_answer(500, {"error": _INTERNAL_ERROR}, [])
+        await send(start)
+        await send(body)
+
+
+class _App(Starlette):
+    """Starlette, with ``POST /api/predict`` handed straight to :class:`_Predict`
+    (the other routes and methods take Starlette's way)."""
+
+    def __init__(self, predict: _Predict, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.predict = predict
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and _route_path(scope) == "/api/predict"
+        ):
+            await self.predict(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -429,14 +642,6 @@ def create_app(
         workers = _usable_cores()
     elif workers < 1:
         raise ValueError(f"workers must be >= 1 (or None), got {workers!r}.")
-    worker_slots: list[anyio.CapacityLimiter] = []
-
-    def limiter() -> anyio.CapacityLimiter:
-        # Made on the first request, in the server's event loop.
-        if not worker_slots:
-            worker_slots.append(anyio.CapacityLimiter(workers))
-        return worker_slots[0]
-
     info = {
         "classes": classes,
         "source": source,
@@ -453,59 +658,11 @@ def create_app(
             _STATIC / "index.html", headers={"cache-control": "no-cache"}
         )
 
-    async def predict(request: Request) -> Response:
-        content_type = request.headers.get("content-type", "")
-        media_type = content_type.split(";")[0].strip().lower()
-        if media_type in _IMAGE_TYPES:
-            kind = "image"
-        elif media_type in _JSON_TYPES:
-            kind = "json"
-        else:
-            raise _ApiError(
-                415,
-                f"cannot read a body of type {media_type or 'unknown'!r}: send "
-                "a PNG or JPEG with Content-Type image/png or image/jpeg, or "
-                "pixels as JSON with Content-Type application/json.",
-            )
-        body = await _read_body(request, max_body_bytes, body_timeout)
-        if not body:
-            raise _ApiError(400, "the request body is empty: send an image or pixels.")
-        if _is_small(kind, body):
-            # A drawn digit's work (under a millisecond) costs less than
-            # handing it to a thread and back, which also makes the two
-            # threads contend for the GIL: measured, it about doubled the
-            # server's CPU time per request. Other clients wait that long.
-            answer = _answer(model, kind, body, max_image_pixels, unsure_below)
-        else:
-            # A large image is CPU work for many milliseconds: off the event
-            # loop, which keeps serving others, in at most `workers` threads.
-            # More threads than cores only take turns at the GIL and the
-            # cores (and hold a decoded image each); requests beyond them
-            # wait in order, costing nothing.
-            answer = await anyio.to_thread.run_sync(
-                _answer,
-                model,
-                kind,
-                body,
-                max_image_pixels,
-                unsure_below,
-                limiter=limiter(),
-            )
-        return JSONResponse(answer, headers={"cache-control": "no-store"})
-
     async def model_info(request: Request) -> Response:
         return JSONResponse(info)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_schema(__version__))
-
-    async def api_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, _ApiError)
-        return JSONResponse(
-            {"error": exc.message},
-            status_code=exc.status_code,
-            headers={"connection": "close"} if exc.close else None,
-        )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -520,21 +677,27 @@ def create_app(
         logger.error(
             "error answering %s %s", request.method, request.url.path, exc_info=exc
         )
-        return JSONResponse(
-            {"error": "internal error while answering; see the server's log."},
-            status_code=500,
-        )
+        return JSONResponse({"error": _INTERNAL_ERROR}, status_code=500)
 
-    app = Starlette(
+    predict = _Predict(
+        model,
+        max_body_bytes=max_body_bytes,
+        max_image_pixels=max_image_pixels,
+        body_timeout=body_timeout,
+        workers=workers,
+        unsure_below=unsure_below,
+    )
+    app = _App(
+        predict,
         routes=[
             Route("/", page, methods=["GET", "HEAD"]),
+            # Only other methods reach it here (a 405): _App answers POSTs.
             Route("/api/predict", predict, methods=["POST"]),
             Route("/api/model", model_info, methods=["GET", "HEAD"]),
             Route("/api/openapi.json", openapi, methods=["GET", "HEAD"]),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         ],
         exception_handlers={
-            _ApiError: api_error,
             HTTPException: http_error,
             Exception: server_error,
         },

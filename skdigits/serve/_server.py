@@ -684,6 +684,8 @@ def run(
             f"{time.perf_counter() - started:.1f} s; Ctrl-C to stop)"
         )
         with _one_blas_thread():
+            # Before the workers are forked, so that they share what it loaded.
+            app.predict.warm_up()
             if workers > 1:
                 _serve_in_processes(
                     lambda: _uvicorn_server(app, access_log), sock, listeners, echo
