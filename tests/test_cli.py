@@ -951,24 +951,25 @@ def test_train_robust_recipe_and_deskew_put_a_deskew_step_in_the_saved_model(
     from skdigits import Deskew
 
     data = _tiny_mnist(tmp_path / "tiny-mnist.npz", n_train=300, n_test=50)
-    runs = {
+    for name, options in {
         "robust": ["--recipe", "robust"],
         "deskew": ["--deskew"],
-        "plain": [],
-    }
-    for name, options in runs.items():
+    }.items():
         out = tmp_path / name
         run = _run(["train", "--data", str(data), *options, "--epochs", "1",
                     "--hidden", "16", "--output", str(out), "--quiet"])  # fmt: skip
         assert run.code == 0, run.err
         steps = [type(step) for _, step in load_model(out / "model.skdigits").steps]
         command = json.loads((out / "metrics.json").read_text())["command"]
-        if name == "plain":
-            assert Deskew not in steps and "--deskew" not in command
-            assert "deskewed" not in run.out
-        else:
-            assert steps[0] is Deskew and command.endswith("--deskew")
-            assert "Training on 300 images: deskewed, " in run.out
+        assert steps[0] is Deskew and command.endswith("--deskew")
+        assert "Training on 300 images: deskewed, " in run.out
+    # Without either, no Deskew step (the module's run on the sample).
+    steps = [
+        type(step) for _, step in load_model(trained.folder / "model.skdigits").steps
+    ]
+    assert Deskew not in steps and "deskewed" not in trained.out
+    command = json.loads((trained.folder / "metrics.json").read_text())["command"]
+    assert "--deskew" not in command
     # A continued run keeps its saved steps: --deskew is refused before loading.
     model = str(trained.folder / "model.skdigits")
     code = main(["train", "--continue", model, "--deskew", "--output", "x"])
