@@ -425,6 +425,10 @@ def flatten_background(image: ArrayLike, light: bool | None = None) -> np.ndarra
     # not ink.
     ink = ink_sign * (cells - np.median(cells))
     paper = ink <= 0
+    if np.ptp(cells[paper]) == 0:
+        # Paper of one exact level (a drawing, a rendered page): the fit is
+        # that level, flat. Saves the fits, most of this function's time.
+        return image
     for _ in range(4):
         coef = np.linalg.lstsq(terms[paper], cells[paper], rcond=None)[0]
         ink = ink_sign * (cells - terms @ coef)

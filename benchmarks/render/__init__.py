@@ -157,6 +157,8 @@ def measured_text(row: dict) -> str:
         return f"{v:.3f}"
     if unit:
         return f"{v:.3f} {unit}"
+    if float(v).is_integer():  # a count
+        return f"{int(v):,}"
     return f"{v:.2e}"
 
 
