@@ -42,6 +42,8 @@ _LAZY = {
     "RECIPES": "skdigits.augmentation",
     "get_recipe": "skdigits.augmentation",
     "distort_images": "skdigits.augmentation",
+    "make_committee": "skdigits.committee",
+    "make_record_committee": "skdigits.committee",
     "read_digits": "skdigits.image_io",
     "DigitSource": "skdigits.image_io",
     "ImageReadError": "skdigits.image_io",
@@ -86,7 +88,9 @@ __all__ = [
     "load_mnist_sample",
     "load_model",
     "load_pretrained",
+    "make_committee",
     "make_digit_pipeline",
+    "make_record_committee",
     "predict_digit",
     "prepare_digit",
     "read_digits",
@@ -105,6 +109,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         get_recipe,
     )
     from skdigits.classifier import DenseDigitClassifier
+    from skdigits.committee import make_committee, make_record_committee
     from skdigits.datasets import (
         ChecksumError,
         DatasetFormatError,
