@@ -213,7 +213,7 @@ def _to_accuracy_summary(runs: list[dict]) -> dict:
     return out
 
 
-def _summary(runs: list[dict]) -> dict:
+def summarize_runs(runs: list[dict]) -> dict:
     acc = np.array([r["final_accuracy"] for r in runs])
     secs = np.array([r["train_seconds"] for r in runs])
     plain = np.array([r["total_plain_epochs"] for r in runs])
@@ -491,7 +491,7 @@ def measure(config: RunConfig) -> dict:
             ),
         }
     for entry in runs.values():
-        entry["summary"] = _summary(entry["runs"])
+        entry["summary"] = summarize_runs(entry["runs"])
     result["runs"] = runs
     result["plain_epoch"] = {
         "what": "one un-augmented epoch of (784, 196) at batch 500 on the "

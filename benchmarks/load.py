@@ -55,7 +55,7 @@ from benchmarks.common import (
     summarize,
     time_interleaved,
 )
-from benchmarks.predict_cli import _default_model
+from benchmarks.predict_cli import default_model
 
 CLIENT_LEVELS = (1, 8, 64)
 _START_TIMEOUT = 120.0  # seconds for the server to print its address
@@ -395,7 +395,7 @@ def measure(config: RunConfig) -> dict:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     driver = _driver(config.quick)
     with tempfile.TemporaryDirectory() as tmp:
-        model, _, _ = _default_model(config, Path(tmp))
+        model, _, _ = default_model(config, Path(tmp))
         body = digit_png(load_data(config, n_train=1, n_test=1))
         png = Path(tmp) / "digit.png"
         png.write_bytes(body)

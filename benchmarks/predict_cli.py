@@ -98,7 +98,7 @@ def _heavy_modules(code: str, args: list[str]) -> list[str]:
     return json.loads(result.stderr.strip().splitlines()[-1])
 
 
-def _default_model(config: RunConfig, folder: Path) -> tuple[Path, Path, np.ndarray]:
+def default_model(config: RunConfig, folder: Path) -> tuple[Path, Path, np.ndarray]:
     """The default Pipeline, trained briefly (the timing does not depend on
     the weights' values), saved full and inference-only."""
     from sklearn.pipeline import Pipeline
@@ -125,7 +125,7 @@ def measure(config: RunConfig) -> dict:
     n_runs = 2 if config.quick else 9
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        full, small, images = _default_model(config, folder)
+        full, small, images = default_model(config, folder)
         pngs = []
         for i, image in enumerate(images):
             pngs.append(folder / f"digit_{i}.png")

@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks.common import RunConfig, child_env, loadavg, summarize, wall_seconds
-from benchmarks.predict_cli import _default_model
+from benchmarks.predict_cli import default_model
 
 _TIMEOUT = 120.0  # seconds for one start-up; far beyond any real one
 
@@ -83,7 +83,7 @@ def measure(config: RunConfig) -> dict:
         "python": [sys.executable, "-c", "pass"],
     }
     with tempfile.TemporaryDirectory() as tmp:
-        full, small, _ = _default_model(config, Path(tmp))
+        full, small, _ = default_model(config, Path(tmp))
         candidates = {
             "serve": lambda: _serve_seconds(full),
             "serve_inference_file": lambda: _serve_seconds(small),

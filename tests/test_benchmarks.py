@@ -275,6 +275,41 @@ def test_quick_run_load_drove_a_real_server_without_errors(quick_run):
     assert load["server_processes"] == default_workers()
 
 
+@pytest.mark.slow
+def test_quick_run_record_scores_each_member_and_the_committee(quick_run):
+    rec = quick_run[0]["record"]["result"]
+    assert rec["budget_plain_epochs"] == 600
+    (run,) = rec["runs"]  # the quick run: one seed, two short members
+    members, first_k = run["member_accuracy"], run["committee_of_first_k"]
+    assert len(members) == len(first_k) == 2
+    # The committee of one member is that member; the committee of all of them
+    # is what the fitted VotingClassifier scores.
+    assert first_k[0] == members[0]
+    assert first_k[-1] == run["final_accuracy"]
+    # The curve: the first member's 2 epochs, then one point per further member.
+    assert len(run["test_accuracy"]) == len(run["training_seconds"]) == 3
+    assert run["test_accuracy"][-1] == run["final_accuracy"]
+    assert np.all(np.diff(run["training_seconds"]) > 0)
+    assert run["train_seconds"] == run["training_seconds"][-1]
+    assert run["total_plain_epochs"] == pytest.approx(
+        run["train_seconds"] / run["plain_epoch_seconds"]
+    )
+    s = rec["summary"]
+    assert s["mean_accuracy"] == run["final_accuracy"]
+    assert s["mean_member_accuracy"] == pytest.approx(np.mean(members))
+    assert s["mean_committee_of_first_k"] == first_k
+    assert "## Record" in quick_run[1]
+    # Its curves join the other recipes' on the time-to-accuracy figure.
+    from benchmarks.render import augmentation as section
+
+    path = section.plot_plain_epochs(
+        quick_run[0]["augmentation"],
+        Path(quick_run[2]) / "plain.png",
+        quick_run[0]["record"],
+    )
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 # -- no TensorFlow below ---------------------------------------------------------
 
 
@@ -501,7 +536,7 @@ def test_drawing_templates_cover_every_digit_inside_the_pad():
 
 
 def test_plain_epochs_and_time_to_accuracy_of_a_run():
-    from benchmarks.augmentation import _summary, in_plain_epochs
+    from benchmarks.augmentation import in_plain_epochs, summarize_runs
 
     run = {
         "test_accuracy": [0.98, 0.9855, 0.991, 0.9935],
@@ -526,7 +561,9 @@ def test_plain_epochs_and_time_to_accuracy_of_a_run():
     }
     # A slower seed (twice the plain epochs) that never reaches 99.3 %.
     slow = in_plain_epochs({**run, "test_accuracy": [0.98, 0.986, 0.99, 0.992]}, 2.0)
-    summary = _summary([clocked, {**slow, "final_accuracy": 0.992}])["to_accuracy"]
+    summary = summarize_runs([clocked, {**slow, "final_accuracy": 0.992}])[
+        "to_accuracy"
+    ]
     assert summary["0.985"]["n_reached"] == 2
     assert summary["0.985"]["mean_plain_epochs"] == pytest.approx((1.0 + 2.0) / 2)
     assert summary["0.985"]["max_plain_epochs"] == 2.0
@@ -540,7 +577,7 @@ def test_plain_epochs_and_time_to_accuracy_of_a_run():
 
 
 def test_time_to_accuracy_table_and_figure_render_from_a_record(tmp_path):
-    from benchmarks.augmentation import CHOSEN, _summary, in_plain_epochs
+    from benchmarks.augmentation import CHOSEN, in_plain_epochs, summarize_runs
     from benchmarks.render import augmentation as section
 
     def run(seed, accuracy):
@@ -557,7 +594,7 @@ def test_time_to_accuracy_table_and_figure_render_from_a_record(tmp_path):
 
     fast = [run(0, [0.98, 0.986, 0.991]), run(1, [0.98, 0.984, 0.989])]
     runs = {"mnist-fast": {"params": {}, "chosen": CHOSEN["mnist-fast"], "runs": fast}}
-    runs["mnist-fast"]["summary"] = _summary(fast)
+    runs["mnist-fast"]["summary"] = summarize_runs(fast)
     record = {
         "result": {
             "n_train": 100,

@@ -25,6 +25,7 @@ ORDER = (
     "latency",
     "memory",
     "augmentation",
+    "record",
     "continued_training",
     "predict_cli",
     "serve_startup",

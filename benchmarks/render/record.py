@@ -1,0 +1,134 @@
+"""RESULTS.md section of ``benchmarks/record.py``.
+
+Its curves are drawn on the augmentation question's time-to-accuracy figure
+(``benchmarks.render.augmentation.plot_plain_epochs``), beside every other
+recipe; this section points to it.
+"""
+
+from __future__ import annotations
+
+from benchmarks.render._markdown import markdown_table, pct
+from benchmarks.render.augmentation import PLAIN_FIGURE, reached_text
+
+#: The published anchors for dense networks on MNIST (test error, %).
+ANCHORS = (
+    (
+        "784-800-10 (Simard, Steinkraus and Platt, 2003)",
+        "elastic distortions",
+        "0.70",
+    ),
+    (
+        "784-2500-2000-1500-1000-500-10, 12 M weights (Cireşan, Meier, "
+        "Gambardella and Schmidhuber, 2010)",
+        "affine and elastic distortions, about 800 epochs, days on a GPU",
+        "0.35",
+    ),
+    (
+        "committees of seven dense networks (Meier, Cireşan, Gambardella and "
+        "Schmidhuber, 2011)",
+        "affine and elastic distortions, digits normalised in several ways",
+        "0.31–0.39",
+    ),
+)
+
+
+def render(record: dict) -> str:
+    r = record["result"]
+    recipe = r["recipe"]
+    s = r["summary"]
+    n = recipe["n_members"]
+    rows = []
+    for run in r["runs"]:
+        rows.append(
+            [
+                str(run["seed"]),
+                ", ".join(pct(a) for a in run["member_accuracy"]),
+                *(pct(a) for a in run["committee_of_first_k"][1:]),
+                f"{run['train_seconds']:.0f}",
+                f"{run['total_plain_epochs']:.0f}",
+            ]
+        )
+    levels = list(s["to_accuracy"])
+    mean_k = s["mean_committee_of_first_k"]
+    rows.append(
+        [
+            "**mean**",
+            pct(s["mean_member_accuracy"]),
+            *(f"**{pct(a)}**" for a in mean_k[1:]),
+            f"{s['mean_train_seconds']:.0f}",
+            f"{s['mean_total_plain_epochs']:.0f}",
+        ]
+    )
+    committee_heads = [
+        f"committee of {k}" + (" (the recipe)" if k == n else "")
+        for k in range(2, len(mean_k) + 1)
+    ]
+    reach_rows = [
+        [
+            "record committee",
+            pct(s["mean_accuracy"]),
+            f"{s['mean_total_plain_epochs']:.0f}",
+            *(reached_text(s["to_accuracy"][lv], s["n_seeds"]) for lv in levels),
+        ]
+    ]
+    anchors = [[*a] for a in ANCHORS] + [
+        [
+            f"skdigits record: committee of {n} × {recipe['recipe']} "
+            f"{tuple(recipe['member_params']['hidden_layer_sizes'])}",
+            f"affine and elastic distortions, {n} × "
+            f"{recipe['member_params']['epochs']} epochs, "
+            f"{s['mean_train_seconds'] / 60:.1f} minutes on 2 CPU cores",
+            f"{100 * (1 - s['mean_accuracy']):.2f} (mean of {s['n_seeds']} "
+            f"seed{'s' if s['n_seeds'] > 1 else ''})",
+        ]
+    ]
+    plain = r["plain_epoch"]
+    return "\n".join(
+        [
+            "## Record: the best dense network within 600 plain epochs",
+            "",
+            f"`make_record_committee(random_state=seed)`: a soft-voting committee "
+            f"of {n} networks of `RECIPES[{recipe['recipe']!r}]`, fitted on "
+            f"{r['n_train']:,} training images ({r['source']}) and scored on "
+            f"{r['n_test']:,} test images. Training seconds exclude the "
+            "per-epoch test scoring; plain epochs divide them by one "
+            "un-augmented (784, 196) epoch at batch 500, timed before and after "
+            f"each committee (this run's median {plain['median']:.2f} s, "
+            f"{plain['min']:.2f}–{plain['max']:.2f} s over {plain['n']} epochs; "
+            f"load average {r['loadavg_start']} at the start, "
+            f"{r['loadavg_end']} at the end). The budget is "
+            f"{r['budget_plain_epochs']} plain epochs.",
+            "",
+            markdown_table(
+                [
+                    "seed",
+                    "each member alone",
+                    *committee_heads,
+                    "training s",
+                    "plain epochs",
+                ],
+                rows,
+            ),
+            "",
+            markdown_table(
+                [
+                    "run",
+                    "test accuracy (mean)",
+                    "whole fit, plain epochs",
+                    *(f"to {100 * float(lv):.1f} %" for lv in levels),
+                ],
+                reach_rows,
+            ),
+            "",
+            "The curves are on the augmentation section's figure of test "
+            f"accuracy against plain epochs (`{PLAIN_FIGURE.as_posix()}`): the "
+            "first member epoch by epoch, then a point as each further member "
+            "joins.",
+            "",
+            f"How it was chosen: {r['chosen']}",
+            "",
+            "Beside the published dense networks (test error):",
+            "",
+            markdown_table(["network", "training", "test error (%)"], anchors),
+        ]
+    )
