@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.ensemble import VotingClassifier
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 from skdigits.augmentation import get_recipe
 from skdigits.classifier import DenseDigitClassifier
@@ -69,7 +69,7 @@ def _seeded(estimator: BaseEstimator, seed: int | None) -> BaseEstimator:
 
 @validate_params(
     {
-        "estimator": [BaseEstimator],
+        "estimator": [HasMethods(["fit", "predict_proba", "get_params"])],
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     },
@@ -114,8 +114,10 @@ def make_committee(
     Notes
     -----
     A committee is saved with :mod:`pickle`, :mod:`joblib` or :mod:`skops.io`,
-    like any scikit-learn ensemble; :func:`~skdigits.save_model` and the
-    NumPy-only :class:`~skdigits.InferenceModel` take one network.
+    like any scikit-learn ensemble (skops asks to trust skdigits's types and
+    scikit-learn's ``Bunch``, which holds ``named_estimators_``);
+    :func:`~skdigits.save_model` and the NumPy-only
+    :class:`~skdigits.InferenceModel` take one network.
 
     Examples
     --------
