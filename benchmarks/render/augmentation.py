@@ -287,8 +287,8 @@ def plot_plain_epochs(
         r = record_committee["result"]
         n_members = r["recipe"]["n_members"]
         label = (
-            f"record: committee of {n_members} × {r['recipe']['recipe']} "
-            "(a marker as each member joins)"
+            f"record: {n_members} × {r['recipe']['recipe']}, a committee "
+            "(a dot as each member joins)"
         )
         for i, run in enumerate(r["runs"]):
             right = max(right, run["plain_epochs"][-1])
