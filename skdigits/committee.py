@@ -113,11 +113,11 @@ def make_committee(
 
     Notes
     -----
-    A committee is saved with :mod:`pickle`, :mod:`joblib` or :mod:`skops.io`,
+    A committee is saved with ``pickle``, ``joblib`` or ``skops.io``,
     like any scikit-learn ensemble (skops asks to trust skdigits's types and
     scikit-learn's ``Bunch``, which holds ``named_estimators_``);
-    :func:`~skdigits.save_model` and the NumPy-only
-    :class:`~skdigits.InferenceModel` take one network.
+    :func:`~skdigits.persistence.save_model` and the NumPy-only
+    :class:`~skdigits.inference.InferenceModel` take one network.
 
     Examples
     --------
