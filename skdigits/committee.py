@@ -37,7 +37,8 @@ __all__ = ["RECORD_COMMITTEE", "make_committee", "make_record_committee"]
 #: on training images 0-49,999, scored on 50,000-59,999): alone they read
 #: 99.33-99.39 % of the validation images, two of them together 99.42 % (mean
 #: of the three pairs), all three 99.46 %. Three members of ``mnist-15min``
-#: (about 170 plain epochs each) are as many as 600 plain epochs buy.
+#: (150 to 220 plain epochs each, in the runs that timed them) are about as
+#: many as 600 plain epochs buy.
 RECORD_COMMITTEE: dict[str, Any] = {"recipe": "mnist-15min", "n_members": 3}
 
 

@@ -431,7 +431,8 @@ def flatten_background(image: ArrayLike, light: bool | None = None) -> np.ndarra
         # levels of it, far inside _EVEN_LIGHT, so the picture would be
         # returned as it is. Skipping the fits saves most of this function's
         # time (checked: the same output on the robustness benchmark's MNIST
-        # shifts, font digits, letters, scribbles and blanks).
+        # shifts, font digits, letters, scribbles, blanks and the 63 digits
+        # drawn on the serve page).
         return image
     for _ in range(4):
         coef = np.linalg.lstsq(terms[paper], cells[paper], rcond=None)[0]

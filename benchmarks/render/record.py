@@ -10,27 +10,6 @@ from __future__ import annotations
 from benchmarks.render._markdown import markdown_table, pct
 from benchmarks.render.augmentation import PLAIN_FIGURE, reached_text
 
-#: The published anchors for dense networks on MNIST (test error, %).
-ANCHORS = (
-    (
-        "784-800-10 (Simard, Steinkraus and Platt, 2003)",
-        "elastic distortions",
-        "0.70",
-    ),
-    (
-        "784-2500-2000-1500-1000-500-10, 12 M weights (Cireşan, Meier, "
-        "Gambardella and Schmidhuber, 2010)",
-        "affine and elastic distortions, about 800 epochs, days on a GPU",
-        "0.35",
-    ),
-    (
-        "committees of seven dense networks (Meier, Cireşan, Gambardella and "
-        "Schmidhuber, 2011)",
-        "affine and elastic distortions, digits normalised in several ways",
-        "0.31–0.39",
-    ),
-)
-
 
 def render(record: dict) -> str:
     r = record["result"]
@@ -74,17 +53,6 @@ def render(record: dict) -> str:
             pct(s["mean_accuracy"]),
             f"{s['mean_total_plain_epochs']:.0f}",
             *(reached_text(s["to_accuracy"][lv], s["n_seeds"]) for lv in levels),
-        ]
-    ]
-    anchors = [[*a] for a in ANCHORS] + [
-        [
-            f"skdigits record: committee of {n} × {recipe['recipe']} "
-            f"{tuple(recipe['member_params']['hidden_layer_sizes'])}",
-            f"affine and elastic distortions, {n} × "
-            f"{recipe['member_params']['epochs']} epochs, "
-            f"{s['mean_train_seconds'] / 60:.1f} minutes on 2 CPU cores",
-            f"{100 * (1 - s['mean_accuracy']):.2f} (mean of {s['n_seeds']} "
-            f"seed{'s' if s['n_seeds'] > 1 else ''})",
         ]
     ]
     plain = r["plain_epoch"]
@@ -136,8 +104,7 @@ def render(record: dict) -> str:
             "",
             f"How it was chosen: {r['chosen']}",
             "",
-            "Beside the published dense networks (test error):",
-            "",
-            markdown_table(["network", "training", "test error (%)"], anchors),
+            "The published dense networks beside it are in the docs' "
+            "augmentation page (`docs/augmentation.rst`, the record section).",
         ]
     )
