@@ -26,6 +26,7 @@ _LAZY = {
     "fetch_mnist": "skdigits.datasets",
     "fetch_mnist_or_sample": "skdigits.datasets",
     "describe_dataset": "skdigits.datasets",
+    "make_printed_digits": "skdigits.datasets",
     "DatasetNotFoundError": "skdigits.datasets",
     "DatasetFormatError": "skdigits.datasets",
     "ChecksumError": "skdigits.datasets",
@@ -90,6 +91,7 @@ __all__ = [
     "load_pretrained",
     "make_committee",
     "make_digit_pipeline",
+    "make_printed_digits",
     "make_record_committee",
     "predict_digit",
     "prepare_digit",
@@ -118,6 +120,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         fetch_mnist,
         fetch_mnist_or_sample,
         load_mnist_sample,
+        make_printed_digits,
     )
     from skdigits.deskew import Deskew
     from skdigits.image_io import (

@@ -15,9 +15,11 @@ from skdigits.augmentation import (
     RandomDistortion,
     distort_images,
     get_recipe,
+    printed_digit_rows,
     resolve_distortion,
 )
 from skdigits.classifier import DenseDigitClassifier
+from skdigits.datasets import make_printed_digits
 
 
 def small(**params) -> DenseDigitClassifier:
@@ -286,6 +288,8 @@ def test_augmented_fits_are_reproducible_under_random_state(digits300):
         (RandomDistortion(image_shape=(4, 4)), (300, 64), "needs 16 pixels"),
         (RandomDistortion(image_shape=(8, 0)), (300, 64), "two positive integers"),
         (RandomDistortion(rotation=-1), (300, 64), "rotation"),
+        (RandomDistortion(printed_digits=-0.1), (300, 64), "printed_digits"),
+        (RandomDistortion(printed_digits=0.1), (300, 64), "renders 28x28 digits"),
     ],
 )
 def test_bad_augment_raises_before_training_and_keeps_fitted_state(
@@ -327,6 +331,83 @@ def test_explicit_image_shape_and_image_stacks_are_accepted(digits300):
     clf.fit(X, y)  # 64 features as 4 x 16 images
     stacked = small(epochs=1).fit(X.reshape(-1, 8, 8), y)
     assert stacked.image_shape_ == (8, 8)
+
+
+# -- printed digits added to the training data ---------------------------------
+
+
+def test_printed_digit_rows_follow_the_share_the_classes_and_the_scale():
+    rows, index = printed_digit_rows(
+        RandomDistortion(printed_digits=0.25),
+        ["2", "5", "9"],
+        50,
+        (28, 28),
+        scale=255.0,
+        random_state=0,
+    )
+    # round(0.25 * 50) = 12 images, the three classes in turn.
+    assert rows.shape == (12, 784) and rows.dtype == np.float32
+    np.testing.assert_array_equal(index, np.arange(12) % 3)
+    assert rows.max() == 255.0 and rows.min() == 0.0
+    unit, _ = printed_digit_rows(
+        RandomDistortion(printed_digits=0.25),
+        ["2", "5", "9"],
+        50,
+        (28, 28),
+        random_state=0,
+    )
+    np.testing.assert_allclose(unit * 255, rows, rtol=1e-6)
+    # Labels that name digits in other types.
+    for classes in ([np.int64(4), np.int64(9)], [4.0, 9.0]):
+        _, index = printed_digit_rows(
+            RandomDistortion(printed_digits=1), classes, 4, (28, 28), random_state=0
+        )
+        np.testing.assert_array_equal(index, [0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("classes", [["a", "b"], [3, 10], ["12"], [True, False]])
+def test_printed_digits_need_digit_classes(classes):
+    with pytest.raises(ValueError, match="every class must be a digit 0-9"):
+        printed_digit_rows(RandomDistortion(printed_digits=0.1), classes, 10, (28, 28))
+
+
+def test_printed_digits_teach_what_the_images_do_not(monkeypatch):
+    # Images with no information (noise) and balanced labels: alone, they
+    # teach nothing (chance on printed digits); with as many printed digits
+    # added, the same fit reads printed digits it never saw (another seed).
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 40, size=(500, 28, 28)).astype(np.uint8)
+    y = np.arange(500) % 10
+    X_printed, y_printed = make_printed_digits(200, random_state=123)
+
+    def fit(share):
+        augment = RandomDistortion(
+            rotation=0, scale=0, shift=0, elastic_alpha=0, printed_digits=share
+        )
+        return small(
+            hidden_layer_sizes=(64,), augment=augment, epochs=15, batch_size=100
+        ).fit(X, y)
+
+    assert fit(0.0).score(X_printed, y_printed) < 0.4
+    with_printed = fit(1.0)  # 99.5 % when written: the margin is wide
+    assert with_printed.score(X_printed, y_printed) > 0.8
+    # Fitted on the 500 images given: the added ones are training data only.
+    assert with_printed.n_features_in_ == 784
+    np.testing.assert_array_equal(with_printed.classes_, np.arange(10))
+
+
+def test_printed_digits_with_other_labels_raise_before_training(monkeypatch):
+    import skdigits._keras.trainer as compat
+
+    def no_training(*args, **kwargs):  # pragma: no cover - must not run
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(compat, "fit_keras_network", no_training)
+    X = np.zeros((20, 28, 28), dtype=np.uint8)
+    clf = small(augment=RandomDistortion(printed_digits=0.1))
+    with pytest.raises(ValueError, match=r"got classes \['even', 'odd'\]"):
+        clf.fit(X, np.where(np.arange(20) % 2, "odd", "even"))
+    assert not hasattr(clf, "classes_")
 
 
 def test_unknown_preset_is_a_parameter_error(digits300):

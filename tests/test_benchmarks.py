@@ -520,6 +520,26 @@ def test_fonts_and_browser_are_skipped_saying_why(monkeypatch):
     assert "not installed" in drawing.browser_missing()
 
 
+def test_training_never_sees_a_font_the_benchmark_reads():
+    # RandomDistortion(printed_digits=...) trains on fonts from matplotlib's
+    # package; the fonts condition reads every font fontconfig knows. No file
+    # and no family may be in both, or the printed-font score would leak.
+    from pathlib import Path
+
+    import matplotlib
+
+    from skdigits.datasets import PRINTED_FONTS
+
+    fonts, why = robustness.installed_fonts()
+    if not fonts:
+        pytest.skip(f"no fonts to compare with: {why}")
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    trained = {(folder / name).resolve() for name in PRINTED_FONTS}
+    assert trained.isdisjoint(Path(f.file).resolve() for f in fonts)
+    families = {f.family.casefold() for f in fonts}
+    assert not any(family.startswith(("stix", "cm")) for family in families)
+
+
 def test_drawing_templates_cover_every_digit_inside_the_pad():
     from benchmarks import drawing
 

@@ -1,10 +1,12 @@
-"""MNIST loaders, following scikit-learn's dataset conventions.
+"""MNIST loaders and printed digits, following scikit-learn's dataset conventions.
 
 ``load_*`` functions read data shipped with skdigits; ``fetch_*`` functions
 find (or download) data that lives elsewhere. Both return a
 :class:`~sklearn.utils.Bunch` with a ``DESCR``, or arrays with
-``return_X_y=True``. Nothing here imports TensorFlow; keras is imported only
-if :func:`fetch_mnist` has to download.
+``return_X_y=True``. :func:`make_printed_digits`, like scikit-learn's
+``make_*`` generators, returns ``X, y`` of images it renders from fonts.
+Nothing here imports TensorFlow; keras is imported only if
+:func:`fetch_mnist` has to download.
 """
 
 from skdigits.datasets._base import (
@@ -19,6 +21,7 @@ from skdigits.datasets._mnist import (
     fetch_mnist_or_sample,
     load_mnist_sample,
 )
+from skdigits.datasets._printed import PRINTED_FONTS, make_printed_digits
 from skdigits.datasets._summary import (
     DatasetSummary,  # noqa: F401  (what describe_dataset returns)
     SplitSummary,  # noqa: F401
@@ -26,6 +29,7 @@ from skdigits.datasets._summary import (
 )
 
 __all__ = [
+    "PRINTED_FONTS",
     "ChecksumError",
     "DatasetFormatError",
     "DatasetNotFoundError",
@@ -33,4 +37,5 @@ __all__ = [
     "fetch_mnist",
     "fetch_mnist_or_sample",
     "load_mnist_sample",
+    "make_printed_digits",
 ]
