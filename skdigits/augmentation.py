@@ -115,7 +115,8 @@ class RandomDistortion(BaseEstimator):
         MNIST's handwriting lacks some printed shapes (the closed 4, the
         serifed 1): without them, a model reads a printed 4 as a 9. The
         classes must be digits 0-9; a held-out validation set
-        (``early_stopping``) gets none. :func:`distort_images` ignores it: it
+        (``early_stopping``) gets none, and each ``partial_fit`` call adds
+        its share of its own images. :func:`distort_images` ignores it: it
         distorts the images it is given.
     image_shape : (int, int) or None, default=None
         ``(height, width)`` of the images. None takes it from 3-D training

@@ -130,9 +130,11 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         samples must be images: a 3-D stack, flat rows of a square image, or
         ``RandomDistortion(image_shape=...)``. The distortions are drawn from
         ``random_state`` and act only in training: prediction, validation and
-        the saved network see the images as given. Each epoch then shows the
-        network new images, so it needs more epochs than without (see
-        :data:`skdigits.augmentation.RECIPES` and the augmentation page).
+        the saved network see the images as given. A RandomDistortion's
+        ``printed_digits`` also adds printed digits to the training images.
+        Each epoch then shows the network new images, so it needs more
+        epochs than without (see :data:`skdigits.augmentation.RECIPES` and
+        the augmentation page).
         Continued training (``warm_start``, ``partial_fit``) distorts too.
 
     Attributes

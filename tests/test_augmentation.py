@@ -337,26 +337,24 @@ def test_explicit_image_shape_and_image_stacks_are_accepted(digits300):
 
 
 def test_printed_digit_rows_follow_the_share_the_classes_and_the_scale():
-    rows, index = printed_digit_rows(
-        RandomDistortion(printed_digits=0.25),
-        ["2", "5", "9"],
-        50,
-        (28, 28),
-        scale=255.0,
-        random_state=0,
-    )
+    def rows_of(**scale):
+        return printed_digit_rows(
+            RandomDistortion(printed_digits=0.25),
+            ["2", "5", "9"],
+            50,
+            (28, 28),
+            random_state=0,
+            **scale,
+        )
+
+    rows, index = rows_of(scale=255.0)
     # round(0.25 * 50) = 12 images, the three classes in turn.
     assert rows.shape == (12, 784) and rows.dtype == np.float32
     np.testing.assert_array_equal(index, np.arange(12) % 3)
     assert rows.max() == 255.0 and rows.min() == 0.0
-    unit, _ = printed_digit_rows(
-        RandomDistortion(printed_digits=0.25),
-        ["2", "5", "9"],
-        50,
-        (28, 28),
-        random_state=0,
-    )
-    np.testing.assert_allclose(unit * 255, rows, rtol=1e-6)
+    # The default scale is 1: the same images, divided by 255 (one float32
+    # rounding of the product each way).
+    np.testing.assert_allclose(rows_of()[0] * 255, rows, rtol=1e-6)
     # Labels that name digits in other types.
     for classes in ([np.int64(4), np.int64(9)], [4.0, 9.0]):
         _, index = printed_digit_rows(
