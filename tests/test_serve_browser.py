@@ -358,15 +358,16 @@ def test_the_shipped_model_reads_the_page_and_says_when_unsure(desktop, screensh
     with start(None, echo=lambda line: None) as server:
         open_page(desktop, server.url)
         assert "the shipped model" in desktop.find_element(By.ID, "model-source").text
-        # A clear 7, then 1s that MNIST's writers rarely made (a European 1,
-        # a 1 with a flag and a base): the page must say exactly what the
-        # model's answer says, "not sure" included. The first unsure one is
-        # the docs' screenshot of it.
+        # A clear 7, then digits that MNIST's writers rarely made (a European
+        # 1, a 1 with a flag and a base, a closed 4): the page must say
+        # exactly what the model's answer says, "not sure" included. The
+        # first unsure one is the docs' screenshot of it.
         answers = []
         for digit, style in (
             (7, "plain"),
             (1, "European, long flag, no foot"),
             (1, "flag and base"),
+            (4, "closed"),
         ):
             draw(
                 desktop,
