@@ -112,8 +112,8 @@ class RandomDistortion(BaseEstimator):
         :func:`skdigits.datasets.make_printed_digits` from fonts that
         matplotlib ships, at the training images' scale (ink up to their
         largest value), and are distorted like the others in every epoch.
-        MNIST's handwriting lacks some printed shapes (the closed 4, the
-        serifed 1): without them, a model reads a printed 4 as a 9. The
+        MNIST's handwriting rarely has some printed shapes (the closed 4,
+        the serifed 1): without them, a model reads a printed 4 as a 9. The
         classes must be digits 0-9; a held-out validation set
         (``early_stopping``) gets none, and each ``partial_fit`` call adds
         its share of its own images. :func:`distort_images` ignores it: it

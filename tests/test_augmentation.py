@@ -394,6 +394,45 @@ def test_printed_digits_teach_what_the_images_do_not(monkeypatch):
     np.testing.assert_array_equal(with_printed.classes_, np.arange(10))
 
 
+def test_printed_digits_join_the_training_data_weighted_as_their_class(
+    monkeypatch,
+):
+    # What reaches the trainer: 10 % more rows, at the images' ink scale,
+    # one-hot for their digit, each weighing its class's mean weight; the
+    # early-stopping hold-out is the user's images only.
+    import skdigits._keras.trainer as trainer
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(network, X, Y, settings, **kwargs):
+        seen.update(X=X, Y=Y, **kwargs)
+        raise Stop
+
+    monkeypatch.setattr(trainer, "train_network", capture)
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 100, size=(200, 28, 28)).astype(np.uint8)  # ink 0-99
+    y = np.arange(200) % 10
+    weights = (y + 1).astype(float)  # class k weighs k + 1
+    clf = small(
+        augment=RandomDistortion(printed_digits=0.1),
+        early_stopping=True,
+        validation_fraction=0.2,
+    )
+    with pytest.raises(Stop):
+        clf.fit(X, y, sample_weight=weights)
+    X_val, _ = seen["validation_data"]
+    assert len(X_val) == 40 and len(seen["X"]) == 160 + 16  # 10 % of the 160
+    added_X, added_Y = seen["X"][160:], seen["Y"][160:]
+    assert added_X.max() == seen["X"][:160].max() and added_X.min() == 0
+    digits = added_Y.argmax(axis=1)
+    np.testing.assert_array_equal(np.bincount(digits, minlength=10), [2] * 6 + [1] * 4)
+    np.testing.assert_allclose(seen["sample_weight"][160:], digits + 1.0)
+    assert not hasattr(clf, "classes_")  # the failed fit left nothing behind
+
+
 def test_printed_digits_with_other_labels_raise_before_training(monkeypatch):
     import skdigits._keras.trainer as compat
 
