@@ -328,9 +328,9 @@ def _make_distorter(distortion, shape, *, jit=True, fresh_fields=False):
 
     import tensorflow as tf
 
-    from skdigits._elastic import gaussian_smoothing_matrix
     from skdigits._keras import keras  # TensorFlow's quiet start
     from skdigits._keras.distortion import BatchDistorter, draw_warp_numbers, warp
+    from skdigits._keras.elastic import gaussian_smoothing_matrix
 
     distorter = BatchDistorter(distortion, shape, 0)
     if not jit:
@@ -372,7 +372,7 @@ def _scipy_epoch_seconds(X: np.ndarray, n: int) -> float | None:
         from scipy.ndimage import map_coordinates
     except ImportError:  # pragma: no cover - scipy comes with scikit-learn
         return None
-    from skdigits._elastic import elastic_field_bank
+    from skdigits._keras.elastic import elastic_field_bank
     from skdigits.augmentation import RandomDistortion
 
     side = round(X.shape[1] ** 0.5)

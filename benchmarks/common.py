@@ -160,7 +160,7 @@ def save_result(
     before and after, the command. NumPy scalars in ``result`` are turned into
     Python numbers; the data is named by its file name only.
     """
-    from skdigits._formatting import jsonable
+    from skdigits._prediction.formatting import jsonable
 
     folder = RESULTS_DIR if results_dir is None else Path(results_dir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -352,7 +352,7 @@ def read_answer(driver) -> tuple[str, dict[str, float]]:
 
 def pad_picture(driver) -> np.ndarray:
     """The pad's pixels, grey 0-255, as the page sends them to the server."""
-    from skdigits.image_io import decode_image
+    from skdigits._prediction.reading import decode_image
 
     url = driver.execute_script(
         "return document.getElementById('pad').toDataURL('image/png');"
@@ -380,10 +380,10 @@ def browser_pictures(
     out: dict = {"pictures": [], "labels": [], "styles": [], "page_answers": []}
     if why is not None:
         return {**out, "skipped": why}
-    from skdigits.serve import start
+    from skdigits.serve import start_server
 
     rng = np.random.default_rng([seed, 5])
-    with start(model, echo=lambda line: None) as server:
+    with start_server(model, echo=lambda line: None) as server:
         driver = open_browser()
         try:
             open_page(driver, server.url)

@@ -69,8 +69,8 @@ def measure(config: RunConfig) -> dict:
     from sklearn.exceptions import ConvergenceWarning
 
     import skdigits._keras  # noqa: F401  (TensorFlow's quiet start, first)
-    from skdigits._forward import PREDICT_CHUNK_SIZE, dense_forward
     from skdigits._keras.network import dense_weights
+    from skdigits._prediction.forward import PREDICT_CHUNK_SIZE, dense_forward
     from skdigits.classifier import DenseDigitClassifier
 
     sizes = QUICK if config.quick else FULL
@@ -176,7 +176,7 @@ def sweep(weights, model, X_test, sizes: Sizes) -> list[dict]:
     ``predict`` and ``predict_on_batch`` (one call of the traced function, no
     data pipeline).
     """
-    from skdigits._forward import dense_forward, dense_forward_in_chunks
+    from skdigits._prediction.forward import dense_forward, dense_forward_in_chunks
 
     rows = []
     for n in sizes.sweep_sizes:

@@ -77,14 +77,13 @@ def digit_png(data) -> bytes:
 def direct_cost(model_path: Path, body: bytes, n_calls: int) -> dict:
     """Seconds of one request's work called in this process: decode, prepare
     and classify the PNG (what the server does for ``POST /api/predict``)."""
-    from skdigits.image_io import decode_image
-    from skdigits.inference import load_inference_model
-    from skdigits.serve import predict_digit
+    from skdigits._prediction.reading import decode_image
+    from skdigits.inference import load_inference_model, predict_digit
 
     model = load_inference_model(model_path)
 
     def answer():
-        return predict_digit(model, decode_image(body, max_size=1024))
+        return predict_digit(decode_image(body, max_size=1024), model)
 
     label = answer()["label"]
     timings = time_interleaved(

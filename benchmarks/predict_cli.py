@@ -49,14 +49,14 @@ _KERAS_LOAD = """
 import sys
 from skdigits.persistence import load_model
 load_model(sys.argv[1]).steps[-1][1].model_
-from skdigits._cli import main
+from skdigits._commands.cli import main
 sys.exit(main(["predict", *sys.argv[1:]]))
 """
 
 _NUMPY_ONLY = """
 import sys
-from skdigits._cli_predict import predict_digits
-records = predict_digits(sys.argv[1], sys.argv[2:])
+from skdigits.inference import predict_digits
+records = predict_digits(sys.argv[2:], sys.argv[1])
 print("file  digit  probability")
 for r in records:
     print(f"{r['file']}  {r['label']}  {100 * r['probability']:.1f} %")
@@ -149,8 +149,8 @@ def measure(config: RunConfig) -> dict:
                 ["skdigits", "predict", *files],
             ),
             "numpy_only": _heavy_modules(
-                "from skdigits._cli_predict import predict_digits; "
-                "predict_digits(sys.argv[1], sys.argv[2:])",
+                "from skdigits.inference import predict_digits; "
+                "predict_digits(sys.argv[2:], sys.argv[1])",
                 ["prog", *files],
             ),
             "help": _heavy_modules(

@@ -200,7 +200,8 @@ def file_model(path: str | os.PathLike[str], label: str) -> ModelEntry:
 def shipped_model() -> ModelEntry:
     """The model the package ships (``skdigits.load_pretrained()``), with its
     calibrated "not sure" rule: unsure below the threshold in its file."""
-    from skdigits.pretrained import PRETRAINED_FILE, load_pretrained
+    from skdigits._prediction.pretrained import PRETRAINED_FILE
+    from skdigits.pretrained import load_pretrained
 
     below = load_pretrained().unsure_below
     entry = file_model(PRETRAINED_FILE, "shipped model (`skdigits.load_pretrained()`)")

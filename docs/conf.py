@@ -58,7 +58,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     # Markdown: benchmarks/RESULTS.md is included in performance.rst.
     "myst_parser",
-    # The command line's reference, from skdigits._cli.build_parser().
+    # The command line's reference, from skdigits._commands.cli.build_parser().
     "sphinx_argparse_cli",
 ]
 source_suffix = {".rst": "restructuredtext"}

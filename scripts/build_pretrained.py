@@ -19,7 +19,7 @@ What it does:
    at least 99.95 % of the MNIST test set (measured and recorded); refuses
    to write otherwise (``--weights float32`` keeps float32).
 4. Calibrates the "not sure" threshold on the validation split
-   (:func:`skdigits._unsure.calibrate_unsure_below`: the lowest top
+   (:func:`skdigits._prediction.unsure.calibrate_unsure_below`: the lowest top
    probability whose error among accepted answers is at most
    ``--target-error`` with 95 % confidence).
 5. Writes the model file into the package (``skdigits/models/``), refusing
@@ -48,12 +48,12 @@ from pathlib import Path
 import numpy as np
 
 from skdigits import __version__
-from skdigits._model_file import read_model_archive, rewrite_model_archive
-from skdigits._unsure import calibrate_unsure_below
+from skdigits._prediction.model_file import read_model_archive, rewrite_model_archive
+from skdigits._prediction.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
+from skdigits._prediction.unsure import calibrate_unsure_below
 from skdigits.augmentation import DESKEWED_RECIPES, RECIPES
 from skdigits.datasets import fetch_mnist
 from skdigits.inference import load_inference_model
-from skdigits.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
 
 #: Training images 0 to VALIDATION_START - 1 train; the rest calibrate.
 VALIDATION_START = 50_000

@@ -1,159 +1,85 @@
 """skdigits: a scikit-learn compatible dense-network digit classifier.
 
-Every public name (the list is the API page of the docs) can be imported
-from here. The top level is lazy: ``import skdigits`` imports none of them
-until it is used, and TensorFlow starts only when a network is built or
-trained (never to predict or load a model).
+The public API is the ``__all__`` of the public modules (those whose names
+do not start with an underscore: :mod:`skdigits.classifier`,
+:mod:`skdigits.preprocessing`, :mod:`skdigits.inference`, ...), and every
+one of its names can also be imported from here. That list is read from
+their source, not kept a second time; the API page of the docs lists the
+same names (a test holds them equal).
+
+The top level is lazy: ``import skdigits`` imports none of them until one is
+used, and TensorFlow starts only when a network is built or trained (never
+to predict or load a model). The code lives in one folder per layer:
+``_prediction`` (NumPy only), ``_keras`` (the only TensorFlow),
+``_estimators`` and ``_commands``; the public modules only re-export it.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
-from typing import TYPE_CHECKING, Any
+import pkgutil
+from pathlib import Path
+from typing import Any
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it: the API page, name for name
-_LAZY = {
-    "DenseDigitClassifier": "skdigits.classifier",
-    "PixelScaler": "skdigits.preprocessing",
-    "Deskew": "skdigits.deskew",
-    "ConfusionMatrixDisplay": "skdigits.plotting",
-    "TrainingHistoryDisplay": "skdigits.plotting",
-    "DigitGalleryDisplay": "skdigits.plotting",
-    "MisclassifiedDisplay": "skdigits.plotting",
-    "load_mnist_sample": "skdigits.datasets",
-    "fetch_mnist": "skdigits.datasets",
-    "fetch_mnist_or_sample": "skdigits.datasets",
-    "describe_dataset": "skdigits.datasets",
-    "make_printed_digits": "skdigits.datasets",
-    "DatasetNotFoundError": "skdigits.datasets",
-    "DatasetFormatError": "skdigits.datasets",
-    "ChecksumError": "skdigits.datasets",
-    "save_model": "skdigits.persistence",
-    "load_model": "skdigits.persistence",
-    "export_onnx": "skdigits.persistence",
-    "ModelFormatError": "skdigits.persistence",
-    "load_inference_model": "skdigits.inference",
-    "InferenceModel": "skdigits.inference",
-    "load_pretrained": "skdigits.pretrained",
-    "RandomDistortion": "skdigits.augmentation",
-    # Importable from here; documented (and listed in __all__) where it is
-    # defined, skdigits.augmentation, as the API page documents data.
-    "RECIPES": "skdigits.augmentation",
-    "get_recipe": "skdigits.augmentation",
-    "distort_images": "skdigits.augmentation",
-    "make_committee": "skdigits.committee",
-    "make_record_committee": "skdigits.committee",
-    "read_digits": "skdigits.image_io",
-    "DigitSource": "skdigits.image_io",
-    "ImageReadError": "skdigits.image_io",
-    "prepare_digit": "skdigits.image_io",
-    "run": "skdigits.serve",
-    "start": "skdigits.serve",
-    "create_app": "skdigits.serve",
-    "predict_digit": "skdigits.serve",
-    "BackgroundServer": "skdigits.serve",
-    "make_digit_pipeline": "skdigits.pipeline",
-    "continue_training": "skdigits._training",
-}
 
-__all__ = [
-    "BackgroundServer",
-    "ChecksumError",
-    "ConfusionMatrixDisplay",
-    "DatasetFormatError",
-    "DatasetNotFoundError",
-    "DenseDigitClassifier",
-    "Deskew",
-    "DigitGalleryDisplay",
-    "DigitSource",
-    "ImageReadError",
-    "InferenceModel",
-    "MisclassifiedDisplay",
-    "ModelFormatError",
-    "PixelScaler",
-    "RandomDistortion",
-    "TrainingHistoryDisplay",
-    "__version__",
-    "continue_training",
-    "create_app",
-    "datasets",
-    "describe_dataset",
-    "distort_images",
-    "export_onnx",
-    "fetch_mnist",
-    "fetch_mnist_or_sample",
-    "get_recipe",
-    "load_inference_model",
-    "load_mnist_sample",
-    "load_model",
-    "load_pretrained",
-    "make_committee",
-    "make_digit_pipeline",
-    "make_printed_digits",
-    "make_record_committee",
-    "predict_digit",
-    "prepare_digit",
-    "read_digits",
-    "run",
-    "save_model",
-    "start",
-]
+def _declared_all(path: Path) -> list[str]:
+    """A module's ``__all__``, read from its source without importing it."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return list(ast.literal_eval(node.value))
+    return []
 
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from skdigits import datasets
-    from skdigits._training import continue_training
-    from skdigits.augmentation import (
-        RECIPES,  # noqa: F401  (see _LAZY)
-        RandomDistortion,
-        distort_images,
-        get_recipe,
-    )
-    from skdigits.classifier import DenseDigitClassifier
-    from skdigits.committee import make_committee, make_record_committee
-    from skdigits.datasets import (
-        ChecksumError,
-        DatasetFormatError,
-        DatasetNotFoundError,
-        describe_dataset,
-        fetch_mnist,
-        fetch_mnist_or_sample,
-        load_mnist_sample,
-        make_printed_digits,
-    )
-    from skdigits.deskew import Deskew
-    from skdigits.image_io import (
-        DigitSource,
-        ImageReadError,
-        prepare_digit,
-        read_digits,
-    )
-    from skdigits.inference import InferenceModel, load_inference_model
-    from skdigits.persistence import (
-        ModelFormatError,
-        export_onnx,
-        load_model,
-        save_model,
-    )
-    from skdigits.pipeline import make_digit_pipeline
-    from skdigits.plotting import (
-        ConfusionMatrixDisplay,
-        DigitGalleryDisplay,
-        MisclassifiedDisplay,
-        TrainingHistoryDisplay,
-    )
-    from skdigits.preprocessing import PixelScaler
-    from skdigits.pretrained import load_pretrained
-    from skdigits.serve import BackgroundServer, create_app, predict_digit, run, start
+
+@functools.cache
+def _public_api() -> dict[str, str]:
+    """Every public name, mapped to the public module it is imported from.
+
+    Returns
+    -------
+    names : dict of str to str
+        ``{"DenseDigitClassifier": "skdigits.classifier", ...}``, from the
+        ``__all__`` of each public module (read from its source: nothing is
+        imported).
+
+    Examples
+    --------
+    >>> import skdigits
+    >>> skdigits._public_api()["load_pretrained"]
+    'skdigits.pretrained'
+    """
+    names: dict[str, str] = {}
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_"):
+            continue
+        folder = Path(__path__[0]) / module.name
+        path = folder / "__init__.py" if module.ispkg else folder.with_suffix(".py")
+        for name in _declared_all(path):
+            if name in names:
+                raise ImportError(  # pragma: no cover - caught by the tests
+                    f"skdigits.{module.name} and {names[name]} both declare {name!r}"
+                )
+            names[name] = f"skdigits.{module.name}"
+    return names
 
 
 def __getattr__(name: str) -> Any:
-    if name == "datasets":
-        return importlib.import_module("skdigits.datasets")
+    if name == "__all__":
+        return sorted([*_public_api(), "__version__"])
     try:
-        module = _LAZY[name]
+        module = _public_api()[name]
     except KeyError:
+        # A public module itself, e.g. skdigits.datasets after "import skdigits".
+        root = Path(__path__[0])
+        if not name.startswith("_") and any(
+            (root / place).exists() for place in (name, f"{name}.py")
+        ):
+            return importlib.import_module(f"skdigits.{name}")
         raise AttributeError(f"module 'skdigits' has no attribute {name!r}") from None
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # cache: the next access is a plain lookup
@@ -161,4 +87,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return __getattr__("__all__")

@@ -2,7 +2,7 @@
 
 import sys
 
-from skdigits._cli import main
+from skdigits._commands.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -134,9 +134,9 @@ def fresh_python():
 @pytest.fixture(scope="module")
 def server(model_file):
     """``skdigits serve`` of the module's ``model_file``, in a thread."""
-    from skdigits.serve import start
+    from skdigits.serve import start_server
 
-    with start(model_file, echo=lambda line: None) as running:
+    with start_server(model_file, echo=lambda line: None) as running:
         yield running
 
 
@@ -199,7 +199,7 @@ def float32_forward_bound(weights, X, activation, *, input_rounding: int = 0):
     ``input_rounding`` counts roundings of the input itself (a scaler run in
     float32 by the other implementation): each adds u |X| to its error.
     """
-    from skdigits._forward import ACTIVATIONS
+    from skdigits._prediction.forward import ACTIVATIONS
 
     act = ACTIVATIONS[activation]
     slope = LIPSCHITZ[activation]

@@ -1,4 +1,4 @@
-"""The one answer format (skdigits._answer): code, schema and docs agree."""
+"""The one answer format (skdigits._prediction.answer): code, schema and docs agree."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from skdigits._answer import ANSWER_SCHEMA, DigitAnswer, digit_answer
-from skdigits.serve._openapi import openapi_schema
+from skdigits._commands.serve.openapi import openapi_schema
+from skdigits._prediction.answer import ANSWER_SCHEMA, DigitAnswer, digit_answer
 
 DOCS = Path(__file__).parents[1] / "docs" / "serve.rst"
 

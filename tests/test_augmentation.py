@@ -8,15 +8,17 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skdigits._elastic import elastic_field_bank
+from skdigits._estimators.augmentation import (
+    printed_digit_rows,
+    resolve_distortion,
+)
+from skdigits._keras.elastic import elastic_field_bank
 from skdigits.augmentation import (
     DESKEWED_RECIPES,
     RECIPES,
     RandomDistortion,
     distort_images,
     get_recipe,
-    printed_digit_rows,
-    resolve_distortion,
 )
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.datasets import make_printed_digits

@@ -16,7 +16,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from skdigits._forward import PREDICT_CHUNK_SIZE, dense_forward
+from skdigits._prediction.forward import PREDICT_CHUNK_SIZE, dense_forward
 from skdigits.classifier import DenseDigitClassifier
 
 

@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from skdigits._answer import ANSWER_SCHEMA
-from skdigits._cli import ESTIMATOR_OPTIONS, main
-from skdigits._report import REPORT_FILES
+from skdigits._commands.cli import ESTIMATOR_OPTIONS, main
+from skdigits._commands.report import REPORT_FILES
+from skdigits._prediction.answer import ANSWER_SCHEMA
 from skdigits.datasets import load_mnist_sample
 from skdigits.persistence import load_model
 
@@ -332,7 +332,7 @@ def test_option_errors_are_the_classifiers(capsys, option):
 
 
 def test_options_parse_to_the_classifier_values():
-    from skdigits._cli import build_parser
+    from skdigits._commands.cli import build_parser
 
     args = build_parser().parse_args(
         ["train", "--hidden", "32,16", "--dropout", "0.25", "--seed", "none"]
@@ -431,12 +431,12 @@ def test_train_output_that_is_a_file(tmp_path, capsys):
 
 
 def test_unexpected_failure_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
-    import skdigits._training
+    import skdigits._commands.training
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire\nsecond line")
 
-    monkeypatch.setattr(skdigits._training, "write_report", broken)
+    monkeypatch.setattr(skdigits._commands.training, "write_report", broken)
     code = main(["train", *TINY, "--quiet", "--output", str(tmp_path / "o")])
     captured = capsys.readouterr()
     assert code == 1
@@ -656,7 +656,7 @@ def _imports_after(fresh_python, argv: list[str]) -> set[str]:
     fresh process (nothing imported earlier in the test session counts)."""
     probe = (
         "import sys\n"
-        "from skdigits._cli import main\n"
+        "from skdigits._commands.cli import main\n"
         f"main({argv!r})\n"
         "heavy = {'tensorflow', 'keras', 'sklearn'} & set(sys.modules)\n"
         "print('IMPORTED:', *sorted(heavy))\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skdigits._estimators.deskew import Deskew
 from skdigits.classifier import DenseDigitClassifier
-from skdigits.deskew import Deskew
 from skdigits.preprocessing import PixelScaler
 
 # One table of the checks expected to fail, each with its reason. Only

@@ -17,8 +17,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skdigits import PixelScaler, load_model, save_model
+from skdigits._estimators.pipeline import continue_training
 from skdigits._keras import keras  # TensorFlow's quiet start
-from skdigits._training import continue_training
 from skdigits.classifier import DenseDigitClassifier
 
 

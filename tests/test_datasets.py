@@ -22,19 +22,21 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from skdigits._estimators.datasets import (
+    DatasetSummary,
+    _base,
+    _mnist,
+    get_data_home,
+    read_idx,
+)
 from skdigits.datasets import (
     ChecksumError,
     DatasetFormatError,
     DatasetNotFoundError,
-    DatasetSummary,
-    _base,
-    _mnist,
     describe_dataset,
     fetch_mnist,
     fetch_mnist_or_sample,
-    get_data_home,
     load_mnist_sample,
-    read_idx,
 )
 
 KEYS = ("X_train", "y_train", "X_test", "y_test")
@@ -856,7 +858,7 @@ def no_network(**kwargs):
 
 
 download.keras.utils.get_file = no_network  # the test never downloads anything
-from skdigits.datasets._mnist import _download_mnist
+from skdigits._estimators.datasets._mnist import _download_mnist
 
 try:
     _download_mnist(Path(sys.argv[1]))

@@ -1,4 +1,4 @@
-"""Printed digits rendered from matplotlib's fonts: skdigits.datasets._printed."""
+"""Printed digits rendered from matplotlib's fonts (skdigits.datasets)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for skdigits.deskew: moment-based deskewing of digit images."""
+"""Tests for skdigits._estimators.deskew: moment-based deskewing of digit images."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import NearestCentroid
 from sklearn.pipeline import Pipeline
 
-from skdigits._shear import deskew_images
+from skdigits._estimators.deskew import Deskew
+from skdigits._prediction.shear import deskew_images
 from skdigits.datasets import load_mnist_sample
-from skdigits.deskew import Deskew
 from skdigits.preprocessing import PixelScaler
 
 

@@ -1,4 +1,4 @@
-"""Tests for skdigits._formatting, the one copy of each text helper."""
+"""Tests for skdigits._prediction.formatting, the one copy of each text helper."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from skdigits._formatting import (
+from skdigits._prediction.formatting import (
     can_print,
     jsonable,
     markdown_table,

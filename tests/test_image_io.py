@@ -8,21 +8,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from skdigits.datasets import load_mnist_sample
-from skdigits.image_io import (
-    DigitSource,
-    ImageReadError,
+from skdigits._prediction.preparation import (
     center_by_mass,
     crop_to_ink,
     fit_into_box,
     flatten_background,
     has_light_background,
-    load_image,
-    prepare_digit,
-    read_digits,
     remove_noise,
     stroke_sharpness,
     to_grayscale,
+)
+from skdigits._prediction.reading import load_image
+from skdigits.datasets import load_mnist_sample
+from skdigits.image_io import (
+    DigitSource,
+    ImageReadError,
+    prepare_digit,
+    read_digits,
 )
 
 

@@ -11,12 +11,12 @@ import pytest
 from PIL import Image
 from sklearn.pipeline import Pipeline
 
-from skdigits._cli_predict import predict_digits
+from skdigits._prediction.model import ModelFormatError
+from skdigits._prediction.predict import predict_digits
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.image_io import read_digits
 from skdigits.inference import (
     InferenceModel,
-    ModelFormatError,
     load_inference_model,
 )
 from skdigits.persistence import load_model, save_model
@@ -90,7 +90,7 @@ def test_predict_digits_matches_load_model(pipeline, saved, sample, tmp_path):
     X_test = sample.X_test
     pngs = _write_pngs(tmp_path, X_test[:3])
     np.save(tmp_path / "stack.npy", X_test[3:6])
-    records = predict_digits(saved, [*pngs, tmp_path / "stack.npy"])
+    records = predict_digits([*pngs, tmp_path / "stack.npy"], saved)
     images, _ = read_digits([*pngs, tmp_path / "stack.npy"])
     proba = load_model(saved).predict_proba(images)
     assert [r["file"] for r in records] == [str(p) for p in pngs] + [
@@ -113,8 +113,8 @@ def test_predict_digits_imports_neither_tensorflow_nor_sklearn(
     code = textwrap.dedent(
         f"""
         import json, sys
-        from skdigits._cli_predict import predict_digits
-        records = predict_digits({str(saved)!r}, {[str(p) for p in pngs]!r})
+        from skdigits._prediction.predict import predict_digits
+        records = predict_digits({[str(p) for p in pngs]!r}, {str(saved)!r})
         heavy = ("tensorflow", "keras", "sklearn", "scipy", "matplotlib")
         print(json.dumps([[r["label"] for r in records],
                           sorted(m for m in heavy if m in sys.modules)]))
@@ -122,4 +122,4 @@ def test_predict_digits_imports_neither_tensorflow_nor_sklearn(
     )
     predictions, heavy = json.loads(fresh_python(code).splitlines()[-1])
     assert heavy == []
-    assert predictions == [r["label"] for r in predict_digits(saved, pngs)]
+    assert predictions == [r["label"] for r in predict_digits(pngs, saved)]

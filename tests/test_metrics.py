@@ -1,4 +1,4 @@
-"""Tests for skdigits._metrics: most_confused and evaluate."""
+"""Tests for skdigits._estimators.metrics: most_confused and evaluate."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from skdigits._metrics import (
+from skdigits._estimators.metrics import (
     ConfusedPair,
     evaluate,
     format_confused_pair,

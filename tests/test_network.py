@@ -1,8 +1,8 @@
 """The NumPy forward pass gives Keras's probabilities, for every activation.
 
 ``predict_proba`` never calls Keras: it runs the trained weights through
-:func:`skdigits._forward.dense_forward`, whose activations are written by hand
-(selu's and elu's constants, a sign-split sigmoid, swish). Each must match
+``skdigits._prediction.forward.dense_forward``, whose activations are written
+by hand (selu's and elu's constants, a sign-split sigmoid, swish). Each must match
 Keras to float32 rounding, over the whole range a hidden layer produces.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skdigits._forward import ACTIVATIONS, dense_forward
 from skdigits._keras import keras  # TensorFlow's quiet start
 from skdigits._keras.network import build_dense_network
+from skdigits._prediction.forward import ACTIVATIONS, dense_forward
 
 # Pre-activations from deep negative to deep positive: saturation, the kink at
 # 0, and values where a naive exp would overflow in float32.

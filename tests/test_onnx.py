@@ -11,11 +11,11 @@ ort = pytest.importorskip("onnxruntime", reason="ONNX export needs the [onnx] ex
 
 from skl2onnx import to_onnx  # noqa: E402
 
+from skdigits._estimators.persistence import register_onnx_converters  # noqa: E402
 from skdigits.classifier import DenseDigitClassifier  # noqa: E402
 from skdigits.datasets import fetch_mnist  # noqa: E402
 from skdigits.persistence import (  # noqa: E402
     export_onnx,
-    register_onnx_converters,
     save_model,
 )
 from skdigits.preprocessing import PixelScaler  # noqa: E402

@@ -376,7 +376,10 @@ def test_float16_copy_with_provenance_reads_back_as_float32(
 ):
     # How the shipped model is written: an inference-only file copied with
     # float16 weights, an "about" and a calibrated "unsure" entry.
-    from skdigits._model_file import read_model_archive, rewrite_model_archive
+    from skdigits._prediction.model_file import (
+        read_model_archive,
+        rewrite_model_archive,
+    )
     from skdigits.inference import load_inference_model
 
     X, _ = data
@@ -515,7 +518,7 @@ def test_unexpected_archive_members_are_refused(saved_pipeline, tmp_path, name):
 
 
 def test_oversized_members_are_refused(saved_pipeline, tmp_path, monkeypatch):
-    import skdigits._model_file as model_file
+    import skdigits._prediction.model_file as model_file
 
     bomb = tmp_path / "bomb.skdigits"
     with (
@@ -687,7 +690,7 @@ def test_untrusted_files_raise_only_model_format_error(tiny_model, damage):
 
 
 def test_a_deskew_step_is_saved_and_applied_by_both_loaders(data, tmp_path):
-    from skdigits.deskew import Deskew
+    from skdigits._estimators.deskew import Deskew
     from skdigits.inference import load_inference_model
     from skdigits.persistence import export_onnx
 

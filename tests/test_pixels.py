@@ -1,4 +1,4 @@
-"""skdigits._pixels: the pixel input both image transformers accept, and the
+"""skdigits._estimators.pixels: the pixel input both image transformers accept, and the
 errors they both give for anything else."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from skdigits import Deskew, PixelScaler
-from skdigits._pixels import check_pixels
+from skdigits._estimators.pixels import check_pixels
 
 TRANSFORMERS = [PixelScaler, Deskew]
 

@@ -13,8 +13,8 @@ import pytest
 
 import skdigits
 from skdigits import Deskew, load_pretrained
+from skdigits._prediction.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
 from skdigits.augmentation import DESKEWED_RECIPES, RECIPES
-from skdigits.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 MIN_FLOAT16_AGREEMENT = 0.9995
@@ -44,8 +44,8 @@ def test_the_file_is_in_the_package_and_small(model):
     # ... and the wheel and sdist carry it (setuptools' package-data).
     tomllib = pytest.importorskip("tomllib", reason="tomllib is Python 3.11+")
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
-    globs = pyproject["tool"]["setuptools"]["package-data"]["skdigits"]
-    relative = PRETRAINED_FILE.relative_to(REPO / "skdigits").as_posix()
+    globs = pyproject["tool"]["setuptools"]["package-data"]["skdigits._prediction"]
+    relative = PRETRAINED_FILE.relative_to(REPO / "skdigits" / "_prediction").as_posix()
     assert any(fnmatch(relative, glob) for glob in globs), globs
 
 
@@ -78,7 +78,7 @@ def test_the_metadata_says_where_the_model_came_from(model):
 
 
 def test_the_unsure_threshold_is_calibrated_and_recorded(model):
-    from skdigits._model_file import read_model_archive
+    from skdigits._prediction.model_file import read_model_archive
 
     unsure = read_model_archive(PRETRAINED_FILE, read_network=False).manifest["unsure"]
     assert model.unsure_below == unsure["below"]

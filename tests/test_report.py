@@ -1,4 +1,4 @@
-"""Tests for skdigits._report: evaluation figures and the report folder.
+"""Tests for skdigits._commands.report: evaluation figures and the report folder.
 
 The report folder's files are checked here, once, on one shared fitted
 model; that a saved model reloads and predicts the same is
@@ -20,8 +20,8 @@ from sklearn.metrics import (
     log_loss,
 )
 
-from skdigits import _report as report_module
-from skdigits._report import (
+from skdigits._commands import report as report_module
+from skdigits._commands.report import (
     REPORT_FILES,
     ReportFolderError,
     check_report_folder,

@@ -30,13 +30,9 @@ pytest.importorskip("uvicorn", reason="the [serve] extra is not installed")
 from PIL import Image
 
 import skdigits
+from skdigits._commands.serve.server import resolve_model
 from skdigits.image_io import prepare_digit, read_digits
-from skdigits.serve import (
-    BackgroundServer,
-    create_app,
-    resolve_model,
-    run,
-)
+from skdigits.serve import BackgroundServer, create_app, run_server
 
 _TIMEOUT = 60  # seconds per request; the machine is shared
 
@@ -611,9 +607,9 @@ def test_no_model_serves_the_shipped_one_without_training(fresh_python):
     # alone, and the page says which model it is and its "not sure" threshold.
     code = """
 import json, sys, urllib.request
-from skdigits.serve import start
+from skdigits.serve import start_server
 lines = []
-with start(None, echo=lines.append) as server:
+with start_server(None, echo=lines.append) as server:
     info = json.load(urllib.request.urlopen(server.url + "api/model", timeout=60))
 print(json.dumps(info))
 print(sorted(m for m in ("tensorflow", "keras", "sklearn") if m in sys.modules))
@@ -766,7 +762,7 @@ def test_workers_answer_from_their_processes_and_all_stop_on_ctrl_c(
         # The workers share the port with each other (SO_REUSEPORT), not
         # with another server.
         with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
-            run(model_file, port=port, workers=1, echo=lambda line: None)
+            run_server(model_file, port=port, workers=1, echo=lambda line: None)
         _stop_with_ctrl_c(process)
     assert all(_gone(pid) for pid in workers)
     _assert_port_is_free(port)
@@ -789,7 +785,7 @@ def test_workers_stop_when_their_supervisor_is_killed(model_file, child_env):
 def test_a_worker_that_dies_is_replaced(model_file, child_env, sample):
     import time
 
-    import skdigits.serve._server as server_module
+    import skdigits._commands.serve.server as server_module
 
     serving = _serving_process(model_file, child_env, "--workers", "2")
     with serving as (process, url, _, _):
@@ -815,19 +811,19 @@ def test_a_worker_that_dies_is_replaced(model_file, child_env, sample):
 
 @pytest.mark.parametrize("workers", ["0", "-2"])
 def test_serve_refuses_a_worker_count_below_one(workers, capsys):
-    from skdigits._cli import main
+    from skdigits._commands.cli import main
 
     assert main(["serve", "no-such.skdigits", "--workers", workers]) == 2
     assert f"workers must be an integer >= 1, got {workers}" in capsys.readouterr().err
 
 
 def test_several_workers_are_refused_where_processes_cannot_fork(monkeypatch):
-    import skdigits.serve._server as server_module
+    import skdigits._commands.serve.server as server_module
 
     monkeypatch.setattr(server_module, "_CAN_FORK_WORKERS", False)
     assert server_module.default_workers() == 1
     with pytest.raises(ValueError, match="several worker processes need Linux"):
-        server_module.run("no-such.skdigits", workers=2, echo=lambda line: None)
+        server_module.run_server("no-such.skdigits", workers=2, echo=lambda line: None)
 
 
 def test_connections_send_without_nagles_delay(server):
@@ -859,7 +855,7 @@ def test_port_in_use_is_refused_with_a_clear_error(server):
 
 
 def test_run_reports_a_taken_port_before_loading_the_model(server, monkeypatch):
-    import skdigits.serve._server as server_module
+    import skdigits._commands.serve.server as server_module
 
     def no_loading(*args, **kwargs):
         raise AssertionError("the model was loaded before the port")
@@ -867,7 +863,7 @@ def test_run_reports_a_taken_port_before_loading_the_model(server, monkeypatch):
     monkeypatch.setattr(server_module, "resolve_model", no_loading)
     port = int(server.url.rsplit(":", 1)[1].strip("/"))
     with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
-        server_module.run(None, port=port, echo=lambda line: None)
+        server_module.run_server(None, port=port, echo=lambda line: None)
 
 
 def test_serving_a_model_file_needs_neither_tensorflow_nor_scikit_learn(
@@ -876,8 +872,8 @@ def test_serving_a_model_file_needs_neither_tensorflow_nor_scikit_learn(
     # The page only predicts: a model file is read by the NumPy-only loader.
     code = f"""
 import json, sys, urllib.request
-from skdigits.serve import start
-with start({str(model_file)!r}, echo=lambda line: None) as server:
+from skdigits.serve import start_server
+with start_server({str(model_file)!r}, echo=lambda line: None) as server:
     pixels = [[0] * 28 for _ in range(28)]
     for row in range(6, 22):
         pixels[row][13] = pixels[row][14] = 255
@@ -899,9 +895,9 @@ def test_serving_never_imports_tensorflow_itself(fresh_python):
 import json, sys, urllib.request
 import numpy as np
 from sklearn.dummy import DummyClassifier
-from skdigits.serve import start
+from skdigits.serve import start_server
 model = DummyClassifier().fit(np.zeros((2, 784)), [0, 1])
-with start(model, echo=lambda line: None) as server:
+with start_server(model, echo=lambda line: None) as server:
     request = urllib.request.Request(
         server.url + "api/predict", data=json.dumps([[0, 255], [255, 0]]).encode(),
         headers={"Content-Type": "application/json"})

@@ -42,8 +42,8 @@ from benchmarks.drawing import (
     place,
     read_answer,
 )
-from skdigits.image_io import decode_image
-from skdigits.serve import predict_digit
+from skdigits._prediction.reading import decode_image
+from skdigits.inference import predict_digit
 
 pytestmark = pytest.mark.slow
 
@@ -194,7 +194,7 @@ def _top_bar(driver) -> str:
 
 def _check_preview_is_models_input(driver, model) -> None:
     """The preview shows exactly what the model got for the pad's drawing."""
-    expected = predict_digit(model, decode_image(_pad_png(driver)))
+    expected = predict_digit(decode_image(_pad_png(driver)), model)
     shown = _preview(driver)
     np.testing.assert_array_equal(shown, np.array(expected["image"]))
     rows, cols = np.indices(shown.shape)
@@ -282,7 +282,7 @@ def test_uploading_a_photo_shows_what_the_model_reads(desktop, server, model, tm
     )
     photo = tmp_path / "three.jpg"
     paper.convert("RGB").save(photo, quality=85)
-    expected = predict_digit(model, decode_image(photo.read_bytes()))
+    expected = predict_digit(decode_image(photo.read_bytes()), model)
 
     open_page(desktop, server.url)
     desktop.find_element(By.ID, "upload").send_keys(str(photo))
@@ -352,10 +352,10 @@ def test_an_unsure_answer_says_not_sure_and_names_the_runner_up(desktop, test_se
 
 def test_the_shipped_model_reads_the_page_and_says_when_unsure(desktop, screenshot_dir):
     from skdigits import load_pretrained
-    from skdigits.serve import start
+    from skdigits.serve import start_server
 
     model = load_pretrained()
-    with start(None, echo=lambda line: None) as server:
+    with start_server(None, echo=lambda line: None) as server:
         open_page(desktop, server.url)
         assert "the shipped model" in desktop.find_element(By.ID, "model-source").text
         # A clear 7, then digits that MNIST's writers rarely made (a European
@@ -374,7 +374,7 @@ def test_the_shipped_model_reads_the_page_and_says_when_unsure(desktop, screensh
                 place(TEMPLATES[digit][style], Placement(height=0.75, passes=2)),
             )
             shown = _verdict(desktop)
-            expected = predict_digit(model, decode_image(_pad_png(desktop)))
+            expected = predict_digit(decode_image(_pad_png(desktop)), model)
             assert shown["label"] == str(expected["label"])
             assert shown["unsure"] == str(expected["unsure"]).lower()
             if expected["unsure"]:

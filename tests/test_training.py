@@ -1,4 +1,4 @@
-"""Tests for skdigits._training.train_and_report (what `skdigits train` runs).
+"""Tests for skdigits._commands.training.train_and_report (what `skdigits train` runs).
 
 What the report folder holds is tested once, in test_report.py (its files)
 and test_cli.py (the same folder as before the refactor); here, what the
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skdigits._report import ReportFolderError
-from skdigits._training import describe_classifier, train_and_report
+from skdigits._commands.report import ReportFolderError
+from skdigits._commands.training import describe_classifier, train_and_report
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.datasets import load_mnist_sample
 

@@ -1,4 +1,4 @@
-"""The "not sure" rule (skdigits._unsure): the threshold and its calibration."""
+"""The "not sure" rule (skdigits._prediction.unsure): threshold and calibration."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import beta
 
-from skdigits._unsure import (
+from skdigits._prediction.unsure import (
     FALLBACK_UNSURE_BELOW,
     calibrate_unsure_below,
     check_unsure_below,

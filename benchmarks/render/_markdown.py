@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skdigits._formatting import markdown_table, percent
+from skdigits._prediction.formatting import markdown_table, percent
 
 __all__ = ["loadavg_text", "markdown_table", "ms", "pct", "sec"]
 

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from skdigits._elastic import FIELD_BANK_SIZE, elastic_field_bank
+from skdigits._keras.elastic import FIELD_BANK_SIZE, elastic_field_bank
 
 __all__ = [
     "PIXEL_KINDS",
@@ -216,7 +216,7 @@ class BatchDistorter:
     """Distorts batches of flat images: one distortion, one seed, one bank.
 
     Elastic fields come from a bank of ``FIELD_BANK_SIZE`` smoothed fields
-    drawn once (see :func:`~skdigits._elastic.elastic_field_bank`). The
+    drawn once (see :func:`~skdigits._keras.elastic.elastic_field_bank`). The
     warp's random draws run as ordinary ops; the warp and the pixel kinds are
     compiled with XLA on their own (``tf.function(jit_compile=True)``),
     because Keras does not compile train steps with XLA on CPU and their

@@ -1,7 +1,7 @@
 """The notebook's dense network in Keras, and what training does to it.
 
 :func:`build_dense_network` makes the network whose NumPy twin is
-``skdigits._forward.dense_forward``; the other functions compile it, read its
+``skdigits._prediction.forward.dense_forward``; the other functions compile it, read its
 weights out, and snapshot, check or restore what training changes.
 """
 
@@ -53,7 +53,8 @@ def build_dense_network(
     hidden_layer_sizes : sequence of int, default=(784, 196)
         Width of each hidden ``Dense`` layer.
     activation : str, default="relu"
-        Activation of the hidden layers, one of ``skdigits._forward.ACTIVATIONS``.
+        Activation of the hidden layers, one of
+        ``skdigits._prediction.forward.ACTIVATIONS``.
     dropout : float, default=0.1
         Rate of the ``Dropout`` applied to the input pixels, as in the notebook.
     seed : int or None, default=None

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
@@ -26,7 +26,9 @@ from skdigits._keras.network import (
     compile_network,
 )
 from skdigits._keras.scikeras_glue import fit_keras_network
-from skdigits.augmentation import RandomDistortion
+
+if TYPE_CHECKING:  # the layer above: its parameter object, read, not imported
+    from skdigits._estimators.augmentation import RandomDistortion
 
 __all__ = ["NetworkSettings", "Training", "train_network"]
 

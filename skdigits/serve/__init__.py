@@ -10,37 +10,20 @@ package, so it works offline.
 Needs the ``serve`` extra (``pip install "skdigits[serve]"``: Starlette and
 uvicorn). Importing it does not start TensorFlow.
 
-* :func:`run` serves until Ctrl-C (what ``skdigits serve`` runs);
-* :func:`start` serves in a background thread (notebooks, tests);
-* :func:`create_app` builds the ASGI application, for any ASGI server;
-* ``resolve_model`` finds the model to serve (by default the shipped one,
-  :func:`skdigits.pretrained.load_pretrained`).
+* :func:`run_server` serves until Ctrl-C (what ``skdigits serve`` runs);
+* :func:`start_server` serves in a background thread (notebooks, tests) and
+  returns a :class:`BackgroundServer`;
+* :func:`create_app` builds the ASGI application, for any ASGI server.
+
+To read a picture without HTTP, use :func:`skdigits.inference.predict_digit`.
 """
 
-from __future__ import annotations
-
-try:
-    import starlette  # noqa: F401
-    import uvicorn  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the install
-    raise ImportError(
-        f"skdigits.serve needs the 'serve' extra ({exc.name} is missing): "
-        'pip install "skdigits[serve]"'
-    ) from exc
-
-from skdigits.serve._app import create_app, predict_digit
-from skdigits.serve._server import (
-    BackgroundServer,
-    default_workers,  # noqa: F401  (not public API)
-    resolve_model,  # noqa: F401  (not public API)
-    run,
-    start,
-)
+from skdigits._commands.serve.app import create_app
+from skdigits._commands.serve.server import BackgroundServer, run_server, start_server
 
 __all__ = [
     "BackgroundServer",
     "create_app",
-    "predict_digit",
-    "run",
-    "start",
+    "run_server",
+    "start_server",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``skdigits serve`` with ``argv``; the exit code."""
-    from skdigits._cli import main as cli_main
+    from skdigits._commands.cli import main as cli_main
 
     return cli_main(["serve", *(sys.argv[1:] if argv is None else argv)])
 

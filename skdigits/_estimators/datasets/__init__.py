@@ -1,0 +1,41 @@
+"""MNIST loaders and printed digits, following scikit-learn's dataset conventions.
+
+``load_*`` functions read data shipped with skdigits; ``fetch_*`` functions
+find (or download) data that lives elsewhere. Both return a
+:class:`~sklearn.utils.Bunch` with a ``DESCR``, or arrays with
+``return_X_y=True``. :func:`make_printed_digits`, like scikit-learn's
+``make_*`` generators, returns ``X, y`` of images it renders from fonts.
+Nothing here imports TensorFlow; keras is imported only if
+:func:`fetch_mnist` has to download.
+"""
+
+from skdigits._estimators.datasets._base import (
+    ChecksumError,
+    DatasetFormatError,
+    DatasetNotFoundError,
+    get_data_home,  # noqa: F401  (importable from here, not public API)
+)
+from skdigits._estimators.datasets._idx import read_idx  # noqa: F401  (as get_data_home)
+from skdigits._estimators.datasets._mnist import (
+    fetch_mnist,
+    fetch_mnist_or_sample,
+    load_mnist_sample,
+)
+from skdigits._estimators.datasets._printed import PRINTED_FONTS, make_printed_digits
+from skdigits._estimators.datasets._summary import (
+    DatasetSummary,  # noqa: F401  (what describe_dataset returns)
+    SplitSummary,  # noqa: F401
+    describe_dataset,
+)
+
+__all__ = [
+    "PRINTED_FONTS",
+    "ChecksumError",
+    "DatasetFormatError",
+    "DatasetNotFoundError",
+    "describe_dataset",
+    "fetch_mnist",
+    "fetch_mnist_or_sample",
+    "load_mnist_sample",
+    "make_printed_digits",
+]

@@ -1,0 +1,284 @@
+"""From pictures and files to answers: the work behind every door that reads digits.
+
+:func:`predict_digit` reads one picture, :func:`predict_digits` image files,
+folders and ``.npy`` stacks. ``skdigits predict``, the server's
+``POST /api/predict`` and Python callers all go through them, so a digit gets
+the same answer (:mod:`skdigits._prediction.answer`) whichever door it came
+in by; the command line and the server only parse and format.
+
+A model is a fitted classifier with ``predict_proba`` and ``classes_`` that
+takes MNIST-style (n, 28, 28) uint8 digits, the path of a saved model (read
+with NumPy alone), or None for the model skdigits ships.
+:func:`check_digit_model` is the one check that a model can read the digits
+prepared here. Neither TensorFlow nor scikit-learn is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from skdigits._prediction.answer import digit_answer
+from skdigits._prediction.formatting import plain
+from skdigits._prediction.model import load_inference_model
+from skdigits._prediction.preparation import MNIST_SHAPE, prepare_digit
+from skdigits._prediction.pretrained import load_pretrained
+from skdigits._prediction.reading import read_digits
+from skdigits._prediction.unsure import model_unsure_below
+
+__all__ = [
+    "check_digit_model",
+    "digit_model",
+    "few_blas_threads",
+    "predict_digit",
+    "predict_digits",
+]
+
+_MNIST_PIXELS = MNIST_SHAPE[0] * MNIST_SHAPE[1]
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_model() -> Any:
+    # Loaded once per process: the callers only read it.
+    return load_pretrained()
+
+
+def digit_model(model: Any = None) -> Any:
+    """The model to predict with: a fitted one as it is, a saved one loaded.
+
+    Parameters
+    ----------
+    model : fitted classifier, str, path-like or None, default=None
+        A fitted classifier; the path of a file written by
+        :func:`skdigits.persistence.save_model` (loaded with
+        :func:`skdigits.inference.load_inference_model`, NumPy only); or None
+        for the shipped model (:func:`skdigits.load_pretrained`, loaded once
+        per process).
+
+    Returns
+    -------
+    model : fitted classifier
+        Checked by :func:`check_digit_model`.
+    """
+    if model is None:
+        model = _shipped_model()
+    elif isinstance(model, (str, os.PathLike)):
+        model = load_inference_model(model)
+    check_digit_model(model)
+    return model
+
+
+def check_digit_model(model: Any) -> list[Any]:
+    """Refuse a model that cannot read MNIST-style 28x28 digits.
+
+    Parameters
+    ----------
+    model : object
+        The model to check.
+
+    Returns
+    -------
+    classes : list
+        The model's classes, as JSON values.
+
+    Raises
+    ------
+    ValueError
+        The model has no ``predict_proba`` or ``classes_``, or takes another
+        number of pixels than 28x28.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits._prediction.predict import check_digit_model
+    >>> check_digit_model(DummyClassifier().fit(np.zeros((2, 784)), [3, 7]))
+    [3, 7]
+    >>> check_digit_model(DummyClassifier().fit(np.zeros((2, 64)), [3, 7]))
+    Traceback (most recent call last):
+    ...
+    ValueError: the model takes 64 pixels per image, but digits are prepared ...
+    """
+    for name in ("predict_proba", "classes_"):
+        if not hasattr(model, name):
+            raise ValueError(
+                "the model must be a fitted classifier with predict_proba and "
+                f"classes_ (e.g. from skdigits.load_model); it has no {name}."
+            )
+    n_pixels = getattr(model, "n_features_in_", _MNIST_PIXELS)
+    if n_pixels != _MNIST_PIXELS:
+        raise ValueError(
+            f"the model takes {n_pixels} pixels per image, but digits are "
+            f"prepared as 28x28 = {_MNIST_PIXELS} pixels (train it on 28x28 "
+            "MNIST-style digits)."
+        )
+    return [plain(c) for c in model.classes_]
+
+
+def few_blas_threads(n_samples: int) -> contextlib.AbstractContextManager:
+    """One BLAS thread for a handful of digits.
+
+    Waking OpenBLAS's thread pool for a few rows costs more than the products
+    themselves, and on a busy machine the wait for a second core can last
+    far longer than the work. threadpoolctl comes with scikit-learn and
+    imports in a few ms; without it, nothing changes.
+    """
+    if n_samples > 256:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def predict_digit(
+    image: ArrayLike, model: Any = None, *, unsure_below: float | None = None
+) -> dict[str, Any]:
+    """Prepare one picture of a digit MNIST-style and classify it.
+
+    The work behind ``POST /api/predict``, without HTTP.
+
+    Parameters
+    ----------
+    image : array-like of shape (height, width) or (height, width, channels)
+        The picture: grey, RGB or RGBA pixels, 0-255 or 0-1, any size.
+    model : fitted classifier, str, path-like or None, default=None
+        What reads it (see :func:`digit_model`): a classifier that takes
+        (n, 28, 28) uint8 images in ``predict_proba``, as a Pipeline of
+        :class:`~skdigits.PixelScaler` and
+        :class:`~skdigits.DenseDigitClassifier` does, a saved model's path,
+        or None for the shipped model.
+    unsure_below : float or None, default=None
+        The "not sure" threshold on the top probability; None: the model's
+        calibrated ``unsure_below`` (a model file's), else 0.5.
+
+    Returns
+    -------
+    answer : dict
+        The answer format of every prediction (``label``, ``probability``,
+        ``unsure``, ``runner_up``, ...: see the docs' answer format), and
+        ``image``, the 28x28 uint8 image the model was given, as nested lists.
+
+    Raises
+    ------
+    skdigits.image_io.ImageReadError
+        The picture holds no digit or is not an image array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from skdigits.inference import predict_digit
+    >>> card = np.full((60, 40), 240, dtype=np.uint8)
+    >>> card[10:50, 18:23] = 0  # a dark "1" on light paper
+    >>> predict_digit(card)["label"]  # the shipped model
+    1
+    >>> model = DummyClassifier().fit(np.zeros((2, 784)), [3, 7])
+    >>> answer = predict_digit(card, model)
+    >>> answer["label"], answer["probabilities"], len(answer["image"])
+    (3, [0.5, 0.5], 28)
+    >>> answer["unsure"], predict_digit(card, model, unsure_below=0.9)["unsure"]
+    (False, True)
+    """
+    model = digit_model(model)
+    digit = prepare_digit(image)
+    with few_blas_threads(1):
+        proba = np.asarray(model.predict_proba(digit[np.newaxis]))[0]
+    below = model_unsure_below(model, unsure_below)
+    return {
+        **digit_answer(model.classes_, proba, unsure_below=below),
+        "image": digit.tolist(),
+    }
+
+
+def predict_digits(
+    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    model: Any = None,
+    *,
+    unsure_below: float | None = None,
+) -> list[dict[str, Any]]:
+    """Classify digit images and arrays, files and folders of them.
+
+    What ``skdigits predict`` does: read PNG/JPEG files, folders and
+    ``.npy`` arrays, prepare each digit as MNIST was made
+    (:func:`skdigits.image_io.read_digits`), and classify them. With a saved
+    model's path or the shipped model, neither TensorFlow nor scikit-learn
+    is imported.
+
+    Parameters
+    ----------
+    inputs : path or iterable of paths
+        Image files, ``.npy`` files and folders of them.
+    model : fitted classifier, str, path-like or None, default=None
+        What reads them (see :func:`digit_model`): a fitted classifier, a
+        file written by :func:`skdigits.persistence.save_model`, or None for
+        the shipped model (:func:`skdigits.load_pretrained`).
+    unsure_below : float or None, default=None
+        The "not sure" threshold; None: the model's calibrated one, or 0.5
+        for a model without one.
+
+    Returns
+    -------
+    records : list of dict
+        One per digit, in order: ``file``, ``index`` (position in a ``.npy``
+        stack, else None), then the answer format of every prediction
+        (``label``, ``probability``, ``unsure``, ``runner_up``, ...: see the
+        docs' answer format).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the model or an input does not exist.
+    skdigits.persistence.ModelFormatError
+        If the model file is not valid.
+    skdigits.image_io.ImageReadError
+        If an input is not a readable digit.
+    ValueError
+        If the model does not take 28x28 images.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skdigits import DenseDigitClassifier, PixelScaler, save_model
+    >>> from skdigits.datasets import load_mnist_sample
+    >>> from skdigits.inference import predict_digits
+    >>> X, y, X_test, y_test = load_mnist_sample(return_X_y=True)
+    >>> model = make_pipeline(PixelScaler(), DenseDigitClassifier(
+    ...     hidden_layer_sizes=(32,), epochs=2, random_state=0)).fit(X, y)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(folder / "digits.npy", X_test[:2])
+    >>> records = predict_digits([folder / "digits.npy"],
+    ...                          save_model(model, folder / "m.skdigits"))
+    >>> [(r["file"].endswith("digits.npy"), r["index"]) for r in records]
+    [(True, 0), (True, 1)]
+    >>> list(records[0])  # doctest: +NORMALIZE_WHITESPACE
+    ['file', 'index', 'label', 'probability', 'unsure', 'runner_up',
+     'runner_up_probability', 'classes', 'probabilities']
+    >>> records[0]["label"] in range(10)
+    True
+    >>> shipped = predict_digits([folder / "digits.npy"])  # no model given
+    >>> [r["label"] for r in shipped] == y_test[:2].tolist()
+    True
+    """
+    model = digit_model(model)
+    below = model_unsure_below(model, unsure_below)
+    images, sources = read_digits(inputs)
+    with few_blas_threads(len(images)):
+        proba = model.predict_proba(images)
+    return [
+        {
+            "file": source.file,
+            "index": source.index,
+            **digit_answer(model.classes_, p, unsure_below=below),
+        }
+        for source, p in zip(sources, proba, strict=True)
+    ]

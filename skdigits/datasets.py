@@ -1,0 +1,34 @@
+"""MNIST loaders and printed digits, following scikit-learn's dataset conventions.
+
+``load_*`` functions read data shipped with skdigits; ``fetch_*`` functions
+find (or download) data that lives elsewhere. Both return a
+:class:`~sklearn.utils.Bunch` with a ``DESCR``, or arrays with
+``return_X_y=True``. :func:`make_printed_digits`, like scikit-learn's
+``make_*`` generators, returns ``X, y`` of images it renders from fonts.
+Nothing here imports TensorFlow; keras is imported only if
+:func:`fetch_mnist` has to download.
+"""
+
+from skdigits._estimators.datasets import (
+    PRINTED_FONTS,
+    ChecksumError,
+    DatasetFormatError,
+    DatasetNotFoundError,
+    describe_dataset,
+    fetch_mnist,
+    fetch_mnist_or_sample,
+    load_mnist_sample,
+    make_printed_digits,
+)
+
+__all__ = [
+    "PRINTED_FONTS",
+    "ChecksumError",
+    "DatasetFormatError",
+    "DatasetNotFoundError",
+    "describe_dataset",
+    "fetch_mnist",
+    "fetch_mnist_or_sample",
+    "load_mnist_sample",
+    "make_printed_digits",
+]
