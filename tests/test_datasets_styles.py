@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
+import importlib.util
 import io
 import itertools
+import json
+import re
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -401,3 +406,198 @@ def test_a_share_of_too_few_images_adds_none():
         random_state=0,
     )
     assert rows.shape == (0, 784) and index.shape == (0,)
+
+
+# -- handwriting fonts for the shipped model's build (scripts/) -------------------
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(
+        f"_test_{name}", REPO / "scripts" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look themselves up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    return _script("fetch_style_fonts")
+
+
+def test_no_training_font_is_one_the_benchmark_reads(fonts):
+    # The fonts condition reads the handwriting fonts of the benchmark's
+    # Debian packages and every font fontconfig knows. No family, package
+    # or file may be in both, or the handwriting-font score would leak.
+    from benchmarks import robustness
+
+    installed, _ = robustness.installed_fonts()
+    theirs = set(robustness.HANDWRITING_FAMILIES) | {f.family for f in installed}
+    ours = [font.family for font in fonts.STYLE_FONTS]
+    assert len(set(ours)) == len(ours)
+    shared = [a for a in ours for b in theirs if fonts.same_family(a, b)]
+    assert not shared, shared
+
+    def key(name):
+        return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+    debian = {key(p.removeprefix("fonts-")) for p in robustness.HANDWRITING_PACKAGES}
+    assert not debian & {key(font.slug) for font in fonts.STYLE_FONTS}
+    # The families looked at and left out for the benchmark are its own.
+    for family, why in fonts.REJECTED.items():
+        if "benchmark" in why:
+            assert any(fonts.same_family(family, t) for t in theirs), family
+    # The cache is no folder fontconfig reads, and no file is in both.
+    cache = fonts.CACHE.resolve()
+    assert not any(Path(f.file).resolve().is_relative_to(cache) for f in installed)
+    listing = fonts.CACHE / "fonts.json"
+    if listing.is_file():  # fetched on this machine: compare the files too
+        ours_sha = {
+            f["sha256"] for r in json.loads(listing.read_text()) for f in r["files"]
+        }
+        theirs_sha = {
+            hashlib.sha256(Path(f.file).read_bytes()).hexdigest() for f in installed
+        }
+        assert not ours_sha & theirs_sha
+
+
+def test_family_names_compare_as_people_mean_them(fonts):
+    assert fonts.same_family("Ecolier_court", "ecolier court")
+    assert fonts.same_family("Comic Neue", "comic-neue")
+    assert not fonts.same_family("Caveat", "Caveat Brush")
+
+
+def _package(family="Test Hand", licence="OFL-1.1", category="handwriting") -> bytes:
+    """A Fontsource-like npm tarball whose font is matplotlib's STIX."""
+    import matplotlib
+
+    slug = family.lower().replace(" ", "-")
+    ttf = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "STIXGeneral.ttf"
+    members = {
+        "package.json": json.dumps(
+            {"name": f"@fontsource/{slug}", "version": "1.0.0", "license": licence}
+        ),
+        "metadata.json": json.dumps(
+            {
+                "family": family,
+                "category": category,
+                "version": "v1",
+                "license": {"type": licence, "attribution": "Copyright 2026 Someone"},
+            }
+        ),
+        "LICENSE": "The licence's own text.",
+        f"files/{slug}-latin-400-normal.woff": ttf.read_bytes(),
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, content in members.items():
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _packer(data: bytes, calls: list):
+    def pack(spec, destination):
+        calls.append(spec)
+        path = destination / "package.tgz"
+        path.write_bytes(data)
+        return path
+
+    return pack
+
+
+def _pinned(fonts, data: bytes, **kwargs):
+    return fonts.StyleFont(
+        "Test Hand",
+        "@fontsource/test-hand",
+        "1.0.0",
+        "OFL-1.1",
+        hashlib.sha256(data).hexdigest(),
+        **kwargs,
+    )
+
+
+def test_fetch_checks_the_pinned_tarball_and_records_the_licence(fonts, tmp_path):
+    data, calls = _package(), []
+    font = _pinned(fonts, data)
+    folder = tmp_path / "cache"
+    records = fonts.fetch_fonts(
+        folder, [font], pack=_packer(data, calls), installed=set
+    )
+    assert calls == ["@fontsource/test-hand@1.0.0"]
+    (record,) = records
+    assert record["licence"] == "OFL-1.1"
+    assert record["attribution"] == "Copyright 2026 Someone"
+    assert record["tarball_sha256"] == font.sha256
+    (file,) = record["files"]
+    assert Path(file["file"]).read_bytes()[:4] == b"\x00\x01\x00\x00"  # the TTF
+    assert json.loads((folder / "fonts.json").read_text()) == records
+    assert "The licence's own text." in (folder / "LICENCES.md").read_text()
+    # Cached: a second fetch packs nothing.
+    again = fonts.fetch_fonts(folder, [font], pack=_packer(b"", calls), installed=set)
+    assert again == records and len(calls) == 1
+    # What the shipped model records: no machine's paths.
+    (about,) = fonts.provenance(records)
+    assert about["files"] == ["test-hand-latin-400-normal.woff"]
+    assert about["licence"] == "OFL-1.1" and about["version"] == "1.0.0"
+
+
+def test_a_tarball_that_is_not_the_pinned_one_is_refused(fonts, tmp_path):
+    data = _package()
+    font = _pinned(fonts, data)
+    other = _package(family="Test Hand", licence="Apache-2.0")
+    with pytest.raises(fonts.FontFetchError, match=r"sha256 .* not the pinned"):
+        fonts.fetch_fonts(tmp_path, [font], pack=_packer(other, []), installed=set)
+    assert not list(tmp_path.rglob("*.tgz")) and not list(tmp_path.rglob("*.woff"))
+    # The right checksum, but not what the pin says of the package.
+    display = _package(category="display")
+    with pytest.raises(fonts.FontFetchError, match="category"):
+        fonts.fetch_fonts(
+            tmp_path,
+            [_pinned(fonts, display)],
+            pack=_packer(display, []),
+            installed=set,
+        )
+    # A family fontconfig knows here is one the benchmark would read.
+    with pytest.raises(fonts.FontFetchError, match="fontconfig knows"):
+        fonts.fetch_fonts(
+            tmp_path, [font], pack=_packer(data, []), installed=lambda: {"test hand"}
+        )
+
+
+def test_font_digits_label_a_flagged_1_as_1_and_7(fonts, tmp_path):
+    data = _package()
+    font = _pinned(fonts, data, one_or_seven=True)
+    records = fonts.fetch_fonts(tmp_path, [font], pack=_packer(data, []), installed=set)
+    X, y = fonts.font_training_digits(records, 40, random_state=0)
+    assert X.shape == (40, 28, 28) and X.dtype == np.uint8
+    # 36 of 0 and 2-9 in turn (four 7s), then the four 1s as 1, 7, 1, 7.
+    np.testing.assert_array_equal(y[36:], [1, 7, 1, 7])
+    assert np.bincount(y, minlength=10).tolist() == [4, 2, 4, 4, 4, 4, 4, 6, 4, 4]
+    plain = fonts.fetch_fonts(
+        tmp_path, [_pinned(fonts, data)], pack=_packer(data, []), installed=set
+    )
+    _, y = fonts.font_training_digits(plain, 40, random_state=0)
+    assert np.bincount(y).tolist() == [4] * 10
+
+
+def test_the_build_adds_font_digits_only_when_asked(tmp_path, monkeypatch):
+    build = _script("build_pretrained")
+    X, y = np.zeros((10, 28, 28), np.uint8), np.arange(10)
+    args = build.parse_args([])
+    assert args.font_digits == 0
+    X_out, y_out, record = build.add_font_digits(args, X, y)
+    assert X_out is X and y_out is y and record is None  # nothing fetched
+    fonts = build.style_fonts_module()
+    data = _package()
+    monkeypatch.setattr(fonts, "STYLE_FONTS", (_pinned(fonts, data),))
+    monkeypatch.setattr(fonts, "npm_pack", _packer(data, []))
+    monkeypatch.setattr(fonts, "installed_families", set)
+    monkeypatch.setattr(build, "style_fonts_module", lambda: fonts)
+    args = build.parse_args(["--font-digits", "2", "--fonts", str(tmp_path)])
+    X_out, y_out, record = build.add_font_digits(args, X, y)
+    assert X_out.shape == (30, 28, 28) and (y_out[:10] == y).all()
+    assert record["images"] == 20 and record["fonts"][0]["family"] == "Test Hand"
