@@ -31,12 +31,23 @@ What it does:
 ``--keep-trained FILE`` also writes the trained float32 model (with its
 training provenance); ``--trained FILE`` starts from such a file instead of
 training, to redo steps 3-5 only.
+
+``--font-digits SHARE`` (default 0: none) also trains on digits rendered from
+handwriting fonts, SHARE times as many as the training images: the fonts
+are fetched from the npm registry, checked against pinned checksums and
+cached outside the package (``--fonts DIR``) by
+``scripts/fetch_style_fonts.py``, which says which fonts and why. The
+rendered digits (``skdigits.datasets.render_font_digits``, each prepared as
+a user's picture) join the training images before the pipeline, so they go
+through its Deskew step as a user's digits do; the fonts, their licences
+and checksums are recorded in ``about["font_digits"]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -121,9 +132,59 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=PRETRAINED_FILE,
         help="the model file to write (default: the package's)",
     )
+    parser.add_argument(
+        "--font-digits",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="also train on digits rendered from handwriting fonts, this share "
+        "of the training images (default: %(default)s, none)",
+    )
+    parser.add_argument(
+        "--fonts",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the fonts are fetched to and cached (default: "
+        "~/.cache/skdigits-build/fonts)",
+    )
     parser.add_argument("--keep-trained", type=Path, metavar="FILE")
     parser.add_argument("--trained", type=Path, metavar="FILE")
     return parser.parse_args(argv)
+
+
+def style_fonts_module():
+    """``scripts/fetch_style_fonts.py``, beside this script."""
+    path = Path(__file__).with_name("fetch_style_fonts.py")
+    spec = importlib.util.spec_from_file_location("fetch_style_fonts", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # for its dataclasses
+    spec.loader.exec_module(module)
+    return module
+
+
+def add_font_digits(args, X_fit, y_fit):
+    """The training images with ``--font-digits`` digits rendered from the
+    fetched handwriting fonts added, and what ``about`` records of them
+    (None without)."""
+    if args.font_digits <= 0:
+        return X_fit, y_fit, None
+    fonts = style_fonts_module()
+    records = fonts.fetch_fonts(args.fonts or fonts.CACHE)
+    n = round(args.font_digits * len(y_fit))
+    X, y = fonts.font_training_digits(
+        records, n, random_state=np.random.RandomState([args.seed, 3])
+    )
+    record = {
+        "share": args.font_digits,
+        "images": n,
+        "how": "rendered by skdigits.datasets.render_font_digits (size, stroke, "
+        "slant and tilt varied, prepared as a user's picture) and added to the "
+        "training images before the pipeline; the 1s of fonts whose 1 is also "
+        "a 7 without a bar are labelled 1 and 7 in turn",
+        "fonts": fonts.provenance(records),
+    }
+    return np.concatenate([X_fit, X]), np.concatenate([y_fit, y]), record
 
 
 def train(args, X_fit, y_fit, about: dict, path: Path) -> dict:
@@ -180,13 +241,17 @@ def main(argv=None) -> int:
     }
     X_fit, y_fit = X_train[:VALIDATION_START], y_train[:VALIDATION_START]
     X_val, y_val = X_train[VALIDATION_START:], y_train[VALIDATION_START:]
+    X_fit, y_fit, font_digits = add_font_digits(args, X_fit, y_fit)
+    if font_digits is not None:
+        about["font_digits"] = font_digits
 
     with tempfile.TemporaryDirectory() as folder:
         trained = Path(folder) / "trained.skdigits"
         if args.trained is not None:
             kept = read_model_archive(args.trained, read_network=False).manifest
-            for key in ("recipe", "params", "deskew", "seed", "data_sha256"):
-                if kept["about"].get(key) != about[key]:
+            keys = ("recipe", "params", "deskew", "seed", "data_sha256", "font_digits")
+            for key in keys:
+                if kept["about"].get(key) != about.get(key):
                     sys.exit(f"error: {args.trained} has another {key}.")
             about = kept["about"]
             trained = args.trained

@@ -11,6 +11,7 @@ Nothing here imports TensorFlow; keras is imported only if
 
 from skdigits._estimators.datasets import (
     PRINTED_FONTS,
+    STYLE_DIGITS,
     ChecksumError,
     DatasetFormatError,
     DatasetNotFoundError,
@@ -19,10 +20,13 @@ from skdigits._estimators.datasets import (
     fetch_mnist_or_sample,
     load_mnist_sample,
     make_printed_digits,
+    make_style_digits,
+    render_font_digits,
 )
 
 __all__ = [
     "PRINTED_FONTS",
+    "STYLE_DIGITS",
     "ChecksumError",
     "DatasetFormatError",
     "DatasetNotFoundError",
@@ -31,4 +35,6 @@ __all__ = [
     "fetch_mnist_or_sample",
     "load_mnist_sample",
     "make_printed_digits",
+    "make_style_digits",
+    "render_font_digits",
 ]

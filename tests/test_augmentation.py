@@ -8,10 +8,7 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skdigits._estimators.augmentation import (
-    printed_digit_rows,
-    resolve_distortion,
-)
+from skdigits._estimators.augmentation import added_digit_rows, resolve_distortion
 from skdigits._keras.elastic import elastic_field_bank
 from skdigits.augmentation import (
     DESKEWED_RECIPES,
@@ -340,7 +337,7 @@ def test_explicit_image_shape_and_image_stacks_are_accepted(digits300):
 
 def test_printed_digit_rows_follow_the_share_the_classes_and_the_scale():
     def rows_of(**scale):
-        return printed_digit_rows(
+        return added_digit_rows(
             RandomDistortion(printed_digits=0.25),
             ["2", "5", "9"],
             50,
@@ -359,7 +356,7 @@ def test_printed_digit_rows_follow_the_share_the_classes_and_the_scale():
     np.testing.assert_allclose(rows_of()[0] * 255, rows, rtol=1e-6)
     # Labels that name digits in other types.
     for classes in ([np.int64(4), np.int64(9)], [4.0, 9.0]):
-        _, index = printed_digit_rows(
+        _, index = added_digit_rows(
             RandomDistortion(printed_digits=1), classes, 4, (28, 28), random_state=0
         )
         np.testing.assert_array_equal(index, [0, 1, 0, 1])
@@ -368,7 +365,7 @@ def test_printed_digit_rows_follow_the_share_the_classes_and_the_scale():
 @pytest.mark.parametrize("classes", [["a", "b"], [3, 10], ["12"], [True, False]])
 def test_printed_digits_need_digit_classes(classes):
     with pytest.raises(ValueError, match="every class must be a digit 0-9"):
-        printed_digit_rows(RandomDistortion(printed_digits=0.1), classes, 10, (28, 28))
+        added_digit_rows(RandomDistortion(printed_digits=0.1), classes, 10, (28, 28))
 
 
 def test_printed_digits_teach_what_the_images_do_not(monkeypatch):

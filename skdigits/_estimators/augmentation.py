@@ -118,6 +118,17 @@ class RandomDistortion(BaseEstimator):
         (``early_stopping``) gets none, and each ``partial_fit`` call adds
         its share of its own images. :func:`distort_images` ignores it: it
         distorts the images it is given.
+    style_digits : float >= 0, default=0.0
+        Handwritten digits in the styles MNIST lacks to add to the training
+        images, as a share of their number, the same way as
+        ``printed_digits``: drawn from pen strokes by
+        :func:`skdigits.datasets.make_style_digits` (a 1 with a flag and a
+        base, a barred 7, a closed 4, a looped 2, open and closed 9s, a 3
+        with a flat top, a slashed 0), at the training images' scale, and
+        distorted like them. A 1 with a long flag and no foot is also a 7
+        without a bar: it is added labelled 1 and 7 equally often, so the
+        model learns to be unsure between them. Styles of digits that are
+        not among the classes are left out (all of them, if none is).
     image_shape : (int, int) or None, default=None
         ``(height, width)`` of the images. None takes it from 3-D training
         input, or from flat input whose number of features is a perfect
@@ -159,6 +170,7 @@ class RandomDistortion(BaseEstimator):
         "stroke_width": [Interval(Real, 0, None, closed="left"), tuple, list],
         "blur": [Interval(Real, 0, None, closed="left")],
         "printed_digits": [Interval(Real, 0, None, closed="left")],
+        "style_digits": [Interval(Real, 0, None, closed="left")],
         "image_shape": ["array-like", None],
     }
 
@@ -172,6 +184,7 @@ class RandomDistortion(BaseEstimator):
         stroke_width=0.0,
         blur=0.0,
         printed_digits=0.0,
+        style_digits=0.0,
         image_shape=None,
     ):
         self.rotation = rotation
@@ -182,6 +195,7 @@ class RandomDistortion(BaseEstimator):
         self.stroke_width = stroke_width
         self.blur = blur
         self.printed_digits = printed_digits
+        self.style_digits = style_digits
         self.image_shape = image_shape
 
 
@@ -392,7 +406,31 @@ def _digit_of(label: Any) -> int | None:
     return None
 
 
-def printed_digit_rows(
+#: The digits a :class:`RandomDistortion` can add to a fit: its parameter,
+#: and the seed stream each draws from (so one share does not change the
+#: other's images).
+ADDED_DIGITS: dict[str, int] = {"printed_digits": 1, "style_digits": 2}
+
+
+def _made_digits(kind: str, n: int, digits: list[int], random_state):
+    """``n`` images of one kind, labelled with digits among ``digits``."""
+    from skdigits._estimators.datasets import (
+        STYLE_DIGITS,
+        make_printed_digits,
+        make_style_digits,
+    )
+
+    if kind == "printed_digits":
+        return make_printed_digits(n, digits=digits, random_state=random_state)
+    # Only the styles all of whose digits are classes: a shape labelled with
+    # a digit the classifier does not have would be taught as the other.
+    styles = [s for s, ds in STYLE_DIGITS.items() if set(ds) <= set(digits)]
+    if not styles:
+        return np.zeros((0, 28, 28), dtype=np.uint8), np.zeros(0, dtype=np.int64)
+    return make_style_digits(n, styles=styles, random_state=random_state)
+
+
+def added_digit_rows(
     distortion: RandomDistortion,
     classes: Any,
     n_images: int,
@@ -401,70 +439,136 @@ def printed_digit_rows(
     scale: float = 1.0,
     random_state: int | np.random.RandomState | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The printed digits ``distortion.printed_digits`` adds to a fit.
+    """The digits ``distortion.printed_digits`` and ``.style_digits`` add to
+    a fit: printed ones first, then the handwriting styles.
 
     Parameters
     ----------
     distortion : RandomDistortion
-        Its ``printed_digits`` share says how many to make.
+        Its ``printed_digits`` and ``style_digits`` shares say how many of
+        each kind to make.
     classes : array-like of shape (n_classes,)
         The classifier's classes, each a digit 0-9 (int, or a one-character
-        string); the digits are drawn from these, in turn.
+        string); the digits are drawn from these.
     n_images : int
-        Number of training images the share applies to.
+        Number of training images the shares apply to.
     image_shape : (int, int)
         Shape of the training images; it must be (28, 28).
     scale : float, default=1.0
         Value of full ink in the training images (1.0 for pixels scaled to
         [0, 1], 255 for raw MNIST).
     random_state : int, RandomState instance or None, default=None
-        Seeds the rendering.
+        Seeds the images: each kind draws from its own stream
+        (``RandomState([seed, ADDED_DIGITS[kind]])``).
 
     Returns
     -------
-    rows : ndarray of shape (n_printed, 784), float32
+    rows : ndarray of shape (n_added, 784), float32
         The images, flat, from 0 to ``scale``.
-    class_index : ndarray of shape (n_printed,), int64
+    class_index : ndarray of shape (n_added,), int64
         Index into ``classes`` of each image's class.
 
     Raises
     ------
     ValueError
-        If a class is not a digit, or the images are not 28x28: both named.
+        If a share is set and a class is not a digit, or the images are not
+        28x28: both named.
 
     Examples
     --------
     >>> from skdigits.augmentation import RandomDistortion
-    ...     >>> from skdigits._estimators.augmentation import printed_digit_rows
-    >>> rows, index = printed_digit_rows(
+    >>> from skdigits._estimators.augmentation import added_digit_rows
+    >>> rows, index = added_digit_rows(
     ...     RandomDistortion(printed_digits=0.1), ["3", "8"], 40, (28, 28),
     ...     random_state=0)
     >>> rows.shape, rows.max(), index
     ((4, 784), np.float32(1.0), array([0, 1, 0, 1]))
+    >>> rows, index = added_digit_rows(
+    ...     RandomDistortion(style_digits=0.1), [1, 4, 7], 80, (28, 28),
+    ...     random_state=0)
+    >>> index  # 1 with a base, "1 or 7", barred 7, closed 4, "1 or 7" as 7
+    array([0, 0, 2, 1, 0, 2, 2, 1])
     """
+    shares = {
+        kind: getattr(distortion, kind)
+        for kind in ADDED_DIGITS
+        if getattr(distortion, kind) > 0
+    }
+    n_pixels = math.prod(image_shape)
+    if not shares:
+        return np.zeros((0, n_pixels), np.float32), np.zeros(0, np.int64)
+    what = f"RandomDistortion({next(iter(shares))}=...)"
     classes = np.asarray(classes)
     digits = [_digit_of(c) for c in classes]
     if None in digits:
         raise ValueError(
-            "RandomDistortion(printed_digits=...) adds printed digits 0-9 to the "
-            "training data, so every class must be a digit 0-9 (an int or a "
-            f"one-character string); got classes {classes.tolist()}. Set "
-            "printed_digits=0 for other labels."
+            f"{what} adds digits 0-9 to the training data, so every class must "
+            "be a digit 0-9 (an int or a one-character string); got classes "
+            f"{classes.tolist()}. Set {' and '.join(shares)}=0 for other labels."
         )
     if tuple(image_shape) != (28, 28):
         raise ValueError(
-            "RandomDistortion(printed_digits=...) renders 28x28 digits, but the "
-            f"training images are {image_shape[0]}x{image_shape[1]}."
+            f"{what} renders 28x28 digits, but the training images are "
+            f"{image_shape[0]}x{image_shape[1]}."
         )
-    from skdigits._estimators.datasets import make_printed_digits
-
-    n_printed = round(distortion.printed_digits * n_images)
-    images, labels = make_printed_digits(
-        n_printed, digits=digits, random_state=random_state
+    if isinstance(random_state, np.random.RandomState):
+        random_state = int(random_state.randint(np.iinfo(np.int32).max))
+    images, labels = [], []
+    for kind, share in shares.items():
+        stream = None
+        if random_state is not None:
+            stream = np.random.RandomState([random_state, ADDED_DIGITS[kind]])
+        made = _made_digits(kind, round(share * n_images), digits, stream)
+        images.append(made[0].reshape(len(made[0]), n_pixels))  # 0 rows too
+        labels.append(made[1])
+    class_index = np.asarray(
+        [digits.index(d) for d in np.concatenate(labels)], dtype=np.int64
     )
-    class_index = np.asarray([digits.index(d) for d in labels], dtype=np.int64)
-    rows = images.reshape(n_printed, -1).astype(np.float32) * np.float32(scale / 255)
+    rows = np.concatenate(images).astype(np.float32) * np.float32(scale / 255)
     return rows, class_index
+
+
+def with_added_digits(
+    X: np.ndarray,
+    Y: np.ndarray,
+    sample_weight: np.ndarray | None,
+    classes: Any,
+    distortion: RandomDistortion,
+    image_shape: tuple[int, int],
+    seed: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The training data with the digits of :func:`added_digit_rows` added.
+
+    What :class:`~skdigits.DenseDigitClassifier` trains on (after its
+    early-stopping hold-out, which keeps the user's images only): the rows
+    at the images' own ink scale (their largest value), one-hot, each
+    weighing what its class weighs on average (1 without weights). Returns
+    the data as they are when neither share is set.
+    """
+    if not any(getattr(distortion, kind) > 0 for kind in ADDED_DIGITS):
+        return X, Y, sample_weight
+    ink = float(X.max()) if X.size else 0.0
+    rows, class_index = added_digit_rows(
+        distortion,
+        classes,
+        len(X),
+        image_shape,
+        scale=ink if ink > 0 else 1.0,
+        random_state=seed,
+    )
+    if sample_weight is not None:
+        seen = Y.argmax(axis=1)
+        counts = np.bincount(seen, minlength=len(classes))
+        totals = np.bincount(seen, weights=sample_weight, minlength=len(classes))
+        class_mean = np.divide(
+            totals, counts, out=np.ones(len(classes)), where=counts > 0
+        )
+        sample_weight = np.concatenate(
+            [sample_weight, class_mean[class_index].astype(sample_weight.dtype)]
+        )
+    X = np.concatenate([X, rows.astype(X.dtype, copy=False)])
+    Y = np.concatenate([Y, np.eye(len(classes), dtype=Y.dtype)[class_index]])
+    return X, Y, sample_weight
 
 
 def distort_images(

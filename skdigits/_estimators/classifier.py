@@ -25,8 +25,8 @@ from sklearn.utils.validation import (
 from skdigits._estimators.augmentation import (
     PRESETS,
     RandomDistortion,
-    printed_digit_rows,
     resolve_distortion,
+    with_added_digits,
 )
 from skdigits._estimators.network_handle import NetworkHandle
 from skdigits._prediction.forward import (
@@ -131,7 +131,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         ``RandomDistortion(image_shape=...)``. The distortions are drawn from
         ``random_state`` and act only in training: prediction, validation and
         the saved network see the images as given. A RandomDistortion's
-        ``printed_digits`` also adds printed digits to the training images.
+        ``printed_digits`` and ``style_digits`` also add printed digits and
+        handwriting styles MNIST lacks to the training images.
         Each epoch then shows the network new images, so it needs more
         epochs than without (see :data:`skdigits.augmentation.RECIPES` and
         the augmentation page).
@@ -469,10 +470,11 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             # A new shuffle order for each continued call, yet the same after
             # a pickle round trip: t_ is part of the fitted state.
             seed = int(np.random.SeedSequence([seed, self.t_]).generate_state(1)[0])
-        if distortion is not None and distortion[0].printed_digits > 0:
-            # After the hold-out: early stopping validates on the user's data.
-            X, Y, sample_weight = _with_printed_digits(
-                X, Y, sample_weight, classes, distortion, seed
+        if distortion is not None:
+            # Printed and style digits, after the hold-out: early stopping
+            # validates on the user's data.
+            X, Y, sample_weight = with_added_digits(
+                X, Y, sample_weight, classes, *distortion, seed
             )
         # TensorFlow starts here, not when this module is imported: prediction,
         # loading a saved model and ``skdigits --help`` never need it.
@@ -846,35 +848,6 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         )
         sw_train = None if sample_weight is None else sample_weight[train]
         return X[train], Y[train], sw_train, (X[val], Y[val])
-
-
-def _with_printed_digits(X, Y, sample_weight, classes, distortion, seed):
-    """The training data with ``RandomDistortion.printed_digits`` added: at
-    the images' own ink scale, each weighing what its class weighs on
-    average (1 without weights)."""
-    augment, image_shape = distortion
-    ink = float(X.max()) if X.size else 0.0
-    rows, class_index = printed_digit_rows(
-        augment,
-        classes,
-        len(X),
-        image_shape,
-        scale=ink if ink > 0 else 1.0,
-        random_state=None if seed is None else np.random.RandomState([seed, 1]),
-    )
-    if sample_weight is not None:
-        seen = Y.argmax(axis=1)
-        counts = np.bincount(seen, minlength=len(classes))
-        totals = np.bincount(seen, weights=sample_weight, minlength=len(classes))
-        class_mean = np.divide(
-            totals, counts, out=np.ones(len(classes)), where=counts > 0
-        )
-        sample_weight = np.concatenate(
-            [sample_weight, class_mean[class_index].astype(sample_weight.dtype)]
-        )
-    X = np.concatenate([X, rows.astype(X.dtype, copy=False)])
-    Y = np.concatenate([Y, np.eye(len(classes), dtype=Y.dtype)[class_index]])
-    return X, Y, sample_weight
 
 
 def _concatenate_histories(

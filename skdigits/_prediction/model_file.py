@@ -119,8 +119,8 @@ class ModelFormatError(ValueError):
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from skdigits._prediction.model import ModelFormatError
-    ...     >>> from skdigits.inference import load_inference_model
+    >>> from skdigits.inference import load_inference_model
+    >>> from skdigits.persistence import ModelFormatError
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "model.skdigits"
     ...     _ = path.write_text("not a model")

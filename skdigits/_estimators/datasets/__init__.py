@@ -3,8 +3,10 @@
 ``load_*`` functions read data shipped with skdigits; ``fetch_*`` functions
 find (or download) data that lives elsewhere. Both return a
 :class:`~sklearn.utils.Bunch` with a ``DESCR``, or arrays with
-``return_X_y=True``. :func:`make_printed_digits`, like scikit-learn's
-``make_*`` generators, returns ``X, y`` of images it renders from fonts.
+``return_X_y=True``. :func:`make_printed_digits` and
+:func:`make_style_digits`, like scikit-learn's ``make_*`` generators, return
+``X, y`` of images they render from fonts or draw from pen strokes;
+:func:`render_font_digits` renders them from font files you give.
 Nothing here imports TensorFlow; keras is imported only if
 :func:`fetch_mnist` has to download.
 """
@@ -21,7 +23,12 @@ from skdigits._estimators.datasets._mnist import (
     fetch_mnist_or_sample,
     load_mnist_sample,
 )
-from skdigits._estimators.datasets._printed import PRINTED_FONTS, make_printed_digits
+from skdigits._estimators.datasets._printed import (
+    PRINTED_FONTS,
+    make_printed_digits,
+    render_font_digits,
+)
+from skdigits._estimators.datasets._styles import STYLE_DIGITS, make_style_digits
 from skdigits._estimators.datasets._summary import (
     DatasetSummary,  # noqa: F401  (what describe_dataset returns)
     SplitSummary,  # noqa: F401
@@ -30,6 +37,7 @@ from skdigits._estimators.datasets._summary import (
 
 __all__ = [
     "PRINTED_FONTS",
+    "STYLE_DIGITS",
     "ChecksumError",
     "DatasetFormatError",
     "DatasetNotFoundError",
@@ -38,4 +46,6 @@ __all__ = [
     "fetch_mnist_or_sample",
     "load_mnist_sample",
     "make_printed_digits",
+    "make_style_digits",
+    "render_font_digits",
 ]

@@ -97,7 +97,7 @@ class DatasetFormatError(_LocatedError, ValueError):
     >>> import tempfile
     >>> from pathlib import Path
     >>> from skdigits.datasets import DatasetFormatError
-    ...     >>> from skdigits._estimators.datasets import read_idx
+    >>> from skdigits._estimators.datasets import read_idx
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "labels"
     ...     _ = path.write_bytes(b"not an IDX file")
@@ -125,7 +125,7 @@ class ChecksumError(DatasetFormatError):
     >>> import tempfile
     >>> from pathlib import Path
     >>> from skdigits.datasets import ChecksumError
-    ...     >>> from skdigits._estimators.datasets import read_idx
+    >>> from skdigits._estimators.datasets import read_idx
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "t10k-labels-idx1-ubyte"  # a known name
     ...     _ = path.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 1, 7]))
