@@ -25,9 +25,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skdigits._estimators.augmentation import added_digit_rows, with_added_digits
+from skdigits._estimators.datasets import _styles
 from skdigits.augmentation import RandomDistortion
 from skdigits.classifier import DenseDigitClassifier
-from skdigits._estimators.datasets import _styles
 from skdigits.datasets import STYLE_DIGITS, make_printed_digits, make_style_digits
 
 REPO = Path(__file__).resolve().parents[1]
