@@ -265,7 +265,7 @@ def test_quick_run_load_drove_a_real_server_without_errors(quick_run):
     # the server answers from one process per core, its default.
     import shutil
 
-    from skdigits._commands.serve.server import default_workers
+    from skdigits._commands.serve.supervisor import default_workers
 
     assert load["driver"].startswith("wrk") == (shutil.which("wrk") is not None)
     if load["driver"] != "python":

@@ -785,14 +785,14 @@ def test_workers_stop_when_their_supervisor_is_killed(model_file, child_env):
 def test_a_worker_that_dies_is_replaced(model_file, child_env, sample):
     import time
 
-    import skdigits._commands.serve.server as server_module
+    from skdigits._commands.serve import supervisor
 
     serving = _serving_process(model_file, child_env, "--workers", "2")
     with serving as (process, url, _, _):
         workers = _workers_of(process.pid, 2)
         # One that dies at once is not started again (it would only die
         # again): wait until that guard is past.
-        time.sleep(server_module._CRASH_LOOP_SECONDS + 0.5)
+        time.sleep(supervisor._CRASH_LOOP_SECONDS + 0.5)
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
         assert _gone(victim)
@@ -818,12 +818,12 @@ def test_serve_refuses_a_worker_count_below_one(workers, capsys):
 
 
 def test_several_workers_are_refused_where_processes_cannot_fork(monkeypatch):
-    import skdigits._commands.serve.server as server_module
+    from skdigits._commands.serve import supervisor
 
-    monkeypatch.setattr(server_module, "_CAN_FORK_WORKERS", False)
-    assert server_module.default_workers() == 1
+    monkeypatch.setattr(supervisor, "CAN_FORK_WORKERS", False)
+    assert supervisor.default_workers() == 1
     with pytest.raises(ValueError, match="several worker processes need Linux"):
-        server_module.run_server("no-such.skdigits", workers=2, echo=lambda line: None)
+        run_server("no-such.skdigits", workers=2, echo=lambda line: None)
 
 
 def test_connections_send_without_nagles_delay(server):

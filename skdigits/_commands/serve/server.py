@@ -6,13 +6,8 @@ port) works and the address printed is the real one. It binds to 127.0.0.1
 unless told otherwise: the API has no authentication, so exposing it to the
 network is a choice to make on purpose.
 
-``run_server`` serves from one process per usable core (on Linux): a request's
-Python work holds its process's interpreter lock, so one process answers on
-one core at most, however many threads it has. The worker processes are
-forked from the one that loaded the model and bound the port, so they
-start in milliseconds and share the model's memory; the first process only
-watches over them. Each worker listens on a socket of its own on the one
-port, so that the kernel shares connections out evenly.
+``run_server`` serves from one process per usable core (on Linux), forked
+and watched by :mod:`skdigits._commands.serve.supervisor`.
 """
 
 from __future__ import annotations
@@ -20,9 +15,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
-import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,10 +27,15 @@ from skdigits._commands.serve.app import (
     DEFAULT_MAX_IMAGE_PIXELS,
     create_app,
 )
+from skdigits._commands.serve.supervisor import (
+    check_workers,
+    reserve_port,
+    serve_in_processes,
+    worker_socket,
+)
 
 __all__ = [
     "BackgroundServer",
-    "default_workers",
     "resolve_model",
     "run_server",
     "start_server",
@@ -50,34 +48,6 @@ def _say(line: str) -> None:
 
 # How long Ctrl-C waits for requests in progress before closing them.
 _GRACEFUL_SECONDS = 3.0
-# A worker process that dies sooner than this after its start is not started
-# again (it would only die again): the server stops and says so.
-_CRASH_LOOP_SECONDS = 5.0
-# How often a worker process checks that its supervisor is still there.
-_ORPHAN_CHECK_SECONDS = 0.5
-# Several worker processes need fork(): on Linux it is safe with NumPy's
-# BLAS and fast; elsewhere (macOS's Accelerate, Windows) one process serves.
-_CAN_FORK_WORKERS = sys.platform.startswith("linux")
-
-
-def default_workers() -> int:
-    """How many processes ``run`` serves from unless told: the usable cores
-    (on Linux; 1 elsewhere).
-
-    Returns
-    -------
-    workers : int
-        At least 1.
-
-    Examples
-    --------
-    >>> from skdigits._commands.serve.server import default_workers
-    >>> default_workers() >= 1
-    True
-    """
-    if not _CAN_FORK_WORKERS:
-        return 1
-    return max(1, len(os.sched_getaffinity(0)))
 
 
 def resolve_model(
@@ -203,43 +173,6 @@ def _bind(host: str, port: int) -> socket.socket:
     )
 
 
-def _shared_port_socket(family: int, address: Any) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind(address)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def _reserve_port(bound: socket.socket) -> socket.socket:
-    """``bound``'s address, held for worker processes; ``bound`` is closed.
-
-    Each worker listens on a socket of its own on the same port
-    (SO_REUSEPORT), so that the kernel spreads new connections evenly over
-    the workers. On one shared socket, whichever worker happened to be
-    running took a burst of new connections: measured with 64 clients, one
-    worker's clients got 14 answers while the other's got 119. The socket
-    returned is bound but does not listen, so it takes no connections; it
-    keeps the port for the workers (and any that replaces one). Another
-    program's server cannot join them: every socket on the port must say
-    SO_REUSEPORT, and ``_bind``'s do not, so the port stays "in use" to it.
-    """
-    family, address = bound.family, bound.getsockname()
-    bound.close()
-    return _shared_port_socket(family, address)
-
-
-def _worker_socket(reserved: socket.socket) -> socket.socket:
-    """A listening socket of one worker, on the port ``reserved`` holds."""
-    sock = _shared_port_socket(reserved.family, reserved.getsockname())
-    sock.listen(128)
-    return sock
-
-
 def _url(sock: socket.socket, host: str) -> str:
     port = sock.getsockname()[1]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
@@ -285,124 +218,6 @@ def _uvicorn_server(app: Any, access_log: bool) -> Any:
         lifespan="off",
     )
     return uvicorn.Server(config)
-
-
-def _check_workers(workers: int | None) -> int:
-    if workers is None:
-        return default_workers()
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1, got {workers!r}.")
-    if workers > 1 and not _CAN_FORK_WORKERS:
-        raise ValueError(
-            f"workers={workers}: several worker processes need Linux; "
-            "serve with workers=1 here."
-        )
-    return workers
-
-
-def _exit_when_orphaned(server: Any, parent: int) -> None:
-    """Stop ``server`` once the supervisor ``parent`` is gone (killed outright,
-    it could not stop its workers), so that no worker outlives it."""
-    while os.getppid() == parent and not server.should_exit:
-        time.sleep(_ORPHAN_CHECK_SECONDS)
-    server.should_exit = True
-
-
-def _worker_process(server: Any, sock: socket.socket, parent: int) -> None:
-    """The body of a forked worker process; never returns."""
-    code = 1
-    try:
-        # Ctrl-C in a terminal reaches every process of the group; the
-        # supervisor then sends SIGTERM. uvicorn handles both while it serves
-        # and raises them again after: ignored here once it has stopped, so
-        # the worker ends as it should, with its requests answered.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        threading.Thread(
-            target=_exit_when_orphaned, args=(server, parent), daemon=True
-        ).start()
-        server.run(sockets=[sock])
-        code = 0
-    except BaseException:  # a worker must not return into its parent's code
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        sys.stderr.flush()
-        os._exit(code)
-
-
-def _serve_in_processes(
-    make_server: Callable[[], Any],
-    reserved: socket.socket,
-    listeners: list[socket.socket],
-    echo: Callable[[str], Any],
-) -> None:
-    """Fork one process per socket of ``listeners`` (on the port ``reserved``
-    holds, see :func:`_reserve_port`) that runs ``make_server()`` on it;
-    wait for them, stop them all on SIGINT or SIGTERM, and start again one
-    that dies on its own (unless it died at once), on a new socket."""
-    parent = os.getpid()
-    children: dict[int, float] = {}  # pid -> when it started
-    stopping = False
-
-    def fork_worker(listener: socket.socket) -> None:
-        server = make_server()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            for other in [reserved, *listeners]:  # the others' are not its own
-                other.close()
-            _worker_process(server, listener, parent)
-        listener.close()  # the worker's alone: connections to it are its own
-        children[pid] = time.monotonic()
-
-    def stop(signum: int = signal.SIGTERM, frame: object = None) -> None:
-        nonlocal stopping
-        if os.getpid() != parent:  # a worker, before it set its own handlers
-            return
-        stopping = True
-        for pid in list(children):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    previous = {
-        sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    failure = None
-    try:
-        while listeners:
-            fork_worker(listeners.pop(0))
-        while children:
-            try:
-                pid, status = os.wait()
-            except ChildProcessError:  # pragma: no cover - none left
-                break
-            started = children.pop(pid, None)
-            if started is None or stopping:
-                continue
-            how = (
-                f"signal {-code}"
-                if (code := os.waitstatus_to_exitcode(status)) < 0
-                else f"exit code {code}"
-            )
-            if time.monotonic() - started < _CRASH_LOOP_SECONDS:
-                failure = f"a worker process stopped at its start ({how})."
-                stop()
-            else:
-                echo(f"A worker process stopped ({how}); starting another.")
-                fork_worker(_worker_socket(reserved))
-    finally:
-        for listener in listeners:  # interrupted before every worker started
-            listener.close()
-        if children:  # interrupted in the parent's own code: leave no worker
-            stop()
-            for pid in list(children):
-                with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if failure:
-        raise RuntimeError(failure)
 
 
 class BackgroundServer:
@@ -662,7 +477,7 @@ def run_server(
     FileNotFoundError: No model file at no-such-model.skdigits.
     """
     started = time.perf_counter()
-    workers = _check_workers(workers)
+    workers = check_workers(workers)
     # The address first: a taken port is reported before a model is loaded.
     sock = _bind(host, port)
     listeners: list[socket.socket] = []
@@ -678,8 +493,8 @@ def run_server(
         if workers > 1:
             # Listening before the address is shown: early connections wait
             # in the workers' queues until the workers take them.
-            sock = _reserve_port(sock)
-            listeners = [_worker_socket(sock) for _ in range(workers)]
+            sock = reserve_port(sock)
+            listeners = [worker_socket(sock) for _ in range(workers)]
         if not _is_loopback(host):
             echo(
                 f"Listening on {host}: other computers can reach this server, "
@@ -694,7 +509,7 @@ def run_server(
             # Before the workers are forked, so that they share what it loaded.
             app.predict.warm_up()
             if workers > 1:
-                _serve_in_processes(
+                serve_in_processes(
                     lambda: _uvicorn_server(app, access_log), sock, listeners, echo
                 )
             else:
