@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from skdigits._commands.cli import ESTIMATOR_OPTIONS, main
+from skdigits._commands.cli import main
+from skdigits._commands.options import ESTIMATOR_OPTIONS
 from skdigits._commands.report import REPORT_FILES
 from skdigits._prediction.answer import ANSWER_SCHEMA
 from skdigits.datasets import load_mnist_sample

@@ -22,19 +22,20 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from skdigits._prediction.formatting import (
-    can_print,
-    number_text,
-    probability_text,
-    text_table,
+from skdigits._commands.options import (
+    ESTIMATOR_OPTIONS,
+    TrainHelpFormatter,
+    add_estimator_options,
+    probability,
+    value_text,
 )
+from skdigits._prediction.formatting import can_print, probability_text, text_table
 
-__all__ = ["ESTIMATOR_OPTIONS", "EstimatorOption", "build_parser", "main"]
+__all__ = ["CommandError", "build_parser", "main"]
 
 PROG = "skdigits"
 # fetch_mnist's places a user names, as the command line names them.
@@ -52,181 +53,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise CommandError(f"{message} (see '{self.prog} --help')")
-
-
-# -- options that set an estimator parameter -------------------------------------
-
-
-def _scalar(text: str) -> Any:
-    """An int, a float, None (``none``) or the text itself; never an error.
-
-    Whether the value is acceptable is the estimator's to say.
-    """
-    if text.strip().lower() == "none":
-        return None
-    for kind in (int, float):
-        with contextlib.suppress(ValueError):
-            return kind(text)
-    return text
-
-
-def _probability(text: str) -> float:
-    """An ``--unsure-below`` value: a probability in (0, 1]."""
-    from skdigits._prediction.unsure import check_unsure_below
-
-    try:
-        return check_unsure_below(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _int_tuple(text: str) -> Any:
-    """``"784,196"`` -> ``(784, 196)``; the text itself if it is not that."""
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        return text
-
-
-def _value_text(value: Any) -> str:
-    """A parameter's value as it is typed on the command line."""
-    if value is None:
-        return "none"
-    if isinstance(value, (tuple, list)):
-        return ",".join(str(v) for v in value)
-    return number_text(value)
-
-
-@dataclass(frozen=True)
-class EstimatorOption:
-    """A ``train`` option that sets one ``DenseDigitClassifier`` parameter.
-
-    Parameters
-    ----------
-    flag : str
-        The option, e.g. ``"--epochs"``.
-    param : str
-        The classifier parameter it sets.
-    metavar, help : str
-        For ``--help``, which appends the classifier's default.
-    parse : callable, default=_scalar
-        Turns the typed text into a value without judging it (the
-        classifier's ``_parameter_constraints`` do).
-    default : object, default=argparse.SUPPRESS
-        The command line's own default for a new run; none by default, so
-        that the classifier's applies.
-
-    Examples
-    --------
-    A row of :data:`ESTIMATOR_OPTIONS`; its value is checked by the
-    classifier's ``_parameter_constraints``:
-
-    >>> from skdigits._commands.cli import EstimatorOption
-    >>> epochs = EstimatorOption("--epochs", "epochs", "N", "passes over the data")
-    >>> epochs.validated("3")
-    3
-    >>> epochs.validated("0")
-    Traceback (most recent call last):
-    ...
-    argparse.ArgumentTypeError: The 'epochs' parameter of DenseDigitClassifier \
-must be an int in the range [1, inf). Got 0 instead.
-    """
-
-    flag: str
-    param: str
-    metavar: str
-    help: str
-    parse: Callable[[str], Any] = _scalar
-    default: Any = argparse.SUPPRESS
-
-    def validated(self, text: str) -> Any:
-        """The value of ``text``, checked by the classifier (argparse ``type``)."""
-        from sklearn.utils._param_validation import InvalidParameterError
-
-        from skdigits._estimators.classifier import DenseDigitClassifier
-
-        value = self.parse(text)
-        try:
-            DenseDigitClassifier(**{self.param: value})._validate_params()
-        except InvalidParameterError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-        return value
-
-
-#: The ``train`` options that set classifier parameters, in the order of
-#: ``--help`` and of the command line recorded in the report.
-ESTIMATOR_OPTIONS: tuple[EstimatorOption, ...] = (
-    EstimatorOption("--epochs", "epochs", "N", "passes over the training data"),
-    EstimatorOption(
-        "--hidden",
-        "hidden_layer_sizes",
-        "W1,W2,...",
-        "widths of the hidden layers",
-        parse=_int_tuple,
-    ),
-    EstimatorOption(
-        "--dropout", "dropout", "RATE", "dropout rate on the input pixels, in [0, 1)"
-    ),
-    EstimatorOption("--batch-size", "batch_size", "N", "images per gradient step"),
-    EstimatorOption(
-        "--learning-rate",
-        "learning_rate",
-        "LR",
-        "(initial) learning rate of the optimizer",
-    ),
-    EstimatorOption(
-        "--augment",
-        "augment",
-        "KIND",
-        "distort every training batch on the fly: affine (rotation, scale, "
-        "shift), elastic, or affine+elastic; 'none' trains on the images as "
-        "they are. Needs more epochs (see --recipe)",
-    ),
-    EstimatorOption(
-        "--seed",
-        "random_state",
-        "N",
-        "random seed, so that a run can be repeated exactly; 'none' for a "
-        "different run each time",
-        default=0,
-    ),
-)
-
-
-def _add_estimator_options(group: Any) -> None:
-    # An option not given is absent from the parsed arguments, so that
-    # --continue can tell what was typed; _train applies the defaults.
-    for option in ESTIMATOR_OPTIONS:
-        group.add_argument(
-            option.flag,
-            dest=option.param,
-            type=option.validated,
-            default=argparse.SUPPRESS,
-            metavar=option.metavar,
-            help=option.help,
-        )
-
-
-class _TrainHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Adds each classifier option's default to its help, as argparse's
-    ``ArgumentDefaultsHelpFormatter`` does, reading it from the classifier.
-
-    The classifier (and so scikit-learn, about a second) is imported only
-    when ``train --help`` is shown, not for ``skdigits --help`` or
-    ``predict --help``.
-    """
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = super()._get_help_string(action)
-        option = next((o for o in ESTIMATOR_OPTIONS if o.param == action.dest), None)
-        if option is None or text is None:
-            return text
-        if option.default is not argparse.SUPPRESS:
-            return f"{text} (default: {_value_text(option.default)})"
-        from skdigits._estimators.classifier import DenseDigitClassifier
-
-        default = DenseDigitClassifier().get_params()[option.param]
-        return f"{text} (classifier default: {_value_text(default)})"
 
 
 # -- the parser --------------------------------------------------------------------
@@ -286,7 +112,7 @@ def _add_train(commands: Any) -> None:
         "  skdigits train                      # full MNIST if found\n"
         "  skdigits train --data ~/data/mnist.npz --epochs 30\n"
         "  skdigits train --data sample --hidden 256 --output run1",
-        formatter_class=_TrainHelpFormatter,
+        formatter_class=TrainHelpFormatter,
     )
     data = train.add_argument_group("data")
     data.add_argument(
@@ -301,7 +127,7 @@ def _add_train(commands: Any) -> None:
         action="store_true",
         help="never download MNIST; fall back to the bundled sample instead",
     )
-    _add_estimator_options(train.add_argument_group("network and training"))
+    add_estimator_options(train.add_argument_group("network and training"))
     train.add_argument(
         "--recipe",
         metavar="NAME",
@@ -384,7 +210,7 @@ def _add_predict(commands: Any) -> None:
     predict.add_argument(
         "--unsure-below",
         metavar="P",
-        type=_probability,
+        type=probability,
         help="answer 'not sure' when the top probability is below P (default: "
         "the model's calibrated threshold, or 0.5 for a model without one)",
     )
@@ -451,7 +277,7 @@ def _add_serve(commands: Any) -> None:
     serve.add_argument(
         "--unsure-below",
         metavar="P",
-        type=_probability,
+        type=probability,
         help="the page says 'not sure' when the top probability is below P "
         "(default: the model's calibrated threshold, or 0.5 for a model "
         "without one)",
@@ -565,15 +391,12 @@ def _train(args: argparse.Namespace) -> int:
                 "--continue trains the saved network with its own settings; "
                 f"only --epochs can be given with it, not {', '.join(refused)}."
             )
-    deskew = args.deskew
-    if args.recipe is not None:
-        from skdigits._estimators.augmentation import DESKEWED_RECIPES, get_recipe
+    from skdigits._commands.training import plan_training, recipe_settings
 
-        deskew = deskew or args.recipe in DESKEWED_RECIPES
-        try:
-            chosen = {**get_recipe(args.recipe), **chosen}
-        except ValueError as exc:
-            raise CommandError(f"--recipe: {exc}") from None
+    try:
+        chosen, deskew = recipe_settings(chosen, args.recipe, deskew=args.deskew)
+    except ValueError as exc:
+        raise CommandError(f"--recipe: {exc}") from None
     folder = _output_folder(args.output, args.force)
     data = _load_data(args.data, args.no_download)
     title = "Bundled MNIST sample" if data.is_sample else "Full MNIST"
@@ -583,42 +406,25 @@ def _train(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # the figures go to files; never open windows
-    from skdigits._commands.training import describe_classifier, train_and_report
+    from skdigits._commands.training import train_and_report
     from skdigits._estimators.pipeline import final_estimator
 
-    argv = [PROG, "train", "--data", "sample" if data.is_sample else data.source]
     if args.continue_from is None:
-        from skdigits._estimators.classifier import DenseDigitClassifier
-
         # The command line's own defaults (--seed 0), then what was given;
         # the classifier's defaults apply to the rest.
         for option in ESTIMATOR_OPTIONS:
             if option.default is not argparse.SUPPRESS:
                 chosen.setdefault(option.param, option.default)
-        classifier = DenseDigitClassifier(**chosen)
-        how = {"classifier": classifier, "deskew": deskew}
+    plan = plan_training(chosen, deskew=deskew, continue_from=args.continue_from)
+    argv = [PROG, "train", "--data", "sample" if data.is_sample else data.source]
+    if args.continue_from is None:
+        params = plan.classifier.get_params()
         for option in ESTIMATOR_OPTIONS:
-            argv += [option.flag, _value_text(classifier.get_params()[option.param])]
+            argv += [option.flag, value_text(params[option.param])]
         argv += ["--deskew"] if deskew else []
-        epochs_before = 0
-        print(
-            f"Training on {len(data.y_train):,} images: "
-            f"{'deskewed, ' if deskew else ''}{describe_classifier(classifier)}.",
-            flush=True,
-        )
     else:
-        from skdigits._estimators.persistence import load_model
-
-        pipeline = load_model(args.continue_from)
-        epochs_before = final_estimator(pipeline).n_iter_
-        epochs = chosen.get("epochs", final_estimator(pipeline).epochs)
-        how = {"continue_from": pipeline, "epochs": epochs}
-        argv += ["--continue", str(args.continue_from), "--epochs", str(epochs)]
-        print(
-            f"Continuing {args.continue_from} ({epochs_before} epochs so far) "
-            f"on {len(data.y_train):,} images: {epochs} more epochs.",
-            flush=True,
-        )
+        argv += ["--continue", str(args.continue_from), "--epochs", str(plan.epochs)]
+    print(f"{plan.summary} on {len(data.y_train):,} images{plan.details}.", flush=True)
     with _output_errors(folder):
         run = train_and_report(
             folder,
@@ -630,10 +436,10 @@ def _train(args: argparse.Namespace) -> int:
             command=shlex.join(argv),
             overwrite=True,  # _output_folder has applied --force already
             verbose=0 if args.quiet else (1 if sys.stdout.isatty() else 2),
-            **how,
+            **plan.how,
         )
 
-    n_epochs = final_estimator(run.model).n_iter_ - epochs_before
+    n_epochs = final_estimator(run.model).n_iter_ - plan.epochs_before
     print(
         f"Trained {n_epochs} epoch{'s' if n_epochs != 1 else ''} in "
         f"{run.train_time:.1f} s.\n",

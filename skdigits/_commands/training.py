@@ -28,14 +28,18 @@ from skdigits._commands.report import check_report_folder, write_report
 from skdigits._estimators.metrics import Evaluation, evaluate
 from skdigits._estimators.pipeline import (
     continue_training,
+    final_estimator,
     make_digit_pipeline,
     transform_before_classifier,
 )
 from skdigits._prediction.formatting import number_text
 
 __all__ = [
+    "TrainingPlan",
     "TrainingRun",
     "describe_classifier",
+    "plan_training",
+    "recipe_settings",
     "train_and_report",
 ]
 
@@ -167,7 +171,6 @@ def train_and_report(
     from sklearn.base import clone
 
     from skdigits._estimators.classifier import DenseDigitClassifier
-    from skdigits._estimators.pipeline import final_estimator
 
     folder = check_report_folder(folder, overwrite=overwrite)
     if continue_from is None:
@@ -271,4 +274,134 @@ def describe_classifier(classifier: Any) -> str:
         f"size {params['batch_size']}, {params['epochs']} epochs, seed "
         f"{params['random_state']}"
         + ("" if augment is None else f", every training batch distorted ({augment})")
+    )
+
+
+def recipe_settings(
+    params: dict[str, Any], recipe: str | None, *, deskew: bool = False
+) -> tuple[dict[str, Any], bool]:
+    """A run's classifier parameters and Deskew choice, with a recipe under them.
+
+    Parameters
+    ----------
+    params : dict
+        The parameters given; they override the recipe's.
+    recipe : str or None
+        A name of :data:`skdigits.augmentation.RECIPES`, or None.
+    deskew : bool, default=False
+        Whether a Deskew step was asked for; a recipe of
+        :data:`skdigits.augmentation.DESKEWED_RECIPES` turns it on.
+
+    Returns
+    -------
+    params : dict
+        The recipe's parameters, then ``params``.
+    deskew : bool
+        Whether the pipeline deskews.
+
+    Raises
+    ------
+    ValueError
+        The recipe does not exist (the message lists those that do).
+
+    Examples
+    --------
+    >>> from skdigits._commands.training import recipe_settings
+    >>> params, deskew = recipe_settings({"epochs": 3}, "robust")
+    >>> params["epochs"], deskew
+    (3, True)
+    """
+    if recipe is None:
+        return dict(params), deskew
+    from skdigits._estimators.augmentation import DESKEWED_RECIPES, get_recipe
+
+    return {**get_recipe(recipe), **params}, deskew or recipe in DESKEWED_RECIPES
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What one ``skdigits train`` run trains: a new classifier, or a saved
+    model on from where it stopped (:func:`plan_training` makes it).
+
+    Attributes
+    ----------
+    how : dict
+        The keyword arguments of :func:`train_and_report` that say what to
+        train (``classifier`` and ``deskew``, or ``continue_from`` and
+        ``epochs``).
+    classifier : DenseDigitClassifier
+        The classifier trained: the new one, or the saved model's.
+    epochs : int
+        The epochs this run adds.
+    epochs_before : int
+        Those the model had already been trained (0 for a new one).
+    summary, details : str
+        What the run does, as "Training" or "Continuing ..." and the rest of
+        the sentence after the number of images.
+    """
+
+    how: dict[str, Any]
+    classifier: Any
+    epochs: int
+    epochs_before: int
+    summary: str
+    details: str
+
+
+def plan_training(
+    params: dict[str, Any],
+    *,
+    deskew: bool = False,
+    continue_from: str | os.PathLike[str] | None = None,
+) -> TrainingPlan:
+    """Build the classifier a run trains, or load the model it continues.
+
+    Parameters
+    ----------
+    params : dict
+        :class:`~skdigits.DenseDigitClassifier` parameters for a new run;
+        with ``continue_from``, only ``epochs`` is read.
+    deskew : bool, default=False
+        Put a :class:`~skdigits.Deskew` step first (a new run only).
+    continue_from : str, path-like or None, default=None
+        A file written by :func:`skdigits.persistence.save_model` to train
+        on instead of a new classifier.
+
+    Returns
+    -------
+    plan : TrainingPlan
+
+    Examples
+    --------
+    >>> from skdigits._commands.training import plan_training
+    >>> plan = plan_training({"epochs": 2, "hidden_layer_sizes": (32,)})
+    >>> plan.how["classifier"].epochs, plan.epochs_before, plan.summary
+    (2, 0, 'Training')
+    """
+    if continue_from is None:
+        from skdigits._estimators.classifier import DenseDigitClassifier
+
+        classifier = DenseDigitClassifier(**params)
+        return TrainingPlan(
+            how={"classifier": classifier, "deskew": deskew},
+            classifier=classifier,
+            epochs=classifier.epochs,
+            epochs_before=0,
+            summary="Training",
+            details=(
+                f": {'deskewed, ' if deskew else ''}{describe_classifier(classifier)}"
+            ),
+        )
+    from skdigits._estimators.persistence import load_model
+
+    pipeline = load_model(continue_from)
+    classifier = final_estimator(pipeline)
+    epochs = params.get("epochs", classifier.epochs)
+    return TrainingPlan(
+        how={"continue_from": pipeline, "epochs": epochs},
+        classifier=classifier,
+        epochs=epochs,
+        epochs_before=classifier.n_iter_,
+        summary=f"Continuing {continue_from} ({classifier.n_iter_} epochs so far)",
+        details=f": {epochs} more epochs",
     )
