@@ -406,8 +406,8 @@ def test_printed_digits_join_the_training_data_weighted_as_their_class(
     class Stop(Exception):
         pass
 
-    def capture(network, X, Y, settings, **kwargs):
-        seen.update(X=X, Y=Y, **kwargs)
+    def capture(network, data, params, distortion, incremental):
+        seen.update(data._asdict())
         raise Stop
 
     monkeypatch.setattr(trainer, "train_network", capture)

@@ -310,8 +310,8 @@ def _capture_training(monkeypatch):
     class Stop(Exception):
         pass
 
-    def capture(network, X, Y, settings, **kwargs):
-        seen.update(X=X, Y=Y, **kwargs)
+    def capture(network, data, params, distortion, incremental):
+        seen.update(data._asdict())
         raise Stop
 
     monkeypatch.setattr(trainer, "train_network", capture)

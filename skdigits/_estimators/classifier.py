@@ -1,39 +1,49 @@
-"""``DenseDigitClassifier``: the notebook's network as a scikit-learn classifier."""
+"""``DenseDigitClassifier``: the notebook's network as a scikit-learn classifier.
+
+The estimator is scikit-learn's contract: its parameters and their
+constraints, one input check (``_validate_input``), ``fit`` and
+``partial_fit`` through one ``_fit``, and prediction through the NumPy
+forward pass. Preparing the training data (one-hot labels, class weights,
+the early-stopping hold-out, added digits) is
+:mod:`skdigits._estimators.training_data`'s job, training is
+:mod:`skdigits._keras.trainer`'s, and holding the Keras network is
+:class:`~skdigits._estimators.network_handle.KerasNetworkMixin`'s.
+"""
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
-    InvalidParameterError,
     StrOptions,
 )
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skdigits._estimators.augmentation import (
     PRESETS,
     RandomDistortion,
     resolve_distortion,
-    with_added_digits,
 )
-from skdigits._estimators.network_handle import NetworkHandle
+from skdigits._estimators.input_checks import (
+    check_hidden_layer_sizes,
+    continued_classes,
+    flatten_images,
+    stream_classes,
+    unknown_labels_message,
+)
+from skdigits._estimators.network_handle import KerasNetworkMixin, NetworkHandle
+from skdigits._estimators.training_data import (
+    fitted_attributes,
+    prepare_training_data,
+)
 from skdigits._prediction.forward import (
     ACTIVATIONS,
-    PREDICT_CHUNK_SIZE,
     dense_forward_in_chunks,
-    dense_logits,
+    dense_log_proba_in_chunks,
 )
 
 __all__ = ["DenseDigitClassifier"]
@@ -42,7 +52,7 @@ __all__ = ["DenseDigitClassifier"]
 OPTIMIZERS = ("adam", "adamw", "nadam", "adamax", "rmsprop", "sgd", "adagrad")
 
 
-class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
+class DenseDigitClassifier(ClassifierMixin, KerasNetworkMixin, BaseEstimator):
     """The notebook's dense Keras network as a scikit-learn classifier.
 
     The network is ``Dropout(dropout)`` on the input pixels, then one
@@ -204,13 +214,10 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    ``predict_proba`` runs the trained weights through a NumPy forward pass
-    (``skdigits._prediction.forward.dense_forward_in_chunks``), in chunks of
-    ``PREDICT_CHUNK_SIZE`` (2048) samples to bound its
-    memory. For one sample that is a few hundred times faster than
-    ``keras.Model.predict``, which costs tens of milliseconds per call
-    whatever the batch size, and for 10,000 samples it is still about twice
-    as fast (see the performance page). It gives Keras's probabilities to
+    ``predict_proba`` runs the trained weights through a NumPy forward pass,
+    in chunks of 2048 samples to bound its memory: faster than
+    ``keras.Model.predict`` at every batch size, and far faster for one
+    sample (see the performance page). It gives Keras's probabilities to
     float32 rounding.
 
     ``partial_fit`` trains at the constant ``learning_rate``: a schedule
@@ -308,19 +315,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        # _parameter_constraints checks the container; the widths are checked
-        # here, still before any data is touched.
-        sizes = self.hidden_layer_sizes
-        widths = [] if isinstance(sizes, (str, bytes)) else list(np.ravel(sizes))
-        if not widths or not all(
-            isinstance(w, Integral) and not isinstance(w, bool) and w > 0
-            for w in widths
-        ):
-            raise InvalidParameterError(
-                "The 'hidden_layer_sizes' parameter of "
-                f"{type(self).__name__} must be a non-empty sequence of positive "
-                f"integers such as (784, 196). Got {sizes!r} instead."
-            )
+        # The constraints check the container; the widths, before any data.
+        check_hidden_layer_sizes(self.hidden_layer_sizes, type(self).__name__)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None) -> DenseDigitClassifier:
@@ -351,9 +347,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
             during training), the estimator is left exactly as before the call,
             network and optimizer state included.
         """
-        return self._fit_all_or_nothing(
-            X, y, sample_weight, incremental=False, classes=None
-        )
+        return self._fit(X, y, sample_weight, incremental=False, classes=None)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
@@ -410,298 +404,7 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
                 "score to stop on. Set early_stopping=False to train "
                 "incrementally, or use fit for early stopping."
             )
-        return self._fit_all_or_nothing(
-            X, y, sample_weight, incremental=True, classes=classes
-        )
-
-    def _fit_all_or_nothing(self, X, y, sample_weight, *, incremental, classes):
-        # All-or-nothing: whatever raises (bad input, a Keras error, Ctrl-C
-        # in a callback), the estimator is restored to its state before the
-        # call, so a fitted one keeps predicting as it did. Continued
-        # training changes the Keras network in place, so its variables and
-        # the optimizer's are restored too.
-        previous_state = dict(vars(self))
-        snapshot = None
-        try:
-            if self._continues(incremental):
-                # Before the snapshot reads model_: an inference-only network
-                # has no optimizer state to snapshot (or to continue).
-                self._check_can_continue_training()
-                from skdigits._keras.network import snapshot_training_state
-
-                snapshot = snapshot_training_state(self.model_)
-            self._fit(X, y, sample_weight, incremental=incremental, classes=classes)
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(previous_state)
-            if snapshot is not None:
-                from skdigits._keras.network import restore_training_state
-
-                restore_training_state(*snapshot)
-            raise
-        return self
-
-    def _continues(self, incremental: bool) -> bool:
-        """Whether this call continues the current network."""
-        return (incremental or self.warm_start) and hasattr(self, "classes_")
-
-    def _fit(self, X, y, sample_weight, *, incremental: bool, classes) -> None:
-        continuing = self._continues(incremental)
-        X, y, classes = self._checked_data(X, y, classes, incremental, continuing)
-        # Checked before anything trains: augmenting non-images is an error.
-        distortion = None
-        if self.augment is not None:
-            distortion = resolve_distortion(self.augment, X.shape[1], self.image_shape_)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float32)
-        y_index = np.searchsorted(classes, y)
-        sample_weight = self._weights_with_classes(
-            y, y_index, classes, sample_weight, incremental
-        )
-        Y = np.eye(len(classes), dtype=np.float32)[y_index]
-        seed = self._seed()
-        early_stopping = self.early_stopping and not incremental
-        validation_data = None
-        if early_stopping:
-            X, Y, sample_weight, validation_data = self._hold_out(
-                X, Y, y_index, sample_weight, seed
-            )
-        if continuing and seed is not None:
-            # A new shuffle order for each continued call, yet the same after
-            # a pickle round trip: t_ is part of the fitted state.
-            seed = int(np.random.SeedSequence([seed, self.t_]).generate_state(1)[0])
-        if distortion is not None:
-            # Printed and style digits, after the hold-out: early stopping
-            # validates on the user's data.
-            X, Y, sample_weight = with_added_digits(
-                X, Y, sample_weight, classes, *distortion, seed
-            )
-        # TensorFlow starts here, not when this module is imported: prediction,
-        # loading a saved model and ``skdigits --help`` never need it.
-        from skdigits._keras.trainer import train_network
-
-        run = train_network(
-            self.model_ if continuing else None,
-            X,
-            Y,
-            self._network_settings(),
-            sample_weight=sample_weight,
-            validation_data=validation_data,
-            distortion=distortion,
-            seed=seed,
-            incremental=incremental,
-        )
-        self._record_fit(run, classes, continuing, early_stopping)
-
-    def _checked_data(self, X, y, classes, incremental: bool, continuing: bool):
-        """``X``, ``y`` and the classes, every check run before any training
-        and before anything is set."""
-        if continuing:
-            self._check_unchanged_network()
-            X, y = self._validate_continued_data(X, y)
-            return X, y, self._check_classes(y, classes, incremental)
-        if incremental:
-            classes = self._first_partial_fit_classes(y, classes)
-        X, y = self._validate_data(X, y, reset=True, incremental=incremental)
-        if not incremental:
-            classes = np.unique(y)
-        elif not np.isin(y, classes).all():
-            raise ValueError(_unknown_labels_message(y, classes))
-        return X, y, classes
-
-    def _network_settings(self):
-        from skdigits._keras.trainer import NetworkSettings
-
-        return NetworkSettings(
-            hidden_layer_sizes=self._hidden_layer_sizes(),
-            activation=self.activation,
-            dropout=float(self.dropout),
-            optimizer=self.optimizer,
-            learning_rate=float(self.learning_rate),
-            lr_schedule=self.lr_schedule,
-            batch_size=int(self.batch_size),
-            epochs=int(self.epochs),
-            shuffle=bool(self.shuffle),
-            verbose=int(self.verbose),
-            n_iter_no_change=int(self.n_iter_no_change),
-            callbacks=tuple(self.callbacks or ()),
-        )
-
-    def _record_fit(self, run, classes, continuing: bool, early_stopping: bool):
-        """The fitted attributes, from one training call."""
-        from skdigits._keras.network import dense_weights
-
-        previous_epochs = self.n_iter_ if continuing else 0
-        history = run.history
-        if continuing:
-            history = _concatenate_histories(self.history_, history)
-        self.classes_ = classes
-        self.n_classes_ = len(classes)
-        self._network = NetworkHandle.from_model(run.model)
-        self.history_ = history
-        self.n_iter_ = len(history["loss"])
-        epochs_run = self.n_iter_ - previous_epochs
-        self.t_ = (self.t_ if continuing else 0) + run.n_train * epochs_run
-        self.best_epoch_ = (
-            None if run.best_epoch is None else previous_epochs + run.best_epoch + 1
-        )
-        # The weights prediction runs on, as in MLPClassifier.
-        weights = dense_weights(run.model)
-        self.coefs_ = [kernel for kernel, _ in weights]
-        self.intercepts_ = [bias for _, bias in weights]
-        self.hidden_activation_ = self.activation
-        self._set_mlp_attributes(len(weights), early_stopping)
-
-    def _set_mlp_attributes(self, n_dense: int, early_stopping: bool) -> None:
-        """``MLPClassifier``'s other fitted attributes, with the same meanings."""
-        self.n_layers_ = n_dense + 1
-        self.n_outputs_ = self.n_classes_
-        self.out_activation_ = "softmax"
-        self.loss_curve_ = list(self.history_["loss"])
-        self.loss_ = self.loss_curve_[-1]
-        if early_stopping and "val_accuracy" in self.history_:
-            self.validation_scores_ = list(self.history_["val_accuracy"])
-            self.best_validation_score_ = float(np.nanmax(self.validation_scores_))
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_)
-
-    def _hidden_layer_sizes(self) -> tuple[int, ...]:
-        return tuple(int(w) for w in np.ravel(self.hidden_layer_sizes))
-
-    def _check_unchanged_network(self) -> None:
-        """Continuing needs the network and optimizer the model was built with.
-
-        (An inference-only model was refused by ``_fit_all_or_nothing``.)
-        """
-        from skdigits._keras.network import describe_network
-
-        # The activation as fitted (Keras's own name may differ).
-        built = {
-            **describe_network(self.model_),
-            "activation": self.hidden_activation_,
-        }
-        wanted = {
-            "hidden_layer_sizes": self._hidden_layer_sizes(),
-            "activation": self.activation,
-            "dropout": float(self.dropout),
-            "optimizer": str(self.optimizer).lower(),
-        }
-        for name, value in wanted.items():
-            was = built[name]
-            if value != was:
-                raise ValueError(
-                    f"{type(self).__name__} cannot continue training with "
-                    f"{name}={value!r}: the network was built with {name}={was!r}. "
-                    "Set it back to continue, or fit with warm_start=False to "
-                    "train a new network."
-                )
-
-    def _validate_continued_data(self, X, y):
-        """``X`` and ``y`` of a continued call, checked against the fit."""
-        X = self._flatten_images(X, reset=False)
-        X, y = validate_data(self, X, y, reset=False, dtype=np.float32)
-        check_classification_targets(y)
-        return X, y
-
-    def _check_classes(self, y, classes, incremental: bool) -> np.ndarray:
-        """The classes of a continued call: those of the fit, unchanged."""
-        if classes is not None and not np.array_equal(
-            np.unique(classes), self.classes_
-        ):
-            raise ValueError(
-                f"classes={np.unique(classes)!r} differs from the classes of the "
-                f"earlier calls, {self.classes_!r}; a network cannot change its "
-                "classes. Call fit with warm_start=False to start anew."
-            )
-        if incremental:
-            if not np.isin(y, self.classes_).all():
-                raise ValueError(_unknown_labels_message(y, self.classes_))
-        elif not np.array_equal(np.unique(y), self.classes_):
-            raise ValueError(
-                f"warm_start=True continues a network trained on the classes "
-                f"{self.classes_!r}, but y has the classes {np.unique(y)!r}. "
-                "Give y the same classes, or set warm_start=False to start anew."
-            )
-        return self.classes_
-
-    def _first_partial_fit_classes(self, y, classes) -> np.ndarray:
-        if classes is None:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit: the "
-                "network needs all the labels the stream can hold, e.g. "
-                "classes=np.arange(10)."
-            )
-        classes = np.unique(np.asarray(classes))
-        if classes.size < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes; partial_fit "
-                f"got classes={classes!r}."
-            )
-        return classes
-
-    def _weights_with_classes(self, y, y_index, classes, sample_weight, incremental):
-        """``sample_weight`` times the weight of each sample's class."""
-        if self.class_weight is None:
-            return sample_weight
-        if isinstance(self.class_weight, str) and incremental:
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: one "
-                "chunk does not tell the class frequencies. Pass "
-                "class_weight=dict(zip(classes, compute_class_weight('balanced', "
-                "classes=classes, y=y_all))) computed over all the labels."
-            )
-        per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
-        weights = per_class[y_index].astype(np.float32)
-        return weights if sample_weight is None else weights * sample_weight
-
-    # -- the Keras network, built lazily ------------------------------------
-    # Prediction runs on coefs_ and intercepts_ in NumPy; the Keras network
-    # (which training and saving with the optimizer need) sits behind a
-    # NetworkHandle, so that a loaded or unpickled classifier starts
-    # TensorFlow only when something reads model_.
-
-    @property
-    def model_(self):
-        """The trained ``keras.Model`` (rebuilt on first access after loading)."""
-        if "_network" not in vars(self):
-            raise AttributeError(
-                f"{type(self).__name__!r} object has no attribute 'model_'"
-            )
-        return self._network.model()
-
-    def _restore_network(self, network, weights, *, where: str) -> None:
-        """Hold the network of a model file: ``network.keras`` as bytes, or
-        None for an inference-only file (rebuilt from ``weights``)."""
-        self._network = NetworkHandle.from_saved(
-            network, weights, self.hidden_activation_, self.dropout, where
-        )
-
-    def __dir__(self) -> list[str]:
-        # BaseEstimator.__dir__ keeps the names that hasattr finds, and tools
-        # that walk dir() (skl2onnx, IDEs) read what it lists. Listing model_
-        # before it is built would rebuild a loaded network, starting
-        # TensorFlow, just to look: it is listed once it exists.
-        network = vars(self).get("_network")
-        has_model = network is not None and network.built
-        return [
-            name
-            for name in object.__dir__(self)
-            if (has_model if name == "model_" else hasattr(self, name))
-        ]
-
-    def _check_can_continue_training(self) -> None:
-        """Raise if the network lacks the optimizer state that continuing needs."""
-        if self._network.inference_only:
-            raise ValueError(
-                f"This {type(self).__name__} was loaded from an inference-only "
-                "file (saved with include_optimizer=False), which holds no "
-                "optimizer state, so training cannot continue from it. Load the "
-                "full file (saved with include_optimizer=True), or fit from "
-                "scratch."
-            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities for ``X``.
@@ -717,13 +420,11 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes), dtype float32
             Probabilities, in the order of ``classes_``.
         """
-        check_is_fitted(self)
-        X = self._validate_data(X, reset=False)
-        weights = list(zip(self.coefs_, self.intercepts_, strict=True))
-        # NumPy, not keras.Model.predict: measured faster at every batch size
-        # on CPU (benchmarks/RESULTS.md, section 3), and far faster for few
-        # samples, where Keras's per-call set-up dominates.
-        return dense_forward_in_chunks(weights, X, self.hidden_activation_)
+        X = self._validate_predict_input(X)
+        # NumPy, not keras.Model.predict: faster at every batch size on CPU,
+        # and far faster for few samples, where Keras's per-call set-up
+        # dominates (benchmarks/RESULTS.md, latency).
+        return dense_forward_in_chunks(self._weights(), X, self.hidden_activation_)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log of the class probabilities for ``X``.
@@ -743,20 +444,8 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes), dtype float32
             Log-probabilities, in the order of ``classes_``.
         """
-        check_is_fitted(self)
-        X = self._validate_data(X, reset=False)
-        weights = list(zip(self.coefs_, self.intercepts_, strict=True))
-        activation = self.hidden_activation_
-        # In chunks, as predict_proba, to bound memory.
-        logits = np.concatenate(
-            [
-                dense_logits(weights, X[start : start + PREDICT_CHUNK_SIZE], activation)
-                for start in range(0, X.shape[0], PREDICT_CHUNK_SIZE)
-            ]
-        )
-        logits -= logits.max(axis=1, keepdims=True)
-        logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return logits
+        X = self._validate_predict_input(X)
+        return dense_log_proba_in_chunks(self._weights(), X, self.hidden_activation_)
 
     def predict(self, X) -> np.ndarray:
         """Most probable class for each sample of ``X``.
@@ -775,102 +464,84 @@ class DenseDigitClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
-    def _seed(self) -> int | None:
-        """An int seed for SciKeras from ``random_state`` (None stays None)."""
-        if self.random_state is None:
-            return None
-        if isinstance(self.random_state, Integral):
-            return int(self.random_state)
-        return int(
-            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        )
+    # -- fit helpers ---------------------------------------------------------
 
-    def _validate_data(self, X, y=None, *, reset: bool, incremental: bool = False):
-        """scikit-learn's ``validate_data`` on flattened float32 pixels."""
-        X = self._flatten_images(X, reset=reset)
-        if not reset:
-            return validate_data(self, X, reset=False, dtype=np.float32)
+    def _fit(self, X, y, sample_weight, *, incremental: bool, classes):
+        continuing = (incremental or self.warm_start) and hasattr(self, "classes_")
+        # All-or-nothing: whatever raises (bad input, a Keras error, Ctrl-C
+        # in a callback), the estimator is left as it was, network included.
+        with self._unchanged_on_error(continuing):
+            self._train(X, y, sample_weight, classes, incremental, continuing)
+        return self
+
+    def _train(self, X, y, sample_weight, classes, incremental, continuing) -> None:
+        X, y, classes = self._validate_input(X, y, classes, incremental, continuing)
+        # Checked before anything trains: augmenting non-images is an error.
+        distortion = None
+        if self.augment is not None:
+            distortion = resolve_distortion(self.augment, X.shape[1], self.image_shape_)
+        params = self.get_params(deep=False)
+        steps = self.t_ if continuing else None
+        data = prepare_training_data(
+            X, y, classes, sample_weight, params, distortion, incremental, steps
+        )
+        # TensorFlow starts here, not when this module is imported: prediction,
+        # loading a saved model and ``skdigits --help`` never need it.
+        from skdigits._keras.trainer import train_network
+
+        network = self.model_ if continuing else None
+        run = train_network(network, data, params, distortion, incremental)
+        fitted = fitted_attributes(
+            run,
+            classes,
+            self.activation,
+            before=vars(self) if continuing else None,
+            early_stopping=data.validation_data is not None,
+        )
+        vars(self).update(fitted, _network=NetworkHandle.from_model(run.model))
+
+    def _validate_input(self, X, y, classes, incremental: bool, continuing: bool):
+        """``X``, ``y`` and the classes of a ``fit`` or ``partial_fit`` call,
+        every check run before any training."""
+        name = type(self).__name__
+        if continuing:
+            self._check_unchanged_network()
+            X, _ = flatten_images(X, self.image_shape_, reset=False, name=name)
+            X, y = validate_data(self, X, y, reset=False, dtype=np.float32)
+            check_classification_targets(y)
+            return (
+                X,
+                y,
+                continued_classes(y, classes, self.classes_, incremental=incremental),
+            )
+        if incremental:
+            classes = stream_classes(classes, name)
+        X, self.image_shape_ = flatten_images(X, None, reset=True, name=name)
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
+        if incremental:
+            # One chunk of a stream may hold a single class; partial_fit's
+            # ``classes`` says how many the network has.
+            if not np.isin(y, classes).all():
+                raise ValueError(unknown_labels_message(y, classes))
+            return X, y, classes
         classes = np.unique(y)
-        # One chunk of a stream may hold a single class; partial_fit's
-        # ``classes`` says how many the network has.
-        if classes.size < 2 and not incremental:
+        if classes.size < 2:
             raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                f"{name} needs samples of at least 2 classes in y; "
                 f"got 1 class: {classes!r}."
             )
-        return X, y
+        return X, y, classes
 
-    def _flatten_images(self, X, *, reset: bool):
-        """Turn a stack of images (n, h, w) into rows of pixels (n, h * w)."""
-        if not isinstance(X, np.ndarray):
-            if not isinstance(X, (list, tuple)):
-                return X  # DataFrames, sparse matrices: validate_data decides
-            X = np.asarray(X)
-        if X.ndim > 3:
-            raise ValueError(
-                f"X must be 2-D (n_samples, n_features) or a 3-D stack of images "
-                f"(n_samples, height, width); got {X.ndim} dimensions, "
-                f"shape {X.shape}."
-            )
-        if X.ndim != 3:
-            if reset:
-                self.image_shape_ = None
-            return X
-        image_shape = tuple(int(s) for s in X.shape[1:])
-        if reset:
-            self.image_shape_ = image_shape
-        elif self.image_shape_ is not None and image_shape != self.image_shape_:
-            raise ValueError(
-                f"X holds images of shape {image_shape}, but {type(self).__name__} "
-                f"was fitted on images of shape {self.image_shape_}."
-            )
-        return X.reshape(X.shape[0], math.prod(image_shape))
+    # -- predict helpers -----------------------------------------------------
 
-    def _hold_out(self, X, Y, y_index, sample_weight, seed):
-        """Stratified train/validation split of the training data."""
-        n_samples = len(y_index)
-        n_val = max(1, math.ceil(self.validation_fraction * n_samples))
-        if n_val >= n_samples:
-            raise ValueError(
-                f"early_stopping needs more than {n_samples} samples to hold out "
-                f"validation_fraction={self.validation_fraction}."
-            )
-        # Stratify when every class can give a sample to both sides.
-        counts = np.bincount(y_index)
-        can_stratify = counts.min() >= 2 and len(counts) <= min(
-            n_val, n_samples - n_val
+    def _validate_predict_input(self, X):
+        """Flattened float32 pixels of the fitted shape."""
+        check_is_fitted(self)
+        X, _ = flatten_images(
+            X, self.image_shape_, reset=False, name=type(self).__name__
         )
-        stratify = y_index if can_stratify else None
-        train, val = train_test_split(
-            np.arange(n_samples), test_size=n_val, stratify=stratify, random_state=seed
-        )
-        sw_train = None if sample_weight is None else sample_weight[train]
-        return X[train], Y[train], sw_train, (X[val], Y[val])
+        return validate_data(self, X, reset=False, dtype=np.float32)
 
-
-def _concatenate_histories(
-    before: dict[str, list[float]], after: dict[str, list[float]]
-) -> dict[str, list[float]]:
-    """One per-epoch history of two training calls, every list one entry per
-    epoch: a metric missing from one call (say, ``val_accuracy`` when only the
-    second used early stopping) is NaN for that call's epochs."""
-    n_before = len(before.get("loss", []))
-    n_after = len(after.get("loss", []))
-    return {
-        key: [
-            *before.get(key, [math.nan] * n_before),
-            *after.get(key, [math.nan] * n_after),
-        ]
-        for key in [*before, *(k for k in after if k not in before)]
-    }
-
-
-def _unknown_labels_message(y, classes) -> str:
-    unknown = np.setdiff1d(np.unique(y), classes)
-    return (
-        f"y holds labels {unknown.tolist()} that are not in classes "
-        f"{np.asarray(classes).tolist()}. The "
-        "network's classes are fixed by the first call to partial_fit (or by fit)."
-    )
+    def _weights(self) -> list:
+        return list(zip(self.coefs_, self.intercepts_, strict=True))

@@ -10,7 +10,7 @@ hands back the plain network with its history.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -27,28 +27,11 @@ from skdigits._keras.network import (
 )
 from skdigits._keras.scikeras_glue import fit_keras_network
 
-if TYPE_CHECKING:  # the layer above: its parameter object, read, not imported
+if TYPE_CHECKING:  # the layer above: what it passes in, read, not imported
     from skdigits._estimators.augmentation import RandomDistortion
+    from skdigits._estimators.training_data import TrainingData
 
-__all__ = ["NetworkSettings", "Training", "train_network"]
-
-
-@dataclass(frozen=True)
-class NetworkSettings:
-    """The classifier's parameters that shape and train the network."""
-
-    hidden_layer_sizes: tuple[int, ...]
-    activation: str
-    dropout: float
-    optimizer: str
-    learning_rate: float
-    lr_schedule: str
-    batch_size: int
-    epochs: int
-    shuffle: bool
-    verbose: int
-    n_iter_no_change: int
-    callbacks: Sequence[Any] = ()
+__all__ = ["Training", "train_network"]
 
 
 @dataclass(frozen=True)
@@ -63,41 +46,43 @@ class Training:
 
 def train_network(
     network: keras.Model | None,
-    X: np.ndarray,
-    Y: np.ndarray,
-    settings: NetworkSettings,
-    *,
-    sample_weight: np.ndarray | None,
-    validation_data: tuple[np.ndarray, np.ndarray] | None,
+    data: TrainingData,
+    params: Mapping[str, Any],
     distortion: tuple[RandomDistortion, tuple[int, int]] | None,
-    seed: int | None,
     incremental: bool,
 ) -> Training:
     """Train ``network`` on (or, when None, a new network from scratch).
 
+    ``data`` is what the classifier prepared (pixels, one-hot labels,
+    weights, the hold-out and the seed); ``params`` are its parameters, as
+    ``get_params()`` gives them, read here and nowhere else.
     ``incremental`` (``partial_fit``) runs one epoch at the constant
-    learning rate; otherwise ``settings.epochs`` epochs on the schedule.
-    Early stopping runs when ``validation_data`` is given.
+    learning rate; otherwise ``params["epochs"]`` epochs on the schedule.
+    Early stopping runs when ``data.validation_data`` is given.
     """
+    X, Y, sample_weight, validation_data, seed = data
     # SciKeras drops zero-weight samples before training.
     n_train = len(X) if sample_weight is None else int(np.count_nonzero(sample_weight))
-    epochs = 1 if incremental else settings.epochs
+    epochs = 1 if incremental else int(params["epochs"])
     stopper = None
     if validation_data is not None:
         stopper = keras.callbacks.EarlyStopping(
             monitor="val_accuracy",
-            patience=settings.n_iter_no_change,
+            patience=int(params["n_iter_no_change"]),
             restore_best_weights=True,
         )
     callbacks = [
-        *settings.callbacks,
-        _schedule(settings, n_train, epochs, constant=incremental),
+        *(params["callbacks"] or ()),
+        _schedule(params, n_train, epochs, constant=incremental),
         LearningRateLogger(),
         *([stopper] if stopper is not None else []),
     ]
     if network is None:
         build_fn = partial(
-            _build_compiled_network, settings=settings, seed=seed, distortion=distortion
+            _build_compiled_network,
+            classifier_params=params,
+            seed=seed,
+            distortion=distortion,
         )
     else:
         _align_dropout_streams(network)
@@ -114,9 +99,9 @@ def train_network(
         Y,
         sample_weight=sample_weight,
         epochs=epochs,
-        batch_size=settings.batch_size,
-        shuffle=settings.shuffle,
-        verbose=settings.verbose,
+        batch_size=int(params["batch_size"]),
+        shuffle=bool(params["shuffle"]),
+        verbose=int(params["verbose"]),
         callbacks=callbacks,
         validation_data=validation_data,
         random_state=seed,
@@ -132,7 +117,7 @@ def train_network(
 
 
 def _schedule(
-    settings: NetworkSettings, n_train: int, epochs: int, *, constant: bool
+    params: Mapping[str, Any], n_train: int, epochs: int, *, constant: bool
 ) -> LearningRateSchedule:
     """The learning-rate callback of one training call.
 
@@ -140,11 +125,12 @@ def _schedule(
     then a half cosine to 0 at its last step. Each call counts its own steps,
     so a warm fit restarts the cycle.
     """
-    if constant or settings.lr_schedule == "constant":
-        return LearningRateSchedule(settings.learning_rate, shape="constant")
-    total_steps = math.ceil(n_train / settings.batch_size) * epochs
+    learning_rate = float(params["learning_rate"])
+    if constant or params["lr_schedule"] == "constant":
+        return LearningRateSchedule(learning_rate, shape="constant")
+    total_steps = math.ceil(n_train / int(params["batch_size"])) * epochs
     return LearningRateSchedule(
-        settings.learning_rate,
+        learning_rate,
         total_steps=total_steps,
         warmup_steps=int(0.1 * total_steps),
     )
@@ -153,27 +139,33 @@ def _schedule(
 def _build_compiled_network(
     meta: dict[str, Any],
     *,
-    settings: NetworkSettings,
+    classifier_params: Mapping[str, Any],
     seed: int | None,
     distortion: tuple[RandomDistortion, tuple[int, int]] | None,
 ) -> keras.Model:
     """Model-building function for SciKeras: the network, compiled.
 
+    (SciKeras passes its own ``params`` to a build function that names one,
+    hence ``classifier_params``.)
+
     With a ``distortion``, the model that trains is the network behind a
     layer that distorts each training batch.
     """
+    widths = tuple(int(w) for w in np.ravel(classifier_params["hidden_layer_sizes"]))
     network = build_dense_network(
         meta["n_features_in_"],
         meta["n_classes_"],
-        hidden_layer_sizes=settings.hidden_layer_sizes,
-        activation=settings.activation,
-        dropout=settings.dropout,
+        hidden_layer_sizes=widths,
+        activation=classifier_params["activation"],
+        dropout=float(classifier_params["dropout"]),
         seed=seed,
     )
     model = (
         network if distortion is None else _with_distortion(network, distortion, seed)
     )
-    return compile_network(model, settings.optimizer, settings.learning_rate)
+    return compile_network(
+        model, classifier_params["optimizer"], float(classifier_params["learning_rate"])
+    )
 
 
 def _with_distortion(network, distortion, seed: int | None) -> keras.Model:

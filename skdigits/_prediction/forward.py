@@ -21,6 +21,7 @@ __all__ = [
     "SELU_SCALE",
     "dense_forward",
     "dense_forward_in_chunks",
+    "dense_log_proba_in_chunks",
     "dense_logits",
 ]
 
@@ -186,3 +187,32 @@ def dense_forward_in_chunks(
             for start in range(0, X.shape[0], PREDICT_CHUNK_SIZE)
         ]
     )
+
+
+def dense_log_proba_in_chunks(
+    weights: Sequence[tuple[np.ndarray, np.ndarray]],
+    X: np.ndarray,
+    activation: str = "relu",
+) -> np.ndarray:
+    """Log-probabilities, as the log-softmax of :func:`dense_logits`, in chunks.
+
+    ``log(dense_forward_in_chunks(...))``, but finite where a float32
+    probability underflows to 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdigits._prediction.forward import dense_log_proba_in_chunks
+    >>> W = [(np.array([[200.0, 0.0]], np.float32), np.zeros(2, np.float32))]
+    >>> dense_log_proba_in_chunks(W, np.ones((1, 1), np.float32))
+    array([[   0., -200.]], dtype=float32)
+    """
+    logits = np.concatenate(
+        [
+            dense_logits(weights, X[start : start + PREDICT_CHUNK_SIZE], activation)
+            for start in range(0, max(X.shape[0], 1), PREDICT_CHUNK_SIZE)
+        ]
+    )
+    logits -= logits.max(axis=1, keepdims=True)
+    logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return logits
