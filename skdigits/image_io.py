@@ -7,7 +7,8 @@ Both raise :class:`ImageReadError` for what is not a readable digit.
 Nothing here imports TensorFlow.
 """
 
-from skdigits._prediction.preparation import ImageReadError, prepare_digit
+from skdigits._prediction.paper import ImageReadError
+from skdigits._prediction.preparation import prepare_digit
 from skdigits._prediction.reading import DigitSource, read_digits
 
 __all__ = [

@@ -8,15 +8,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from skdigits._prediction.paper import (
+    flatten_background,
+    has_light_background,
+    remove_noise,
+    to_grayscale,
+)
 from skdigits._prediction.preparation import (
     center_by_mass,
     crop_to_ink,
     fit_into_box,
-    flatten_background,
-    has_light_background,
-    remove_noise,
     stroke_sharpness,
-    to_grayscale,
 )
 from skdigits._prediction.reading import load_image
 from skdigits.datasets import load_mnist_sample

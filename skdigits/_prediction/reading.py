@@ -16,12 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from skdigits._prediction.preparation import (
-    MNIST_SHAPE,
-    ImageReadError,
-    prepare_digit,
-    to_grayscale,
-)
+from skdigits._prediction.paper import ImageReadError, to_grayscale
+from skdigits._prediction.preparation import MNIST_SHAPE, prepare_digit
 
 __all__ = [
     "ARRAY_SUFFIXES",
@@ -153,7 +149,7 @@ def decode_image(data: bytes, *, max_size: int | None = None) -> np.ndarray:
     >>> decode_image(b"not an image")
     Traceback (most recent call last):
     ...
-    skdigits._prediction.preparation.ImageReadError: image: not an image ...
+    skdigits._prediction.paper.ImageReadError: image: not an image ...
     """
     import io
 

@@ -24,8 +24,8 @@ import anyio.to_thread
 import numpy as np
 from starlette.types import Message, Receive, Scope, Send
 
+from skdigits._prediction.paper import ImageReadError
 from skdigits._prediction.predict import predict_digit
-from skdigits._prediction.preparation import ImageReadError
 from skdigits._prediction.reading import decode_image
 
 __all__ = ["INTERNAL_ERROR", "SECURITY_HEADERS", "ApiError", "PredictRoute"]
