@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import _conditions as bench_conditions
+from benchmarks import _fonts as bench_fonts
 from benchmarks import robustness
 
 #: Where the gallery is drawn (relative to the repository).
@@ -40,7 +42,7 @@ SHIFTS = (
 def _blanks(seed: int, n: int) -> list[np.ndarray]:
     """A smudge, a speck, unevenly lit paper, ...: what the blank check sees."""
     rng = np.random.default_rng([seed, 4])
-    return [robustness.blank_picture(rng) for _ in range(n)]
+    return [bench_fonts.blank_picture(rng) for _ in range(n)]
 
 
 def hard_pictures(
@@ -49,7 +51,9 @@ def hard_pictures(
     """``(row name, pictures, labels)`` for every row of the gallery."""
     rows = []
     for name in SHIFTS:
-        rows.append((name, robustness.mnist_pictures(name, digits, seed), list(labels)))
+        rows.append(
+            (name, bench_conditions.mnist_pictures(name, digits, seed), list(labels))
+        )
     rows.append(("not a digit", _blanks(seed, len(digits)), [None] * len(digits)))
     return rows
 

@@ -20,12 +20,16 @@ import numpy as np
 import pytest
 
 from benchmarks import __main__ as entry
+from benchmarks import _conditions as bench_conditions
+from benchmarks import _fonts as bench_fonts
+from benchmarks import _scoring as bench_scoring
 from benchmarks import robustness
 from benchmarks.accuracy import time_to_accuracy
 from benchmarks.common import RESULTS_DIR, summarize
 from benchmarks.overhead import ratios
 from benchmarks.render import ORDER, questions, render_results
 from benchmarks.targets import check, load_targets, lookup
+from skdigits.image_io import prepare_digit
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = tuple(ORDER)  # the quick run measures every question
@@ -204,7 +208,7 @@ def test_quick_run_robustness_scores_every_model_on_every_condition(quick_run):
     assert seeds["max_fit_seconds"] == max(
         rob["models"][m]["fit_seconds"] for m in names
     )
-    for shift in robustness.MNIST_SHIFTS:
+    for shift in bench_conditions.MNIST_SHIFTS:
         assert conditions[shift]["n"] == robustness.N_MNIST_QUICK
     # Fonts and the browser are there, or skipped saying why.
     for part in ("handwriting fonts", "printed fonts", "drawn on the serve page"):
@@ -420,9 +424,9 @@ def _mnist_like_digit() -> np.ndarray:
 
 def test_mnist_shifts_are_seeded_user_pictures_that_preparation_reads():
     digits = np.stack([_mnist_like_digit()] * 3)
-    for name in robustness.MNIST_SHIFTS:
-        first = robustness.mnist_pictures(name, digits, seed=0)
-        again = robustness.mnist_pictures(name, digits, seed=0)
+    for name in bench_conditions.MNIST_SHIFTS:
+        first = bench_conditions.mnist_pictures(name, digits, seed=0)
+        again = bench_conditions.mnist_pictures(name, digits, seed=0)
         assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True)), (
             name
         )
@@ -430,22 +434,24 @@ def test_mnist_shifts_are_seeded_user_pictures_that_preparation_reads():
             # Dark ink on light paper, larger than MNIST: a user's picture.
             assert picture.dtype == np.uint8 and picture.shape[0] > 28, name
             assert np.median(picture) > 128, name
-        images, accepted = robustness.prepared(first, robustness._prepare_digit())
+        images, accepted = bench_scoring.prepared(first, prepare_digit)
         assert accepted.all() and images.shape == (3, 28, 28), name
-    other = robustness.mnist_pictures("rotated 30°", digits, seed=1)
+    other = bench_conditions.mnist_pictures("rotated 30°", digits, seed=1)
     assert not all(
         np.array_equal(a, b)
         for a, b in zip(
-            other, robustness.mnist_pictures("rotated 30°", digits, 0), strict=True
+            other,
+            bench_conditions.mnist_pictures("rotated 30°", digits, 0),
+            strict=True,
         )
     )
 
 
 def test_stroke_shifts_change_the_amount_of_ink_as_named():
-    ink = robustness.ink_of(_mnist_like_digit())
-    assert robustness.thicker(ink, 4).sum() > 1.5 * ink.sum()
-    assert robustness.thinner(ink, 2).sum() < 0.7 * ink.sum()
-    small = robustness.low_resolution(ink, 8)
+    ink = bench_conditions.ink_of(_mnist_like_digit())
+    assert bench_conditions.thicker(ink, 4).sum() > 1.5 * ink.sum()
+    assert bench_conditions.thinner(ink, 2).sum() < 0.7 * ink.sum()
+    small = bench_conditions.low_resolution(ink, 8)
     assert small.shape == ink.shape and 0 <= small.min() <= small.max() <= 1
 
 
@@ -453,7 +459,7 @@ def test_score_counts_refused_pictures_as_wrong_and_applies_an_unsure_rule():
     proba = np.array([[0.95, 0.05], [0.4, 0.6], [0.7, 0.3]])
     accepted = np.array([True, True, False, True])
     labels = np.array([0, 0, 1, 1])
-    row = robustness.score(
+    row = bench_scoring.score(
         proba, accepted, labels, unsure=lambda p: p.max(axis=1) < 0.65
     )
     assert row["n"] == 4 and row["refused"] == 1
@@ -465,7 +471,7 @@ def test_score_counts_refused_pictures_as_wrong_and_applies_an_unsure_rule():
     assert row["share_unsure"] == 0.5
     assert row["accuracy_when_sure"] == 0.5
     assert row["top_confusions"][0]["count"] == 1
-    not_digits = robustness.score(proba, accepted)
+    not_digits = bench_scoring.score(proba, accepted)
     assert "accuracy" not in not_digits
 
 
@@ -475,7 +481,7 @@ def test_error_reject_counts_pool_into_curves():
     proba = np.array([[0.95, 0.05], [0.4, 0.6], [0.7, 0.3]])
     accepted = np.array([True, True, False, True])
     labels = np.array([0, 0, 1, 1])
-    curve = robustness.error_reject(proba, accepted, labels)
+    curve = bench_scoring.error_reject(proba, accepted, labels)
     at = {t: i for i, t in enumerate(curve["thresholds"])}
     # At 0.5 all three accepted answers are kept, two of them wrong; at 0.7
     # the 0.6 one is rejected; at 0.95 only the right 0.95 one is kept.
@@ -483,11 +489,15 @@ def test_error_reject_counts_pool_into_curves():
     assert (curve["kept"][at[0.7]], curve["errors"][at[0.7]]) == (2, 1)
     assert (curve["kept"][at[0.95]], curve["errors"][at[0.95]]) == (1, 0)
     assert (curve["kept"][at[0.999]], curve["errors"][at[0.999]]) == (0, 0)
-    assert robustness.error_reject(proba, accepted)["errors"][0] is None
+    assert bench_scoring.error_reject(proba, accepted)["errors"][0] is None
     # Two conditions of a group pool their counts.
     rule = {"unsure": lambda p: p.max(1) < 0.65}
-    row = robustness.score(proba, accepted, labels, **rule)
-    scores = {"a": row, "b": row, "letters": robustness.score(proba, accepted, **rule)}
+    row = bench_scoring.score(proba, accepted, labels, **rule)
+    scores = {
+        "a": row,
+        "b": row,
+        "letters": bench_scoring.score(proba, accepted, **rule),
+    }
     conditions = {
         "a": {"group": "mnist"},
         "b": {"group": "mnist"},
@@ -513,9 +523,9 @@ def test_error_reject_counts_pool_into_curves():
 def test_fonts_and_browser_are_skipped_saying_why(monkeypatch):
     from benchmarks import drawing
 
-    monkeypatch.setattr(robustness.shutil, "which", lambda name: None)
+    monkeypatch.setattr(bench_fonts.shutil, "which", lambda name: None)
     monkeypatch.setattr(drawing.shutil, "which", lambda name: None)
-    fonts, why = robustness.installed_fonts()
+    fonts, why = bench_fonts.installed_fonts()
     assert fonts == [] and "fc-list" in why
     assert "not installed" in drawing.browser_missing()
 
@@ -530,7 +540,7 @@ def test_training_never_sees_a_font_the_benchmark_reads():
 
     from skdigits.datasets import PRINTED_FONTS
 
-    fonts, why = robustness.installed_fonts()
+    fonts, why = bench_fonts.installed_fonts()
     if not fonts:
         pytest.skip(f"no fonts to compare with: {why}")
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"

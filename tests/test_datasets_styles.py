@@ -427,10 +427,10 @@ def test_no_training_font_is_one_the_benchmark_reads(fonts):
     # The fonts condition reads the handwriting fonts of the benchmark's
     # Debian packages and every font fontconfig knows. No family, package
     # or file may be in both, or the handwriting-font score would leak.
-    from benchmarks import robustness
+    from benchmarks import _fonts as bench_fonts
 
-    installed, _ = robustness.installed_fonts()
-    theirs = set(robustness.HANDWRITING_FAMILIES) | {f.family for f in installed}
+    installed, _ = bench_fonts.installed_fonts()
+    theirs = set(bench_fonts.HANDWRITING_FAMILIES) | {f.family for f in installed}
     ours = [font.family for font in fonts.STYLE_FONTS]
     assert len(set(ours)) == len(ours)
     shared = [a for a in ours for b in theirs if fonts.same_family(a, b)]
@@ -439,7 +439,7 @@ def test_no_training_font_is_one_the_benchmark_reads(fonts):
     def key(name):
         return re.sub(r"[^0-9a-z]", "", name.casefold())
 
-    debian = {key(p.removeprefix("fonts-")) for p in robustness.HANDWRITING_PACKAGES}
+    debian = {key(p.removeprefix("fonts-")) for p in bench_fonts.HANDWRITING_PACKAGES}
     assert not debian & {key(font.slug) for font in fonts.STYLE_FONTS}
     # The families looked at and left out for the benchmark are its own.
     for family, why in fonts.REJECTED.items():
