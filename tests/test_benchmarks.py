@@ -551,7 +551,7 @@ def test_training_never_sees_a_font_the_benchmark_reads():
 
 
 def test_drawing_templates_cover_every_digit_inside_the_pad():
-    from benchmarks import drawing
+    from benchmarks import _strokes as drawing
 
     assert set(drawing.TEMPLATES) == set(range(10))
     assert "European, long flag, no foot" in drawing.TEMPLATES[1]

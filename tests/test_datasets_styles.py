@@ -169,7 +169,7 @@ MIN_DISTANCE = 0.04
 
 
 def test_no_training_template_is_one_the_benchmark_draws():
-    from benchmarks import drawing
+    from benchmarks import _strokes as drawing
 
     rng = np.random.default_rng(0)
     for styles in drawing.TEMPLATES.values():

@@ -32,16 +32,8 @@ from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from benchmarks.drawing import (
-    TEMPLATES,
-    Placement,
-    clear,
-    draw,
-    open_browser,
-    open_page,
-    place,
-    read_answer,
-)
+from benchmarks._strokes import TEMPLATES, Placement, place
+from benchmarks.drawing import clear, draw, open_browser, open_page, read_answer
 from skdigits._prediction.reading import decode_image
 from skdigits.inference import predict_digit
 
