@@ -332,7 +332,10 @@ def measure(
         "loadavg_end": loadavg(),
     }
     if not config.quick and split == "test":
-        from benchmarks.render.robustness import ERROR_REJECT_FIGURE, plot_error_reject
+        from benchmarks.render._error_reject import (
+            ERROR_REJECT_FIGURE,
+            plot_error_reject,
+        )
 
         plot_error_reject({"result": result}, REPO / ERROR_REJECT_FIGURE)
     return result

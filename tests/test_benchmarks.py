@@ -476,7 +476,7 @@ def test_score_counts_refused_pictures_as_wrong_and_applies_an_unsure_rule():
 
 
 def test_error_reject_counts_pool_into_curves():
-    from benchmarks.render.robustness import error_reject_rows, pooled_curve
+    from benchmarks.render._error_reject import error_reject_rows, pooled_curve
 
     proba = np.array([[0.95, 0.05], [0.4, 0.6], [0.7, 0.3]])
     accepted = np.array([True, True, False, True])

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 import numpy as np
@@ -27,9 +27,10 @@ from skdigits._keras.network import (
 )
 from skdigits._keras.scikeras_glue import fit_keras_network
 
-if TYPE_CHECKING:  # the layer above: what it passes in, read, not imported
-    from skdigits._estimators.augmentation import RandomDistortion
-    from skdigits._estimators.training_data import TrainingData
+# What the estimator layer above passes in is read here, never imported:
+# ``data`` is its TrainingData (X, Y, sample_weight, validation_data, seed),
+# ``distortion`` a (RandomDistortion, image shape) pair.
+Distortion = tuple[Any, tuple[int, int]]
 
 __all__ = ["Training", "train_network"]
 
@@ -46,9 +47,9 @@ class Training:
 
 def train_network(
     network: keras.Model | None,
-    data: TrainingData,
+    data: tuple,
     params: Mapping[str, Any],
-    distortion: tuple[RandomDistortion, tuple[int, int]] | None,
+    distortion: Distortion | None,
     incremental: bool,
 ) -> Training:
     """Train ``network`` on (or, when None, a new network from scratch).
@@ -141,7 +142,7 @@ def _build_compiled_network(
     *,
     classifier_params: Mapping[str, Any],
     seed: int | None,
-    distortion: tuple[RandomDistortion, tuple[int, int]] | None,
+    distortion: Distortion | None,
 ) -> keras.Model:
     """Model-building function for SciKeras: the network, compiled.
 
