@@ -662,8 +662,7 @@ def test_misclassified_no_mistakes(tmp_path):
     assert_png_ok(disp.figure_, tmp_path / "none.png", min_colours=2)
 
 
-def test_array_of_axes_is_axes_and_ax_still_works_with_a_warning():
+def test_an_array_of_axes_is_axes_as_in_scikit_learn():
     disp = TrainingHistoryDisplay.from_history(_history(30)).plot()
     assert isinstance(disp.axes_, np.ndarray) and disp.axes_.shape == (2,)
-    with pytest.warns(FutureWarning, match="axes_"):
-        assert disp.ax_ is disp.axes_
+    assert not hasattr(disp, "ax_")  # one Axes is ax_; several are axes_

@@ -31,7 +31,8 @@ Why this implementation (measured in ``benchmarks/augmentation.py``):
   waits for NumPy between batches and ``random_state`` makes fits repeatable.
 * Not ``keras.layers.RandomElasticTransform``: its TensorFlow implementation
   (Keras 3.15) draws the x and the y displacement fields with the same seed,
-  so every pixel moves along the diagonal (their correlation measured 0.998).
+  so every pixel moves along the diagonal (the two fields are nearly
+  equal).
   Keras's affine layers (``RandomRotation``, ``RandomZoom``,
   ``RandomTranslation``) each resample the image; together they cost more
   than the network's own epoch (see the benchmark).

@@ -33,12 +33,10 @@ from skdigits._estimators.classifier import DenseDigitClassifier
 __all__ = ["RECORD_COMMITTEE", "make_committee", "make_record_committee"]
 
 #: The record recipe: a committee of ``n_members`` networks of
-#: ``RECIPES[recipe]``. Chosen on the validation split (three networks fitted
-#: on training images 0-49,999, scored on 50,000-59,999): alone they read
-#: 99.33-99.39 % of the validation images, two of them together 99.42 % (mean
-#: of the three pairs), all three 99.46 %. Three members of ``mnist-15min``
-#: (150 to 220 plain epochs each, in the runs that timed them) are about as
-#: many as 600 plain epochs buy.
+#: ``RECIPES[recipe]``, chosen on the validation split (fitted on training
+#: images 0-49,999, scored on 50,000-59,999; the trials are in the docs'
+#: "how the recipes were chosen"), within the record question's budget of
+#: plain epochs (``benchmarks/RESULTS.md``).
 RECORD_COMMITTEE: dict[str, Any] = {"recipe": "mnist-15min", "n_members": 3}
 
 

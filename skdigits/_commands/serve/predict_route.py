@@ -5,11 +5,11 @@ too large or too slow), reads an image's size from its header without
 decoding it, decodes, prepares and classifies it
 (:func:`skdigits.inference.predict_digit`), and answers JSON, with a 4xx
 ``{"error": ...}`` for a bad request and never a traceback. Starlette's
-middleware, routing, Request and Response objects were about a third of the
-server's own CPU time per answer (measured under load with the request's
-work itself stubbed out), so the application hands this route here
-directly; it answers as they did: the same errors, headers in the same
-order, and JSON.
+middleware, routing, Request and Response objects cost a large share of the
+server's own CPU time per answer under load (the load question of
+``benchmarks/RESULTS.md`` measures the server's CPU per request), so the
+application hands this route here directly; it answers as they did: the
+same errors, headers in the same order, and JSON.
 """
 
 from __future__ import annotations
@@ -260,10 +260,8 @@ def _json_answer(
 class PredictRoute:
     """``POST /api/predict``, as a plain ASGI application.
 
-    The API's busy route: Starlette's middleware, routing, Request and
-    Response objects were about a third of the server's own CPU time per
-    answer (measured under load with the request's work itself stubbed
-    out), so the application hands the route here directly.
+    The API's busy route, handed here directly by the application (see
+    the module's docstring).
     """
 
     def __init__(
@@ -310,18 +308,17 @@ class PredictRoute:
         size = _image_size(body) if kind == "image" else None
         args = (self.model, kind, body, size, self.max_image_pixels, self.unsure_below)
         if _is_small(kind, body, size):
-            # A drawn digit's work (under a millisecond) costs less than
-            # handing it to a thread and back, which also makes the two
-            # threads contend for the GIL: measured, it about doubled the
-            # server's CPU time per request. Other clients wait that long.
+            # A drawn digit's work costs less than handing it to a thread and
+            # back, which also makes the two threads contend for the GIL.
+            # Other clients wait that long.
             if self._turns is None:  # made in the server's event loop
                 self._turns = anyio.Lock()
             # One such answer per turn of the event loop, in the order the
             # requests came: between two, the loop reads new requests and
             # accepts a new connection (libuv, under uvloop, accepts one per
             # turn). Answering every waiting request in one turn instead let
-            # a new client wait behind all of them, turn after turn: with 64
-            # clients, the first answer on a new connection took up to 2 s.
+            # a new client wait behind all of them, turn after turn (the load
+            # question's p99 at 64 clients is the check).
             async with self._turns:
                 return _answer(*args)
         # A large image is CPU work for many milliseconds: off the event
@@ -336,8 +333,8 @@ class PredictRoute:
     def warm_up(self) -> None:
         """Answer one drawn digit as a PNG, so that the first client does not
         wait for the imports and first calls that the first answer costs
-        (50-90 ms against 9-20 ms for the next ones, measured here); worker
-        processes forked after it share them."""
+        (several times a later one's); worker processes forked after it
+        share them."""
         import io
 
         from PIL import Image

@@ -189,8 +189,8 @@ def _one_blas_thread() -> Iterator[None]:
     Requests run side by side in the application's worker threads, one per
     core; a forward pass of one digit is far too small to share. With
     OpenBLAS's own threads on top, every product woke (and spun) a second
-    thread per request: 31 ms of CPU per answer instead of 4 ms, measured
-    with one client. The limit is process-wide (BLAS libraries have no
+    thread per request, several times the CPU of the answer itself. The
+    limit is process-wide (BLAS libraries have no
     per-thread setting), so it is held while the server runs, and undone
     when it stops. threadpoolctl comes with scikit-learn.
     """

@@ -197,8 +197,8 @@ def reserve_port(bound: socket.socket) -> socket.socket:
     Each worker listens on a socket of its own on the same port
     (SO_REUSEPORT), so that the kernel spreads new connections evenly over
     the workers. On one shared socket, whichever worker happened to be
-    running took a burst of new connections: measured with 64 clients, one
-    worker's clients got 14 answers while the other's got 119. The socket
+    running took a burst of new connections, and its clients waited while
+    the other worker idled. The socket
     returned is bound but does not listen, so it takes no connections; it
     keeps the port for the workers (and any that replaces one). Another
     program's server cannot join them: every socket on the port must say

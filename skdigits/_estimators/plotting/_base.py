@@ -8,7 +8,6 @@ matplotlib (and seaborn) are imported inside the functions so that
 from __future__ import annotations
 
 import math
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,20 +22,9 @@ class AxesArrayDisplay:
     """Base of the displays that draw on several Axes, kept in ``axes_``.
 
     scikit-learn keeps one Axes in ``ax_`` and an array of them in ``axes_``
-    (``PartialDependenceDisplay``); these displays used ``ax_`` for the array
-    before, which still works, with a warning.
+    (``PartialDependenceDisplay``); these displays draw on several, so they
+    set ``axes_`` and ``figure_``.
     """
-
-    @property
-    def ax_(self) -> np.ndarray:
-        warnings.warn(
-            f"{type(self).__name__}.ax_ is deprecated: the array of Axes is "
-            "`axes_`, as in scikit-learn. `ax_` will be removed in a future "
-            "version.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        return self.axes_
 
 
 # Height, in inches, of one title line on an image panel; panels grow by this
