@@ -566,18 +566,13 @@ def test_predict_json(tmp_path, trained, model, sample, capsys, target):
         assert record["probability"] == pytest.approx(p.max(), abs=1e-6)
 
 
-def test_predict_errors(tmp_path, trained, sample, capsys):
+def test_predict_refuses_what_was_asked_wrongly(tmp_path, trained, sample, capsys):
+    # A mistake in what was asked stops before any picture is read: exit 2.
     model_file = str(trained.folder / "model.skdigits")
     good = tmp_path / "good.png"
     Image.fromarray(255 - sample.X_test[0]).save(good)
-    not_image = tmp_path / "photo.png"
-    not_image.write_text("this is text")
-    empty = tmp_path / "empty"
-    empty.mkdir()
     not_model = tmp_path / "model.skdigits"
     not_model.write_text("not a model")
-    blank = tmp_path / "blank.png"
-    Image.new("L", (30, 30), 255).save(blank)
     cases = [
         (
             ["predict", str(tmp_path / "missing.skdigits"), str(good)],
@@ -585,10 +580,6 @@ def test_predict_errors(tmp_path, trained, sample, capsys):
         ),
         (["predict", str(good), "--unsure-below", "2"], "not sure", "(0, 1]"),
         (["predict", str(not_model), str(good)], "model.skdigits"),
-        (["predict", model_file, str(tmp_path / "nope.png")], "nope.png"),
-        (["predict", model_file, str(not_image)], "photo.png"),
-        (["predict", model_file, str(empty)], "holds no PNG, JPEG or .npy"),
-        (["predict", model_file, str(blank)], "no digit found"),
         (["predict", model_file], "FILE_OR_FOLDER"),
         (
             [
@@ -604,6 +595,63 @@ def test_predict_errors(tmp_path, trained, sample, capsys):
     for argv, *fragments in cases:
         code = main(argv)
         _assert_one_line_error(code, capsys.readouterr(), *fragments)
+
+
+def test_predict_reads_a_folder_with_bad_files_to_the_end(
+    tmp_path, trained, sample, capsys
+):
+    # One bad file in a folder of scans costs its own answer, not the others':
+    # each gets a row (and a JSON record) saying why, then one summary line on
+    # stderr, and exit status 1.
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(255 - sample.X_test[i]).save(folder / f"good{i}.png")
+    (folder / "photo.png").write_text("this is text")  # not an image
+    good = (folder / "good0.png").read_bytes()
+    (folder / "cut.png").write_bytes(good[: len(good) // 2])  # truncated
+    Image.new("L", (30, 30), 255).save(folder / "blank.png")  # no digit
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    json_path = tmp_path / "answers.json"
+    argv = [str(folder), str(empty), str(tmp_path / "nope.png")]
+    code = main(["predict", *argv, "--json", str(json_path)])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert "Traceback" not in captured.out + captured.err
+    assert captured.err.strip() == (
+        "skdigits: error: 5 of 8 pictures could not be read."
+    )
+    records = json.loads(json_path.read_text())
+    by_name = {Path(r["file"]).name: r for r in records}
+    assert len(records) == 8
+    expected = {
+        "photo.png": "not an image that can be read",
+        "cut.png": "damaged image file",
+        "blank.png": "no digit found",
+        "empty": "holds no PNG, JPEG or .npy",
+        "nope.png": "no such file or folder",
+    }
+    for name, reason in expected.items():
+        assert reason in by_name[name]["error"], by_name[name]
+        assert "label" not in by_name[name]
+    for i in range(3):
+        answer = by_name[f"good{i}.png"]
+        assert "error" not in answer
+        assert answer["label"] == int(sample.y_test[i])
+    rows = captured.out.strip().splitlines()[1:]
+    assert len(rows) == 8
+    assert sum("not read:" in row for row in rows) == 5
+
+
+def test_predict_a_bad_file_alone_says_why(tmp_path, trained, capsys):
+    not_image = tmp_path / "photo.png"
+    not_image.write_text("this is text")
+    code = main(["predict", str(trained.folder / "model.skdigits"), str(not_image)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "photo.png" in captured.out and "not an image" in captured.out
+    assert captured.err.strip() == "skdigits: error: 1 of 1 picture could not be read."
 
 
 def test_predict_without_a_model_uses_the_shipped_one(tmp_path, sample, capsys):

@@ -190,7 +190,9 @@ def _add_predict(commands: Any) -> None:
         "  skdigits predict my_digit.png\n"
         "  skdigits predict run1/model.skdigits my_digit.png\n"
         "  skdigits predict photos/ --json predictions.json\n"
-        "  skdigits predict digits.npy --json - --unsure-below 0.9",
+        "  skdigits predict digits.npy --json - --unsure-below 0.9\n\n"
+        "A picture that cannot be read gets a row saying why, and the others\n"
+        "are read all the same; then the exit status is 1.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     predict.add_argument(
@@ -496,14 +498,16 @@ def _predict(args: argparse.Namespace) -> int:
         raise CommandError(_one_line(exc)) from None
 
     if args.json != "-":
-        rows = [("file", "digit", "probability")] + [
-            (
-                str(DigitSource(r["file"], r["index"])),
-                _answer_text(r),
-                probability_text(r["probability"]),
-            )
-            for r in records
-        ]
+        rows = [("file", "digit", "probability")]
+        for r in records:
+            source = str(DigitSource(r["file"], r["index"]))
+            if "error" in r:
+                reason = r["error"].removeprefix(f"{source}: ")
+                rows.append((source, f"not read: {reason}", "-"))
+            else:
+                rows.append(
+                    (source, _answer_text(r), probability_text(r["probability"]))
+                )
         print(text_table(rows))
     if args.json is not None:
         text = json.dumps(records, indent=2) + "\n"
@@ -516,6 +520,13 @@ def _predict(args: argparse.Namespace) -> int:
                 raise CommandError(
                     f"--json {args.json}: cannot write it ({exc.strerror})."
                 ) from None
+    failed = sum("error" in r for r in records)
+    if failed:
+        # After every answer, on stderr (stdout may be JSON); the exit status
+        # says that some pictures were not read.
+        n = len(records)
+        _print_error(f"{failed} of {n} picture{'s' * (n != 1)} could not be read.")
+        return 1
     return 0
 
 
@@ -573,7 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     exit_code : int
         0 on success, 2 for a mistake in what was asked (reported in one
-        line on stderr), 1 for an unexpected failure, 130 when interrupted.
+        line on stderr), 1 for an unexpected failure or when ``predict``
+        could not read some of its pictures (every other one answered),
+        130 when interrupted.
 
     Examples
     --------

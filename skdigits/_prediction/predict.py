@@ -27,9 +27,10 @@ from numpy.typing import ArrayLike
 from skdigits._prediction.answer import digit_answer
 from skdigits._prediction.formatting import plain
 from skdigits._prediction.model import load_inference_model
+from skdigits._prediction.paper import ImageReadError
 from skdigits._prediction.preparation import MNIST_SHAPE, prepare_digit
 from skdigits._prediction.pretrained import load_pretrained
-from skdigits._prediction.reading import read_digits
+from skdigits._prediction.reading import iter_pictures
 from skdigits._prediction.unsure import model_unsure_below
 
 __all__ = [
@@ -204,13 +205,15 @@ def predict_digits(
     *,
     unsure_below: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Classify digit images and arrays, files and folders of them.
+    """Read digit images and arrays, files and folders of them, to the end.
 
     What ``skdigits predict`` does: read PNG/JPEG files, folders and
     ``.npy`` arrays, prepare each digit as MNIST was made
-    (:func:`skdigits.image_io.read_digits`), and classify them. With a saved
-    model's path or the shipped model, neither TensorFlow nor scikit-learn
-    is imported.
+    (:func:`skdigits.image_io.prepare_digit`), and classify them. A file
+    that cannot be read (not an image, truncated, blank, no digit in it, a
+    path that is not there) gets a record with its ``error``, and every other
+    file is read all the same. With a saved model's path or the shipped
+    model, neither TensorFlow nor scikit-learn is imported.
 
     Parameters
     ----------
@@ -230,18 +233,17 @@ def predict_digits(
         One per digit, in order: ``file``, ``index`` (position in a ``.npy``
         stack, else None), then the answer format of every prediction
         (``label``, ``probability``, ``unsure``, ``runner_up``, ...: see the
-        docs' answer format).
+        docs' answer format); or, for a file that could not be read,
+        ``error``, the reason, and no answer.
 
     Raises
     ------
     FileNotFoundError
-        If the model or an input does not exist.
+        If the model does not exist.
     skdigits.persistence.ModelFormatError
         If the model file is not valid.
-    skdigits.image_io.ImageReadError
-        If an input is not a readable digit.
     ValueError
-        If the model does not take 28x28 images.
+        If the model does not take 28x28 images, or no input is given.
 
     Examples
     --------
@@ -268,17 +270,41 @@ def predict_digits(
     >>> shipped = predict_digits([folder / "digits.npy"])  # no model given
     >>> [r["label"] for r in shipped] == y_test[:2].tolist()
     True
+    >>> _ = (folder / "note.png").write_bytes(b"not a picture")
+    >>> [r.get("error", "read") for r in predict_digits([folder])]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['read', 'read',
+     '...note.png: not an image that can be read (expected PNG or JPEG).']
     """
     model = digit_model(model)
     below = model_unsure_below(model, unsure_below)
-    images, sources = read_digits(inputs)
-    with few_blas_threads(len(images)):
-        proba = model.predict_proba(images)
-    return [
-        {
-            "file": source.file,
-            "index": source.index,
-            **digit_answer(model.classes_, p, unsure_below=below),
-        }
-        for source, p in zip(sources, proba, strict=True)
-    ]
+    records: list[dict[str, Any]] = []
+    # Digits wait here to be read in one batch; a record waits for its answer.
+    batch: list[np.ndarray] = []
+    waiting: list[dict[str, Any]] = []
+    for source, picture in iter_pictures(inputs):
+        record: dict[str, Any] = {"file": source.file, "index": source.index}
+        records.append(record)
+        if isinstance(picture, Exception):
+            record["error"] = _error_text(picture, source)
+            continue
+        try:
+            batch.append(prepare_digit(picture))
+        except ImageReadError as exc:
+            record["error"] = _error_text(exc, source)
+            continue
+        waiting.append(record)
+    if not records:
+        raise ValueError("no files given to read digits from.")
+    if batch:
+        with few_blas_threads(len(batch)):
+            proba = model.predict_proba(np.stack(batch))
+        for record, p in zip(waiting, proba, strict=True):
+            record.update(digit_answer(model.classes_, p, unsure_below=below))
+    return records
+
+
+def _error_text(exc: Exception, source: Any) -> str:
+    """An error's message, naming the file (or the digit of a stack) once."""
+    message = str(exc).removeprefix("image: ")
+    return message if message.startswith(source.file) else f"{source}: {message}"

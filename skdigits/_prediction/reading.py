@@ -10,7 +10,7 @@ imported only when an image is read. Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,6 +24,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "DigitSource",
     "decode_image",
+    "iter_pictures",
     "load_image",
     "read_digits",
 ]
@@ -234,28 +235,69 @@ def _load_array(path: Path) -> tuple[np.ndarray, bool]:
     return stack, is_stack
 
 
-def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files to read: files as given, folders as their digit files (sorted)."""
+def _files(given: Path) -> list[Path]:
+    """The digit files a path stands for: itself, or a folder's (sorted)."""
+    if not given.exists():
+        raise FileNotFoundError(f"{given}: no such file or folder.")
+    if not given.is_dir():
+        return [given]
     suffixes = IMAGE_SUFFIXES + ARRAY_SUFFIXES
-    files = []
+    found = sorted(
+        p for p in given.iterdir() if p.is_file() and p.suffix.lower() in suffixes
+    )
+    if not found:
+        raise ImageReadError(f"{given}: the folder holds no PNG, JPEG or .npy files.")
+    return found
+
+
+def iter_pictures(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> Iterator[tuple[DigitSource, np.ndarray | Exception]]:
+    """Every picture in files, folders and ``.npy`` stacks, read to the end.
+
+    Yields ``(source, picture)``: the grey pixels of an image file, or one
+    image of a ``.npy`` stack, not yet prepared. A path or a file that
+    cannot be read yields its error instead of a picture (an
+    :class:`~skdigits.image_io.ImageReadError`, or ``FileNotFoundError``),
+    and the others are read all the same: one bad file in a folder of scans
+    costs its own answer only.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from skdigits._prediction.reading import iter_pictures
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     np.save(Path(folder) / "two.npy", np.zeros((2, 28, 28), np.uint8))
+    ...     _ = (Path(folder) / "bad.png").write_bytes(b"not a PNG")
+    ...     read = [(str(s).split("/")[-1], type(p).__name__)
+    ...             for s, p in iter_pictures([folder, Path(folder) / "gone.png"])]
+    >>> read  # doctest: +NORMALIZE_WHITESPACE
+    [('bad.png', 'ImageReadError'), ('two.npy[0]', 'ndarray'),
+     ('two.npy[1]', 'ndarray'), ('gone.png', 'FileNotFoundError')]
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
     for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in suffixes
-            )
-            if not found:
-                raise ImageReadError(
-                    f"{path}: the folder holds no PNG, JPEG or .npy files."
-                )
-            files += found
-        elif path.exists():
-            files.append(path)
-        else:
-            raise FileNotFoundError(f"{path}: no such file or folder.")
-    return files
+        try:
+            files = _files(Path(given))
+        except (ImageReadError, FileNotFoundError) as exc:
+            yield DigitSource(str(given)), exc
+            continue
+        for path in files:
+            try:
+                if path.suffix.lower() in ARRAY_SUFFIXES:
+                    stack, is_stack = _load_array(path)
+                    for i, image in enumerate(stack):
+                        yield DigitSource(str(path), i if is_stack else None), image
+                else:
+                    yield DigitSource(str(path)), load_image(path)
+            except (ImageReadError, FileNotFoundError) as exc:
+                yield DigitSource(str(path)), exc
+            except OSError as exc:  # unreadable: permissions, a vanished file
+                reason = exc.strerror or exc
+                yield DigitSource(str(path)), ImageReadError(f"{path}: {reason}.")
 
 
 def read_digits(
@@ -313,26 +355,17 @@ def read_digits(
     >>> [str(s).split("/")[-1] for s in sources]
     ['photo.png', 'three.npy[0]', 'three.npy[1]', 'three.npy[2]']
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
     images, sources = [], []
-    for path in _expand(paths):
-        if path.suffix.lower() in ARRAY_SUFFIXES:
-            stack, is_stack = _load_array(path)
-            items = [
-                (image, DigitSource(str(path), i if is_stack else None))
-                for i, image in enumerate(stack)
-            ]
-        else:
-            items = [(load_image(path), DigitSource(str(path)))]
-        for image, source in items:
-            try:
-                images.append(prepare_digit(image))
-            except ImageReadError as exc:
-                # The message says what is wrong; add which digit it is.
-                message = str(exc).removeprefix("image: ")
-                raise ImageReadError(f"{source}: {message}") from None
-            sources.append(source)
+    for source, picture in iter_pictures(paths):
+        if isinstance(picture, Exception):
+            raise picture
+        try:
+            images.append(prepare_digit(picture))
+        except ImageReadError as exc:
+            # The message says what is wrong; add which digit it is.
+            message = str(exc).removeprefix("image: ")
+            raise ImageReadError(f"{source}: {message}") from None
+        sources.append(source)
     if not images:
         raise ImageReadError("no files given to read digits from.")
     return np.stack(images), sources
