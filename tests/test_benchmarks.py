@@ -24,9 +24,10 @@ from benchmarks import _conditions as bench_conditions
 from benchmarks import _fonts as bench_fonts
 from benchmarks import _scoring as bench_scoring
 from benchmarks import robustness
+from benchmarks._peak import epoch_flops
 from benchmarks.accuracy import time_to_accuracy
 from benchmarks.common import RESULTS_DIR, summarize
-from benchmarks.overhead import ratios
+from benchmarks.overhead import ratios, whole_fit_ratios
 from benchmarks.render import ORDER, questions, render_results
 from benchmarks.targets import check, load_targets, lookup
 from skdigits.image_io import prepare_digit
@@ -146,6 +147,22 @@ def test_quick_run_overhead_ratio_comes_from_the_raw_epochs(quick_run):
     assert ov["ratio"] == pytest.approx(expected, rel=1e-12)
     prof = ov["profile"]
     assert 0 < prof["keras_model_fit_seconds"] <= prof["total_seconds"]
+    # Whole fits: every variant, as many fits as asked, ratios from them.
+    for block in ov["whole_fit"].values():
+        walls = [r["wall_seconds"] for r in block["keras_fit"]["runs"]]
+        mine = [r["wall_seconds"] for r in block["classifier"]["runs"]]
+        assert len(walls) == len(mine) >= 2
+        assert block["classifier"]["ratio_of_medians"] == pytest.approx(
+            np.median(mine) / np.median(walls)
+        )
+    pk = ov["peak"]
+    assert ov["peak_ratio"] == pk["ratio_to_tf_gemm"]
+    assert positive(pk["tf_gemm"]["gflops_best"])
+    assert positive(pk["numpy_gemm"]["gflops_best"])
+    assert pk["epoch_gflops_best"] == pytest.approx(
+        pk["epoch_flops"]["total"] / pk["epoch_seconds_best"] / 1e9
+    )
+    assert all(positive(v["gflops"]) for v in pk["variants"].values())
 
 
 @pytest.mark.slow
@@ -327,6 +344,34 @@ def test_overhead_ratio_divides_two_different_medians():
     assert out["classifier"]["ratio_vs_keras_fit"] == pytest.approx(1.5)
     assert out["classifier"]["ratio_per_round"] == [pytest.approx(1.5)]
     assert out["classifier"]["outside_epochs_seconds"]["median"] == pytest.approx(2.0)
+
+
+def test_whole_fit_ratios_divide_medians_and_compare_spreads():
+    def fits(*walls):
+        return [{"wall_seconds": w, "full_gc_seconds": 0.0} for w in walls]
+
+    out = whole_fit_ratios(
+        {
+            "keras_fit": fits(2.0, 3.0, 4.0),  # median 3, spread 2
+            "classifier": fits(3.0, 3.3, 3.6),  # median 3.3, spread 1.2
+            "classifier_seeded": fits(3.0, 6.0, 6.0),
+            "keras_fit_seeded": fits(4.0, 4.0, 4.0),
+        }
+    )
+    assert out["classifier"]["ratio_of_medians"] == pytest.approx(1.1)
+    assert out["classifier"]["ratio_of_minima"] == pytest.approx(1.5)
+    assert out["classifier"]["spread_vs_keras_fit"] == pytest.approx(0.6)
+    assert out["classifier_seeded"]["ratio_to_seeded_keras_fit"] == pytest.approx(1.5)
+
+
+def test_epoch_flops_counts_forward_and_backward_products():
+    f = epoch_flops(1000, layers=(4, 3, 2), batch_size=500)
+    assert f["forward"] == 2 * 1000 * (4 * 3 + 3 * 2)
+    # weights' gradients of both layers, activations' gradient of the second
+    assert f["backward"] == 2 * 1000 * (4 * 3 + 3 * 2) + 2 * 1000 * (3 * 2)
+    params = 4 * 3 + 3 * 2 + 3 + 2
+    assert f["elementwise"] == 8 * 1000 * (3 + 2) + 12 * params * 2
+    assert f["total"] == f["forward"] + f["backward"] + f["elementwise"]
 
 
 @pytest.mark.parametrize(

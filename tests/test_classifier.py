@@ -208,6 +208,34 @@ def test_fast_path_matches_keras_predict(digits, assert_within_float32_rounding)
     )
 
 
+def test_one_sample_matches_the_batch_and_bad_input_still_raises(
+    digits, assert_within_float32_rounding
+):
+    # One sample takes the fast input check and the one-thread product
+    # (column blocks); a batch neither. Same probabilities to float32 rounding.
+    X, y = digits
+    # 64 x 5000 is above ONE_THREAD_PRODUCT: one sample goes in blocks.
+    clf = small(hidden_layer_sizes=(5000,), epochs=1).fit(X, y)
+    batch = clf.predict_proba(X[:20])
+    one_by_one = np.concatenate([clf.predict_proba(X[i : i + 1]) for i in range(20)])
+    assert_within_float32_rounding(one_by_one, batch, X[:20], model=clf)
+    np.testing.assert_array_equal(one_by_one.argmax(1), batch.argmax(1))
+    # What the fast check lets by, scikit-learn's validation still refuses.
+    bad = X[:1].copy()
+    bad[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict_proba(bad)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict_proba(X[:1, :10])
+    # float64 and lists take the slow path and give the same answer.
+    np.testing.assert_array_equal(
+        clf.predict_proba(X[:1].astype(np.float64)), clf.predict_proba(X[:1])
+    )
+    np.testing.assert_array_equal(
+        clf.predict_proba(X[:1].tolist()), clf.predict_proba(X[:1])
+    )
+
+
 @pytest.mark.parametrize("n_classes", [2, 10])
 def test_predict_log_proba_is_the_log_of_predict_proba(digits, n_classes):
     # As MLPClassifier's (binary and multiclass), but finite where a float32
@@ -433,3 +461,37 @@ def test_learning_rate_logger_is_a_picklable_keras_callback():
     logger = callbacks.LearningRateLogger()
     assert isinstance(logger, keras.callbacks.Callback)
     assert type(pickle.loads(pickle.dumps(logger))) is callbacks.LearningRateLogger
+
+
+def test_schedule_assigns_the_setters_float32_rate(digits):
+    # The schedule writes the optimizer's backing variable directly: the
+    # same float32 value the optimizer's setter would store.
+    from skdigits._keras.callbacks import LearningRateSchedule, _backing_variable
+
+    X, y = digits
+    clf = small(epochs=1).fit(X, y)
+    optimizer = clf.model_.optimizer
+    variable = _backing_variable(optimizer)
+    assert variable is not None
+    schedule = LearningRateSchedule(0.004, total_steps=7, warmup_steps=2)
+    for step in range(8):
+        optimizer.learning_rate = schedule.rate(step)
+        by_setter = variable.numpy()
+        variable.assign(np.float32(schedule.rate(step)), read_value=False)
+        assert variable.numpy() == by_setter
+
+
+def test_matmul_blocks_agree_with_the_product():
+    from skdigits._prediction.forward import ONE_THREAD_PRODUCT, blocked_matmul
+
+    rng = np.random.default_rng(0)
+    kernel = rng.standard_normal((784, 784)).astype(np.float32)
+    for rows in (1, 2, 5, 400):
+        h = rng.random((rows, 784), dtype=np.float32)
+        out = blocked_matmul(h, kernel)
+        assert out.dtype == np.float32 and out.shape == (rows, 784)
+        exact = h.astype(np.float64) @ kernel.astype(np.float64)
+        # float32 products of 784 terms: within 784 u of the sum of |terms|.
+        bound = 784 * 2.0**-24 * (np.abs(h) @ np.abs(kernel)).astype(np.float64)
+        assert np.all(np.abs(out - exact) <= bound)
+    assert 784 * 784 > ONE_THREAD_PRODUCT  # so one sample did go in blocks

@@ -32,6 +32,7 @@ from skdigits._estimators.input_checks import (
     check_hidden_layer_sizes,
     continued_classes,
     flatten_images,
+    is_valid_float32_rows,
     stream_classes,
     unknown_labels_message,
 )
@@ -537,10 +538,12 @@ class DenseDigitClassifier(ClassifierMixin, KerasNetworkMixin, BaseEstimator):
 
     def _validate_predict_input(self, X):
         """Flattened float32 pixels of the fitted shape."""
-        check_is_fitted(self)
-        X, _ = flatten_images(
-            X, self.image_shape_, reset=False, name=type(self).__name__
-        )
+        if "coefs_" not in vars(self):  # else check_is_fitted passes: skip its scan
+            check_is_fitted(self)
+        name = type(self).__name__
+        X, _ = flatten_images(X, self.image_shape_, reset=False, name=name)
+        if is_valid_float32_rows(self, X):
+            return X  # what validate_data would return, at a tenth of its cost
         return validate_data(self, X, reset=False, dtype=np.float32)
 
     def _weights(self) -> list:

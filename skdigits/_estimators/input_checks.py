@@ -18,6 +18,7 @@ __all__ = [
     "check_hidden_layer_sizes",
     "continued_classes",
     "flatten_images",
+    "is_valid_float32_rows",
     "stream_classes",
     "unknown_labels_message",
 ]
@@ -66,6 +67,30 @@ def flatten_images(
         )
     return X.reshape(X.shape[0], math.prod(image_shape)), (
         image_shape if reset else fitted_shape
+    )
+
+
+def is_valid_float32_rows(estimator: Any, X: Any) -> bool:
+    """Whether ``validate_data(estimator, X, reset=False, dtype=np.float32)``
+    would return ``X`` itself, unchanged and without a warning.
+
+    It would for a finite float32 ndarray of shape (n >= 1, n_features_in_)
+    when the estimator was fitted without feature names. Its own checks
+    (DataFrame detection, array-API dispatch, dtype and shape checks) cost
+    as much as a one-sample forward pass. Anything else, including every
+    input it would reject, still goes through it, so the errors and warnings
+    are scikit-learn's own.
+    """
+    return (
+        type(X) is np.ndarray
+        and X.dtype == np.float32
+        and X.ndim == 2
+        and X.shape[0] >= 1
+        and X.shape[1] == getattr(estimator, "n_features_in_", -1)
+        and not hasattr(estimator, "feature_names_in_")
+        # scikit-learn's own first pass: a finite sum means finite values
+        # (an overflowing sum goes the slow way, which checks each value).
+        and bool(np.isfinite(np.add.reduce(X, axis=None)))
     )
 
 

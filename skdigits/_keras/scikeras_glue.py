@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from scikeras.wrappers import KerasClassifier
+from sklearn import config_context
 from tensorflow.python.framework import config as tf_config
 
 __all__ = ["fit_keras_network"]
@@ -44,7 +45,8 @@ def fit_keras_network(
         ``keras.Model`` instead is trained on in place, from its current
         weights and optimizer state (continued training).
     X : ndarray of shape (n_samples, n_features), float32
-        Validated inputs.
+        Validated inputs: finite, as are ``Y`` and ``sample_weight``
+        (SciKeras does not check it again).
     Y : ndarray of shape (n_samples, n_classes), float32
         One-hot labels. SciKeras passes one-hot targets through unchanged, so
         two classes train a softmax over two units, like ten.
@@ -77,7 +79,10 @@ def fit_keras_network(
     )
     fit_kwargs = {} if validation_data is None else {"validation_data": validation_data}
     try:
-        with _op_determinism_restored():
+        # The classifier has validated X, Y and sample_weight (finite
+        # float32): SciKeras's check_X_y would scan them for NaN again, a
+        # pass over every pixel of every fit.
+        with _op_determinism_restored(), config_context(assume_finite=True):
             wrapper.fit(X, Y, sample_weight=sample_weight, **fit_kwargs)
     finally:
         _release_fit_leftovers()

@@ -19,6 +19,7 @@ __all__ = [
     "PREDICT_CHUNK_SIZE",
     "SELU_ALPHA",
     "SELU_SCALE",
+    "blocked_matmul",
     "dense_forward",
     "dense_forward_in_chunks",
     "dense_log_proba_in_chunks",
@@ -139,9 +140,39 @@ def dense_logits(
     act = ACTIVATIONS[activation]
     h = X
     for kernel, bias in weights[:-1]:
-        h = act(h @ kernel + bias)
+        h = act(blocked_matmul(h, kernel) + bias)
     kernel, bias = weights[-1]
-    return h @ kernel + bias
+    return blocked_matmul(h, kernel) + bias
+
+
+#: Products of at most this many multiply-adds (m * k * n) OpenBLAS runs on
+#: the calling thread (its SMP threshold, 65536 * GEMM_MULTITHREAD_THRESHOLD).
+ONE_THREAD_PRODUCT = 2**18
+
+
+def blocked_matmul(h: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``h @ kernel``; for a few samples, in column blocks small enough that
+    BLAS computes each on the calling thread.
+
+    One sample through a 784x784 layer is above OpenBLAS's threading
+    threshold, so it is split over the cores: on an idle machine that saves
+    some 20 us, but when another process holds the second core the call
+    waits for it, which made one-sample predictions take several ms at the
+    90th percentile on a shared machine (benchmarks/latency.py). Blocks of at
+    most :data:`ONE_THREAD_PRODUCT` multiply-adds stay on one thread. The
+    results agree with ``h @ kernel`` to float32 rounding (another kernel
+    may sum in another order); batches keep the threaded product.
+    """
+    rows, inner = h.shape
+    width = ONE_THREAD_PRODUCT // max(rows * inner, 1)
+    if width >= kernel.shape[1] or width < 64:
+        return h @ kernel  # small enough already, or a real batch
+    out = np.empty((rows, kernel.shape[1]), dtype=np.result_type(h, kernel))
+    for start in range(0, kernel.shape[1], width):
+        np.matmul(
+            h, kernel[:, start : start + width], out=out[:, start : start + width]
+        )
+    return out
 
 
 def dense_forward_in_chunks(
