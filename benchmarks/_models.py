@@ -142,33 +142,6 @@ def default_models() -> dict[str, ModelEntry]:
     }
 
 
-def seed_summary(names: dict[int, str], notes: dict, rows: dict, conditions) -> dict:
-    """One recipe over its seeds (``{seed: model name}``): MNIST accuracy per
-    seed and its mean, each seed's worst condition and printed fonts, and the
-    slowest fit, the figures issue 21's targets are stated in."""
-    reference = next(c for c, v in conditions.items() if v["group"] == "reference")
-    per_seed = {
-        seed: {
-            "model": name,
-            "mnist": rows[name][reference]["accuracy"],
-            "worst": notes[name]["worst"],
-            "printed_fonts": rows[name].get("printed fonts", {}).get("accuracy"),
-            "fit_seconds": notes[name].get("fit_seconds"),
-        }
-        for seed, name in names.items()
-    }
-    printed = [v["printed_fonts"] for v in per_seed.values()]
-    fits = [v["fit_seconds"] for v in per_seed.values()]
-    return {
-        "reference_condition": reference,
-        "seeds": per_seed,
-        "mnist_mean": float(np.mean([v["mnist"] for v in per_seed.values()])),
-        "worst_min": min(v["worst"]["accuracy"] for v in per_seed.values()),
-        "printed_fonts_min": None if None in printed else min(printed),
-        "max_fit_seconds": None if None in fits else max(fits),
-    }
-
-
 def quick_entry(entry: ModelEntry) -> ModelEntry:
     """Two epochs instead of the entry's own: a smoke test."""
     if entry.train is None:

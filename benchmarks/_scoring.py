@@ -51,9 +51,16 @@ def prepared(pictures, prepare) -> tuple[np.ndarray, np.ndarray]:
     return images, accepted
 
 
-def score(proba, accepted, labels=None, unsure=None) -> dict:
+def score(proba, accepted, labels=None, unsure=None, either=None) -> dict:
     """One model on one condition: accuracy (a refused picture counts as
-    wrong), top probabilities, and the "not sure" rule's effect if any."""
+    wrong), top probabilities, and the "not sure" rule's effect if any.
+
+    ``either``, for drawings whose shape does not decide the digit, is an
+    (n, 2) array of the two digits a reader may take each for (-1 for a
+    decided one): such a picture is read right only when the model says "not
+    sure" with those two as its top two (by its ``unsure`` rule, or below
+    0.5, the library's rule for a model without a calibrated threshold).
+    """
     n = len(accepted)
     top = np.zeros(n)
     top[accepted] = proba.max(axis=1)
@@ -64,37 +71,71 @@ def score(proba, accepted, labels=None, unsure=None) -> dict:
     }
     for level in SURE_LEVELS:
         out[f"share_top_at_least_{level}"] = float((top >= level).mean())
-    if labels is not None:
-        predicted = np.full(n, -1)
-        predicted[accepted] = proba.argmax(axis=1)
-        right = predicted == labels
-        out["accuracy"] = float(right.mean())
-        wrong = ~right & accepted
-        pairs, counts = np.unique(
-            np.stack([labels[wrong], predicted[wrong]], axis=1),
-            axis=0,
-            return_counts=True,
-        )
-        order = np.argsort(-counts, kind="stable")[:5]
-        out["top_confusions"] = [
-            {
-                "true": int(pairs[k][0]),
-                "read": int(pairs[k][1]),
-                "count": int(counts[k]),
-            }
-            for k in order
-        ]
-    out["error_reject"] = error_reject(proba, accepted, labels)
+    flagged = None
     if unsure is not None:
         flagged = np.ones(n, dtype=bool)
         flagged[accepted] = unsure(proba)
         out["share_unsure"] = float(flagged.mean())
-        if labels is not None:
-            kept = ~flagged
-            out["accuracy_when_sure"] = (
-                float(right[kept].mean()) if kept.any() else None
-            )
+    if labels is None:
+        out["error_reject"] = error_reject(proba, accepted, labels)
+        return out
+    predicted = np.full(n, -1)
+    predicted[accepted] = proba.argmax(axis=1)
+    right = predicted == labels
+    decided = np.ones(n, dtype=bool)
+    if either is not None and (np.asarray(either) >= 0).any():
+        right, decided, out["either"] = _either_right(
+            proba, accepted, either, right, flagged
+        )
+    out["accuracy"] = float(right.mean())
+    wrong = ~right & accepted & decided
+    pairs, counts = np.unique(
+        np.stack([labels[wrong], predicted[wrong]], axis=1), axis=0, return_counts=True
+    )
+    order = np.argsort(-counts, kind="stable")[:5]
+    out["top_confusions"] = [
+        {"true": int(pairs[k][0]), "read": int(pairs[k][1]), "count": int(counts[k])}
+        for k in order
+    ]
+    out["error_reject"] = error_reject(
+        proba[decided[accepted]], accepted[decided], labels[decided]
+    )
+    if flagged is not None:
+        kept = ~flagged & decided
+        out["accuracy_when_sure"] = float(right[kept].mean()) if kept.any() else None
+        # Right answers the model still calls "not sure": the cost of its rule.
+        good = right & decided
+        out["share_right_flagged"] = (
+            float((good & flagged).sum() / good.sum()) if good.any() else None
+        )
     return out
+
+
+def _either_right(proba, accepted, either, right, flagged):
+    """Right answers when some pictures may be either of two digits, which of
+    them are decided, and what the undecided ones were read as."""
+    either = np.asarray(either)
+    undecided = either[:, 0] >= 0
+    top_two = np.full((len(accepted), 2), -1)
+    top_two[accepted] = np.argsort(-proba, axis=1, kind="stable")[:, :2]
+    if flagged is None:  # the library's rule without a calibrated threshold
+        flagged = np.ones(len(accepted), dtype=bool)
+        flagged[accepted] = proba.max(axis=1) < 0.5
+    pair_on_top = np.sort(top_two, axis=1) == np.sort(either, axis=1)
+    not_sure_pair = undecided & flagged & pair_on_top.all(axis=1)
+    right = np.where(undecided, not_sure_pair, right)
+    sure = undecided & ~flagged
+    counts = {
+        "n": int(undecided.sum()),
+        "not_sure_either": int(not_sure_pair.sum()),
+        "not_sure_other": int((undecided & flagged & ~not_sure_pair).sum()),
+    }
+    for k in np.unique(either[undecided]):
+        counts[f"sure_{int(k)}"] = int((sure & (top_two[:, 0] == k)).sum())
+    counts["sure_other"] = int(sure.sum()) - sum(
+        v for key, v in counts.items() if key.startswith("sure_")
+    )
+    return right, ~undecided, counts
 
 
 def evaluate(models: dict, conditions: dict) -> dict:
@@ -115,7 +156,13 @@ def evaluate(models: dict, conditions: dict) -> dict:
                 if accepted.any()
                 else np.zeros((0, 10))
             )
-            rows[name] = score(proba, accepted, condition["labels"], entry.unsure)
+            rows[name] = score(
+                proba,
+                accepted,
+                condition["labels"],
+                entry.unsure,
+                condition.get("either"),
+            )
         out[model_name] = rows
     return out
 
@@ -137,16 +184,27 @@ def worst(rows: dict, conditions: dict) -> dict:
 
 
 def per_item_accuracy(rows_source: dict, model, entry) -> dict:
-    """Accuracy per font (or per drawing style) of one model."""
+    """Accuracy per font (or per drawing style) of one model; a style that
+    may be either of two digits is right when the model says "not sure"
+    with those two on top (see :func:`score`)."""
     out = {}
     for name, condition in rows_source.items():
         if "per_item" not in condition:
             continue
         images, accepted = next(iter(condition["_prepared"].values()))
+        proba = np.zeros((0, 10))
         predicted = np.full(len(accepted), -1)
         if accepted.any():
-            predicted[accepted] = model.predict_proba(images[accepted]).argmax(axis=1)
+            proba = model.predict_proba(images[accepted])
+            predicted[accepted] = proba.argmax(axis=1)
         right = predicted == condition["labels"]
+        either = condition.get("either")
+        if either is not None and (np.asarray(either) >= 0).any():
+            flagged = None
+            if entry.unsure is not None:
+                flagged = np.ones(len(accepted), dtype=bool)
+                flagged[accepted] = entry.unsure(proba)
+            right, _, _ = _either_right(proba, accepted, either, right, flagged)
         items = np.array(condition["per_item"])
         out[name] = {
             str(item): float(right[items == item].mean()) for item in np.unique(items)

@@ -1,7 +1,9 @@
 """Hand-made stroke templates of digits, and placing them on a drawing pad.
 
 :data:`TEMPLATES` holds a few styles per digit (among them a European "1"
-with a long flag and no foot and a "7" with a bar), each a list of strokes
+with a long flag and no foot, which :data:`AMBIGUOUS` says may be read as
+a 1 or a 7, a flag-1 with a base, a "7" with a bar and closed 4s), each a
+list of strokes
 in a unit box; :func:`place` puts one on the pad at a chosen size, position
 and slant with a little tremor (:class:`Placement`, seeded by
 :func:`random_placement`). The coordinates are shares of the pad (0-1 both
@@ -14,7 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TEMPLATES", "Placement", "Stroke", "place", "random_placement"]
+__all__ = [
+    "AMBIGUOUS",
+    "TEMPLATES",
+    "Placement",
+    "Stroke",
+    "place",
+    "random_placement",
+]
 
 Stroke = list[tuple[float, float]]
 
@@ -40,6 +49,15 @@ _FIVE_BELLY = _smooth(
     [(0.06, 0.45), (0.4, 0.36), (0.6, 0.62), (0.48, 0.95), (0.2, 1.0), (0.0, 0.88)]
 )
 
+#: The styles whose shape does not decide the digit, and the two digits a
+#: reader may take them for: a 1 with a long flag and neither foot nor bar is
+#: a 7 without a bar to many writers. The right answer to these is "not
+#: sure, 1 or 7" (the docs' "A 1 or a 7?"); every other style is its digit.
+AMBIGUOUS: dict[tuple[int, str], tuple[int, int]] = {
+    (1, "European, long flag, no foot"): (1, 7),
+    (1, "European, curved flag, no foot"): (1, 7),
+}
+
 #: digit -> style -> strokes, in a box 1 tall (y down) and about 0.6 wide.
 TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
     0: {
@@ -48,10 +66,18 @@ TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
     },
     1: {
         "stick": [[(0.3, 0.0), (0.3, 1.0)]],
+        "tick, no foot": [[(0.18, 0.12), (0.32, 0.0), (0.32, 1.0)]],
         "European, long flag, no foot": [[(-0.04, 0.5), (0.32, 0.0), (0.32, 1.0)]],
+        "European, curved flag, no foot": [
+            [*_smooth([(-0.06, 0.42), (0.12, 0.2), (0.33, 0.0)]), (0.31, 1.0)]
+        ],
         "flag and base": [
             [(0.1, 0.2), (0.32, 0.0), (0.32, 1.0)],
             [(0.08, 1.0), (0.56, 1.0)],
+        ],
+        "long flag and base": [
+            [(-0.02, 0.44), (0.3, 0.0), (0.3, 1.0)],
+            [(0.02, 0.98), (0.6, 1.0)],
         ],
     },
     2: {
@@ -115,6 +141,14 @@ TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
     4: {
         "open": [[(0.38, 0.0), (0.0, 0.66), (0.62, 0.66)], [(0.46, 0.3), (0.46, 1.0)]],
         "closed": [[(0.46, 1.0), (0.46, 0.0), (0.0, 0.66), (0.62, 0.66)]],
+        "closed, rounded top": [
+            [
+                (0.44, 1.0),
+                *_smooth([(0.44, 0.04), (0.2, 0.12), (0.04, 0.46), (0.0, 0.64)]),
+                (0.64, 0.62),
+            ]
+        ],
+        "closed, narrow": [[(0.38, 1.0), (0.38, 0.0), (0.06, 0.58), (0.52, 0.58)]],
     },
     5: {
         "one stroke": [
@@ -163,6 +197,18 @@ TEMPLATES: dict[int, dict[str, list[Stroke]]] = {
         "with a bar": [
             [(0.0, 0.0), (0.6, 0.0), (0.2, 1.0)],
             [(0.16, 0.52), (0.54, 0.52)],
+        ],
+        "bar, curved stem": [
+            [
+                (0.02, 0.06),
+                (0.62, 0.0),
+                *_smooth([(0.62, 0.0), (0.36, 0.45), (0.26, 1.0)]),
+            ],
+            [(0.2, 0.46), (0.58, 0.44)],
+        ],
+        "short bar": [
+            [(0.0, 0.02), (0.58, 0.0), (0.24, 1.0)],
+            [(0.28, 0.5), (0.5, 0.49)],
         ],
     },
     8: {

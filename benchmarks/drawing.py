@@ -20,7 +20,13 @@ import tempfile
 
 import numpy as np
 
-from benchmarks._strokes import TEMPLATES, Stroke, place, random_placement
+from benchmarks._strokes import (
+    AMBIGUOUS,
+    TEMPLATES,
+    Stroke,
+    place,
+    random_placement,
+)
 
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 WAIT_SECONDS = 30  # generous: the machine is shared
@@ -145,7 +151,13 @@ def browser_pictures(
     with ``model``, at seeded random placements: the pad's pictures, their
     labels and styles, and the page's answers (or why nothing was drawn)."""
     why = browser_missing()
-    out: dict = {"pictures": [], "labels": [], "styles": [], "page_answers": []}
+    out: dict = {
+        "pictures": [],
+        "labels": [],
+        "either": [],
+        "styles": [],
+        "page_answers": [],
+    }
     if why is not None:
         return {**out, "skipped": why}
     from skdigits.serve import start_server
@@ -162,6 +174,7 @@ def browser_pictures(
                         label, _ = read_answer(driver)
                         out["pictures"].append(pad_picture(driver))
                         out["labels"].append(digit)
+                        out["either"].append(AMBIGUOUS.get((digit, style), (-1, -1)))
                         out["styles"].append(f"{digit}: {style}")
                         out["page_answers"].append(int(label))
                         clear(driver)

@@ -67,13 +67,13 @@ from benchmarks._models import (
     default_models,
     fitted_model,
     quick_entry,
-    seed_summary,
 )
 from benchmarks._scoring import (
     evaluate,
     per_item_accuracy,
     worst,
 )
+from benchmarks._summaries import model_summary, seed_summary
 from benchmarks.common import REPO, RunConfig, loadavg
 
 #: How many MNIST test digits each shift is applied to (seeded subset).
@@ -223,6 +223,7 @@ def build_conditions(
             "what": browser["what"],
             "pictures": browser["pictures"],
             "labels": np.array(browser["labels"]),
+            "either": np.array(browser["either"]),
             "per_item": browser["styles"],
             "page_answers": browser["page_answers"],
         }
@@ -306,6 +307,7 @@ def measure(
         notes[name]["worst"] = worst(rows[name], conditions)
         notes[name]["per_item"] = per_item_accuracy(conditions, model, entry)
         notes[name]["has_unsure_rule"] = entry.unsure is not None
+        notes[name]["summary"] = model_summary(rows[name], notes[name], conditions)
     recipe_seeds = {
         recipe: seed_summary(names, notes, rows, conditions)
         for recipe, names in RECIPE_SEEDS.items()

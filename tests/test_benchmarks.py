@@ -516,8 +516,42 @@ def test_score_counts_refused_pictures_as_wrong_and_applies_an_unsure_rule():
     assert row["share_unsure"] == 0.5
     assert row["accuracy_when_sure"] == 0.5
     assert row["top_confusions"][0]["count"] == 1
+    assert row["share_right_flagged"] == 0.0  # the one right answer is sure
     not_digits = bench_scoring.score(proba, accepted)
     assert "accuracy" not in not_digits
+
+
+def test_a_drawing_that_may_be_a_1_or_a_7_is_right_when_the_model_says_not_sure():
+    # Columns 1 and 7 of ten classes; rows: not sure between 1 and 7 (right),
+    # sure 7 (wrong), not sure between 1 and 4 (wrong), and a decided 7.
+    proba = np.zeros((4, 10))
+    proba[0, [1, 7]] = [0.55, 0.45]
+    proba[1, [1, 7]] = [0.01, 0.99]
+    proba[2, [1, 4]] = [0.6, 0.4]
+    proba[3, 7] = 1.0
+    accepted = np.ones(4, dtype=bool)
+    labels = np.array([1, 1, 1, 7])
+    either = np.array([[1, 7], [1, 7], [1, 7], [-1, -1]])
+    rule = {"unsure": lambda p: p.max(axis=1) < 0.9}
+    row = bench_scoring.score(proba, accepted, labels, either=either, **rule)
+    assert row["accuracy"] == 0.5
+    assert row["either"] == {
+        "n": 3,
+        "not_sure_either": 1,
+        "not_sure_other": 1,
+        "sure_1": 0,
+        "sure_7": 1,
+        "sure_other": 0,
+    }
+    # Errors and error-reject counts are over the decided drawing only.
+    assert row["top_confusions"] == []
+    assert row["error_reject"]["kept"][0] == 1
+    assert row["accuracy_when_sure"] == 1.0 and row["share_right_flagged"] == 0.0
+    # Without a calibrated rule, the library's 0.5 applies: 0.55 is sure.
+    assert (
+        bench_scoring.score(proba, accepted, labels, either=either)["either"]["sure_1"]
+        == 1
+    )
 
 
 def test_error_reject_counts_pool_into_curves():
