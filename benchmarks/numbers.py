@@ -1,0 +1,406 @@
+"""Question: how well does ``predict_number`` read a number (digits in a row)?
+
+The pictures (:mod:`benchmarks.number_pictures`, seeded): numbers of 2-8
+MNIST test digits with gaps from overlapping by 3 pixels to wide, size and
+baseline jitter, clean and under the robustness question's photo-like
+conditions; and numbers typed in the installed handwriting and printed fonts.
+Each set is read by the shipped model two ways:
+
+* ``plain``: what a new user would write with the public API, the baseline:
+  the picture thresholded halfway between paper and ink, connected
+  components (specks under 5 % of the largest dropped), components that
+  overlap in x joined, each box cropped and read with ``prepare_digit`` and
+  the model, as ``predict_digit`` reads one digit;
+* ``reader``: :func:`skdigits._prediction.numbers.predict_number`.
+
+Per set: the share of numbers read exactly, the digit error rate (edit
+distance over the true length), the share with the right count of digits,
+the "not sure" rule's trade-off (share flagged, share wrong among the numbers
+not flagged) and the CPU milliseconds per number (process time, one BLAS
+thread, as the server runs). Also: the digit error of gaps >= 0 against the
+same digits read alone; the robustness question's single-digit conditions
+read through the number reader, beside ``predict_digit``'s accuracy; the
+CPU time of 6-digit pictures. Numbers written on the serve page are not
+measured yet (:data:`benchmarks.number_pictures.PAGE_SET`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from benchmarks import number_pictures as pictures
+from benchmarks import robustness
+from benchmarks.common import RunConfig, loadavg, one_blas_thread
+
+#: Numbers per set (quick: a smoke test).
+N_NUMBERS = 600
+N_QUICK = 6
+#: Single digits per robustness condition read through the number reader.
+N_SINGLE = 300
+N_SINGLE_QUICK = 4
+#: The sets of MNIST numbers: name -> (gaps, photo-like condition).
+MNIST_SETS = {
+    "mnist": (pictures.GAPS_ALL, "clean"),
+    "mnist, gaps >= 0": (pictures.GAPS_APART, "clean"),
+    "mnist, touching (gaps < 0)": (pictures.GAPS_TOUCHING, "clean"),
+    **{
+        f"mnist, {name}": (pictures.GAPS_ALL, name)
+        for name in pictures.PHOTO_CONDITIONS
+        if name != "clean"
+    },
+}
+#: The robustness question's single-digit conditions read both ways.
+SINGLE_CONDITIONS = (
+    "clean picture",
+    "thicker +4 px",
+    "thinner -1.5 px",
+    "blur 2 px",
+    "low resolution 10 px",
+    "rotated 30°",
+    "slant 0.6",
+    "small, anywhere on a page",
+    "large, anywhere on a page",
+    "faint pencil",
+    "uneven lighting, strong",
+    "JPEG quality 5",
+    "noise sigma 50",
+    "salt and pepper 2 %",
+)
+#: Which images the numbers are made of: the test split for the published
+#: run, the last 10,000 training images (the validation split on which the
+#: reader was tuned) otherwise.
+VALIDATION_START = robustness.VALIDATION_START
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            )
+        previous = current
+    return previous[-1]
+
+
+def plain_reader(model) -> Callable[[np.ndarray], tuple[str, bool]]:
+    """The baseline: connected components on the public API (see above)."""
+    from scipy import ndimage
+
+    from skdigits.image_io import ImageReadError, prepare_digit, to_grayscale
+
+    below = getattr(model, "unsure_below", None) or 0.5
+    classes = np.asarray(model.classes_)
+
+    def read(picture: np.ndarray) -> tuple[str, bool]:
+        grey = to_grayscale(picture)
+        paper = float(np.median(grey))
+        ink = grey < (paper + float(grey.min())) / 2
+        labels, count = ndimage.label(ink)
+        if count == 0:
+            return "", True
+        areas = np.bincount(labels.ravel())[1:]
+        boxes = [
+            b
+            for b, a in zip(ndimage.find_objects(labels), areas, strict=True)
+            if a >= 0.05 * areas.max()
+        ]
+        boxes.sort(key=lambda b: b[1].start)
+        groups: list[list[int]] = []  # [top, bottom, left, right]
+        for rows, cols in boxes:
+            if groups and cols.start < groups[-1][3]:  # overlaps in x: one digit
+                g = groups[-1]
+                g[:] = [
+                    min(g[0], rows.start),
+                    max(g[1], rows.stop),
+                    g[2],
+                    max(g[3], cols.stop),
+                ]
+            else:
+                groups.append([rows.start, rows.stop, cols.start, cols.stop])
+        images = []
+        for top, bottom, left, right in groups:
+            crop = grey[max(top - 2, 0) : bottom + 2, max(left - 2, 0) : right + 2]
+            try:
+                images.append(prepare_digit(crop))
+            except ImageReadError:
+                continue
+        if not images:
+            return "", True
+        proba = np.asarray(model.predict_proba(np.stack(images)))
+        text = "".join(str(c) for c in classes[proba.argmax(axis=1)])
+        return text, bool((proba.max(axis=1) < below).any())
+
+    return read
+
+
+def number_reader(model) -> Callable[[np.ndarray], tuple[str, bool]]:
+    from skdigits._prediction.numbers import predict_number
+    from skdigits.image_io import ImageReadError
+
+    def read(picture: np.ndarray) -> tuple[str, bool]:
+        try:
+            answer = predict_number(picture, model)
+        except ImageReadError:
+            return "", True
+        return answer["text"], answer["unsure"]
+
+    return read
+
+
+def read_all(read, items) -> dict:
+    """Every picture read: texts, "not sure" flags and CPU seconds each."""
+    texts, unsure, seconds = [], [], []
+    with one_blas_thread():
+        for item in items:
+            t0 = time.process_time()
+            text, flag = read(item.picture)
+            seconds.append(time.process_time() - t0)
+            texts.append(text)
+            unsure.append(flag)
+    return {"texts": texts, "unsure": unsure, "seconds": seconds}
+
+
+def score(truths: list[str], read: dict) -> dict:
+    """A set's figures from the true texts and what was read."""
+    texts, unsure = read["texts"], np.array(read["unsure"], dtype=bool)
+    exact = np.array([t == r for t, r in zip(truths, texts, strict=True)])
+    errors = sum(edit_distance(t, r) for t, r in zip(truths, texts, strict=True))
+    kept = ~unsure
+    seconds = np.array(read["seconds"])
+    return {
+        "n": len(truths),
+        "exact": float(exact.mean()),
+        "digit_error": errors / sum(len(t) for t in truths),
+        "right_count": float(
+            np.mean([len(t) == len(r) for t, r in zip(truths, texts, strict=True)])
+        ),
+        "share_unsure": float(unsure.mean()),
+        "wrong_when_sure": float((~exact[kept]).mean()) if kept.any() else None,
+        "ms_median": float(np.median(seconds) * 1e3),
+        "ms_mean": float(seconds.mean() * 1e3),
+        "failures": [
+            {"true": t, "read": r}
+            for t, r, ok in zip(truths, texts, exact, strict=True)
+            if not ok
+        ][:10],
+    }
+
+
+def predict_digit_reader(model) -> Callable[[np.ndarray], tuple[str, bool]]:
+    """One digit read as ``predict_digit`` reads it (a refused picture reads
+    as nothing)."""
+    from skdigits.image_io import ImageReadError, prepare_digit
+
+    below = getattr(model, "unsure_below", None) or 0.5
+    classes = np.asarray(model.classes_)
+
+    def read(picture: np.ndarray) -> tuple[str, bool]:
+        try:
+            image = prepare_digit(picture)
+        except ImageReadError:
+            return "", True
+        proba = np.asarray(model.predict_proba(image[np.newaxis]))[0]
+        return str(classes[proba.argmax()]), bool(proba.max() < below)
+
+    return read
+
+
+class _Picture:
+    """A bare picture with the ``picture`` attribute :func:`read_all` reads."""
+
+    def __init__(self, picture: np.ndarray) -> None:
+        self.picture = picture
+
+
+def _images(config: RunConfig, split: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """The MNIST images the numbers are made of, and what they are."""
+    from pathlib import Path
+
+    from skdigits.datasets import fetch_mnist, load_mnist_sample
+
+    if config.data == "sample":
+        X_train, y_train, X_test, y_test = load_mnist_sample(return_X_y=True)
+        source = "bundled sample"
+    else:
+        X_train, y_train, X_test, y_test = fetch_mnist(
+            config.data, download_if_missing=False, return_X_y=True
+        )
+        source = Path(config.data).name
+    if split == "test":
+        return np.asarray(X_test).reshape(-1, 28, 28), np.asarray(y_test), source
+    start = VALIDATION_START if len(y_train) > VALIDATION_START else len(y_train) // 2
+    X = np.asarray(X_train).reshape(-1, 28, 28)[start:]
+    return X, np.asarray(y_train)[start:], f"{source} (training images {start}-)"
+
+
+def _singles_check(model, X, y, n: int, seed: int) -> dict:
+    """The robustness question's single-digit conditions read both ways."""
+    from benchmarks.robustness import mnist_pictures
+
+    rng = np.random.default_rng([seed, 0])
+    pick = np.sort(rng.choice(len(X), size=min(n, len(X)), replace=False))
+    digits, labels = X[pick], [str(int(v)) for v in np.asarray(y)[pick]]
+    readers = {
+        "predict_digit": predict_digit_reader(model),
+        "reader": number_reader(model),
+    }
+    out = {}
+    for name in SINGLE_CONDITIONS:
+        items = [_Picture(p) for p in mnist_pictures(name, digits, seed)]
+        row = {}
+        for who, read in readers.items():
+            texts = read_all(read, items)["texts"]
+            row[f"{who}_accuracy"] = float(
+                np.mean([t == truth for t, truth in zip(texts, labels, strict=True)])
+            )
+        row["drop_points"] = 100 * (
+            row["predict_digit_accuracy"] - row["reader_accuracy"]
+        )
+        out[name] = row
+    return out
+
+
+def _six_digits(model, X, y, n: int, seed: int) -> dict:
+    """CPU milliseconds of predict_number on 6-digit pictures, one BLAS thread
+    (as the server runs) and with NumPy's default threads."""
+    from skdigits._prediction.numbers import predict_number
+    from skdigits.image_io import ImageReadError
+
+    items = pictures.mnist_numbers(X, y, n, [seed, 99], lengths=(6, 6))
+    out = {
+        "n": len(items),
+        "height_px": int(np.median([i.picture.shape[0] for i in items])),
+    }
+    out["width_px"] = int(np.median([i.picture.shape[1] for i in items]))
+    for threads in ("one_blas_thread", "default_threads"):
+        seconds = []
+        context = one_blas_thread() if threads == "one_blas_thread" else _nothing()
+        with context:
+            predict_number(items[0].picture, model)  # warm-up
+            for item in items:
+                t0 = time.process_time()
+                try:
+                    predict_number(item.picture, model)
+                except ImageReadError:
+                    pass
+                seconds.append(time.process_time() - t0)
+        ms = np.array(seconds) * 1e3
+        out[threads] = {
+            "ms_median": float(np.median(ms)),
+            "ms_p90": float(np.percentile(ms, 90)),
+            "ms_mean": float(ms.mean()),
+        }
+    return out
+
+
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
+def build_sets(X, y, n: int, seed: int, quick: bool) -> tuple[dict, dict]:
+    """Every set's pictures (name -> group, what, items) and what was skipped."""
+    sets, skipped = {}, {}
+    for k, (name, (gaps, condition)) in enumerate(MNIST_SETS.items()):
+        sets[name] = {
+            "group": "mnist",
+            "what": f"gaps {gaps[0]} to {gaps[1]} MNIST px, {condition}",
+            "items": pictures.mnist_numbers(
+                X, y, n, [seed, k], gaps, condition, singles=name == "mnist, gaps >= 0"
+            ),
+        }
+    fonts, why = pictures.fonts_by_kind()
+    for k, kind in enumerate(("handwriting", "printed")):
+        if kind not in fonts:
+            skipped[f"{kind} fonts"] = why or f"no {kind} font installed"
+            continue
+        used = fonts[kind][:1] if quick else fonts[kind]
+        sets[f"{kind} fonts"] = {
+            "group": "fonts",
+            "what": f"{len(used)} fonts, 2-8 random digits",
+            "items": pictures.font_numbers(used, n, [seed, 100 + k]),
+        }
+    skipped[pictures.PAGE_SET] = pictures.PAGE_SKIPPED
+    return sets, skipped
+
+
+def measure(config: RunConfig, *, split: str = "test") -> dict:
+    """The question's result; ``split="validation"`` makes the numbers of the
+    training images after :data:`VALIDATION_START` (what the reader was tuned
+    on) instead of the test set."""
+    from skdigits.pretrained import load_pretrained
+
+    if split not in ("test", "validation"):
+        raise ValueError(f"split must be 'test' or 'validation', not {split!r}")
+    model = load_pretrained()
+    X, y, source = _images(config, split)
+    seed = config.seeds[0] + (
+        robustness.VALIDATION_SEED_OFFSET if split != "test" else 0
+    )
+    n = N_QUICK if config.quick else N_NUMBERS
+    t0 = time.perf_counter()
+    sets, skipped = build_sets(X, y, n, seed, config.quick)
+    generation_seconds = time.perf_counter() - t0
+    readers = {"plain": plain_reader(model), "reader": number_reader(model)}
+    scores = {}
+    for name, info in sets.items():
+        truths = [item.text for item in info["items"]]
+        scores[name] = {
+            who: score(truths, read_all(read, info["items"]))
+            for who, read in readers.items()
+        }
+    # Gaps >= 0: the digits read alone, as they were drawn in the numbers.
+    apart = sets["mnist, gaps >= 0"]["items"]
+    alone = [_Picture(p) for item in apart for p in item.singles]
+    truths = [ch for item in apart for ch in item.text]
+    texts = read_all(predict_digit_reader(model), alone)["texts"]
+    single_error = float(np.mean([t != c for t, c in zip(texts, truths, strict=True)]))
+    singles = _singles_check(
+        model, X, y, N_SINGLE_QUICK if config.quick else N_SINGLE, seed
+    )
+    speed = _six_digits(model, X, y, 5 if config.quick else 100, seed)
+    reader = {name: rows["reader"] for name, rows in scores.items()}
+    apart_error = reader["mnist, gaps >= 0"]["digit_error"]
+    headline = {
+        "mnist_exact": reader["mnist"]["exact"],
+        "mnist_wrong_when_sure": reader["mnist"]["wrong_when_sure"],
+        "mnist_share_unsure": reader["mnist"]["share_unsure"],
+        "apart_digit_error": apart_error,
+        "apart_single_digit_error": single_error,
+        "apart_error_over_single": apart_error / single_error if single_error else None,
+        "touching_digit_error": reader["mnist, touching (gaps < 0)"]["digit_error"],
+        "printed_exact": reader.get("printed fonts", {}).get("exact"),
+        "handwriting_exact": reader.get("handwriting fonts", {}).get("exact"),
+        "single_digit_worst_drop_points": max(
+            r["drop_points"] for r in singles.values()
+        ),
+        "six_digit_ms": speed["one_blas_thread"]["ms_median"],
+    }
+    return {
+        "source": source,
+        "split": split,
+        "seed": seed,
+        "unsure_below": float(model.unsure_below),
+        "sets": {
+            name: {
+                "group": info["group"],
+                "what": info["what"],
+                "n": len(info["items"]),
+            }
+            for name, info in sets.items()
+        },
+        "skipped": skipped,
+        "scores": scores,
+        "single_digit_conditions": singles,
+        "six_digit_speed": speed,
+        "headline": headline,
+        "generation_seconds": generation_seconds,
+        "loadavg_end": loadavg(),
+    }
