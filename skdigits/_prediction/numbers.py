@@ -33,7 +33,7 @@ How the digits are found (recognition-driven segmentation):
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,11 +43,14 @@ from skdigits._answer import ANSWER_SCHEMA, digit_answer
 from skdigits._unsure import model_unsure_below
 from skdigits.image_io import (
     ImageReadError,
+    center_by_mass,
     crop_to_ink,
+    fit_into_box,
     flatten_background,
     has_light_background,
     prepare_digit,
     remove_noise,
+    stroke_sharpness,
     to_grayscale,
 )
 
@@ -94,6 +97,9 @@ _SEAM_REACH = 0.1
 _MAX_WIDTH = 1.6
 _MAX_ATOMS = 4
 _JOIN_GAP = 0.2
+# A band of marks at least this many times wider than tall is a row of
+# digits (for telling a second line of digits from a broken digit).
+_ROW_WIDE = 1.2
 # A horizontal line this much longer than the height of the other ink (or
 # spanning the picture) is a ruled line, not a digit.
 _LINE_LENGTH = 1.5
@@ -131,6 +137,9 @@ _LOG_ASPECT = (
 # A mark wide enough to hold two digits is cut only if, read whole, its
 # score is below this.
 _SPLIT_BELOW = float(np.log(0.97))
+# A candidate whose ink rises more gently than this is a smudge, not a digit
+# (the rule of prepare_digit).
+_MIN_SHARPNESS = 0.15
 # Sideways steps of a seam cost this (ink is 0-1 per pixel crossed).
 _SEAM_STEP = 0.05
 # The number is "not sure" when the best reading holds less than this share
@@ -381,43 +390,62 @@ def _pieces(mark: _Atom, height: float, stroke: float) -> list[_Atom]:
     return pieces
 
 
-def _digit_height(heights: np.ndarray, areas: np.ndarray) -> float:
-    """The digits' height: the median height of the marks that are not much
-    smaller than the largest."""
-    big = areas >= 0.2 * areas.max()
-    return float(np.median(heights[big]))
+def _digit_height(boxes: list[tuple[slice, slice]], areas: np.ndarray) -> float:
+    """The digits' height: the median height of the stacks of marks (marks
+    that share most of their columns: a digit broken across, a 5 and its
+    lifted flag), counting marks that are not much smaller than the
+    largest."""
+    big = [
+        box for box, area in zip(boxes, areas, strict=True) if area >= 0.2 * areas.max()
+    ]
+    big.sort(key=lambda box: box[1].start)
+    stacks: list[list[int]] = []  # top, bottom, left, right
+    for rows, cols in big:
+        for stack in stacks:
+            shared = min(stack[3], cols.stop) - max(stack[2], cols.start)
+            narrower = min(stack[3] - stack[2], cols.stop - cols.start)
+            if shared >= 0.5 * narrower:
+                stack[0], stack[1] = min(stack[0], rows.start), max(stack[1], rows.stop)
+                stack[2], stack[3] = min(stack[2], cols.start), max(stack[3], cols.stop)
+                break
+        else:
+            stacks.append([rows.start, rows.stop, cols.start, cols.stop])
+    return float(np.median([bottom - top for top, bottom, _, _ in stacks]))
 
 
 def _check_one_line(boxes: list[tuple[slice, slice]], height: float) -> None:
-    """Refuse a picture that holds two or more lines of digits: marks as tall
-    as digits, one above another with paper between them."""
+    """Refuse a picture that holds two or more lines of digits: bands of
+    marks as tall as digits, one above another with paper between them,
+    each wider than tall as a row of digits is (a digit broken across, as a
+    pencil line with a gap, makes narrow bands)."""
     tall = [box for box in boxes if box[0].stop - box[0].start >= 0.5 * height]
     if len(tall) < 2:
         return
     tall.sort(key=lambda box: box[0].start)
-    lines = [[tall[0]]]
+    bands = [[tall[0]]]
     bottom = tall[0][0].stop
     for box in tall[1:]:
-        if box[0].start >= bottom:  # paper between: a new line starts
-            lines.append([box])
+        if box[0].start >= bottom:  # paper between: a new band starts
+            bands.append([box])
         else:
-            lines[-1].append(box)
+            bands[-1].append(box)
         bottom = max(bottom, box[0].stop)
-    if len(lines) < 2:
-        return
-    # Lines one beside the other (a steep slope) are one line; lines that
-    # share columns are stacked.
-    spans = [
-        (min(b[1].start for b in line), max(b[1].stop for b in line)) for line in lines
-    ]
+    spans = []
+    for band in bands:
+        top, low = min(b[0].start for b in band), max(b[0].stop for b in band)
+        left, right = min(b[1].start for b in band), max(b[1].stop for b in band)
+        if right - left >= _ROW_WIDE * (low - top):
+            spans.append((left, right))
+    # Rows beside each other (a steep slope) are one line; rows that share
+    # columns are stacked.
     stacked = any(
-        min(a[1], b[1]) - max(a[0], b[0]) > 0
+        min(a[1], b[1]) > max(a[0], b[0])
         for i, a in enumerate(spans)
         for b in spans[i + 1 :]
     )
     if stacked:
         raise ImageReadError(
-            f"image: {len(lines)} lines of digits found; a number is read from "
+            f"image: {len(spans)} lines of digits found; a number is read from "
             "one line: crop the picture to each line and read them one by one."
         )
 
@@ -460,7 +488,7 @@ def _find_marks(ink: np.ndarray) -> tuple[list[_Atom], float, float, float, bool
     if not mask.any():
         raise ImageReadError("no digit found: only a ruled line stands out.")
     labels, boxes, heights, widths, areas = _label(ink)
-    height = _digit_height(heights, areas)
+    height = _digit_height(boxes, areas)
     factor = 1.0
     if height > _WORK_HEIGHT * 1.25:
         # Digits this tall read no better than at a third of the size, and
@@ -468,7 +496,7 @@ def _find_marks(ink: np.ndarray) -> tuple[list[_Atom], float, float, float, bool
         factor = _WORK_HEIGHT / height
         ink = _reduced(ink, factor)
         labels, boxes, heights, widths, areas = _label(ink)
-        height = _digit_height(heights, areas)
+        height = _digit_height(boxes, areas)
     extent = np.maximum(heights, widths)
     keep = [i for i in range(len(boxes)) if extent[i] >= _SPECK * height]
     if len(keep) > MAX_MARKS:
@@ -543,6 +571,8 @@ class _Candidate:
     label: Any  # the class read
     marks: int  # how many marks it joins
     classes: list  # the model's classes
+    atoms: list = field(default_factory=list)  # the atoms it is made of
+    image: np.ndarray | None = None  # the 28x28 image the model read
     # The candidate's score read as each class (features @ _WEIGHTS): its
     # label's is its score in the best reading, and all of them count in the
     # sum over readings.
@@ -591,19 +621,40 @@ def _read(
             continue
         canvas, box = _segment_ink(atoms[i:j])
         try:
-            images.append(prepare_digit(canvas))
+            images.append(_candidate_image(canvas))
         except ImageReadError:  # a speck or a smudge: not a digit
             continue
-        keys.append((key, len({a.mark for a in atoms[i:j]})))
+        keys.append((key, len({a.mark for a in atoms[i:j]}), i, j))
         boxes.append(box)
     found = dict(known)
     if not images:
         return found
     proba = np.asarray(model.predict_proba(np.stack(images)))
     classes = list(model.classes_)
-    for (key, marks), row, box in zip(keys, proba, boxes, strict=True):
-        found[key] = _Candidate(row, box, classes[int(row.argmax())], marks, classes)
+    for (key, marks, i, j), row, box, image in zip(
+        keys, proba, boxes, images, strict=True
+    ):
+        found[key] = _Candidate(
+            row,
+            box,
+            classes[int(row.argmax())],
+            marks,
+            classes,
+            atoms=atoms[i:j],
+            image=image,
+        )
     return found
+
+
+def _candidate_image(canvas: np.ndarray) -> np.ndarray:
+    """``prepare_digit``'s last steps, for a candidate's ink already on black:
+    its grey, lighting and inversion steps leave such a canvas as it is,
+    and skipping them halves the cost of trying a candidate. The digits
+    read in the end go through ``prepare_digit`` itself."""
+    digit = fit_into_box(crop_to_ink(canvas))
+    if stroke_sharpness(digit) < _MIN_SHARPNESS:
+        raise ImageReadError("no digit found: only a soft smudge.")
+    return center_by_mass(digit)
 
 
 @dataclass
@@ -816,11 +867,22 @@ def predict_number(
     reading, factor, lined = _read_number(model, ink)
     if len(reading.digits) == 1 and not lined:
         # One digit: read the whole picture, exactly as predict_digit does.
-        whole = prepare_digit(image)
-        reading.digits[0].proba = np.asarray(model.predict_proba(whole[np.newaxis]))[0]
+        images = [prepare_digit(image)]
+    else:
+        # Each digit found, prepared and read as predict_digit reads one.
+        images = [prepare_digit(_segment_ink(c.atoms)[0]) for c in reading.digits]
+    # Most are the very images the candidates were read from: read the others.
+    proba = np.stack([c.proba for c in reading.digits])
+    fresh = [
+        k
+        for k, (c, image) in enumerate(zip(reading.digits, images, strict=True))
+        if not np.array_equal(image, c.image)
+    ]
+    if fresh:
+        proba[fresh] = model.predict_proba(np.stack([images[k] for k in fresh]))
     digits = []
-    for candidate in reading.digits:
-        answer = digit_answer(model.classes_, candidate.proba, unsure_below=below)
+    for candidate, row in zip(reading.digits, proba, strict=True):
+        answer = digit_answer(model.classes_, row, unsure_below=below)
         answer["box"] = _box(candidate.box, scale * factor, shape)
         digits.append(answer)
     reasons = []
