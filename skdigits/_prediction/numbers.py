@@ -100,10 +100,13 @@ _JOIN_GAP = 0.2
 # A band of marks at least this many times wider than tall is a row of
 # digits (for telling a second line of digits from a broken digit).
 _ROW_WIDE = 1.2
+_ROW_GAP = 0.15
 # A horizontal line this much longer than the height of the other ink (or
 # spanning the picture) is a ruled line, not a digit.
 _LINE_LENGTH = 1.5
 _LINE_SPAN = 0.9
+_LINE_SIDE = 0.2
+_LINE_THICK = 0.3
 # A reading's score is the sum of its digits' scores and of its cuts' and
 # left-out marks' weights (a log-linear model over readings). A digit read as
 # a class scores _WEIGHTS times its features (_features): the log of the
@@ -250,7 +253,8 @@ def _row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _remove_lines(mask: np.ndarray, ink: np.ndarray) -> bool:
     """Take ruled lines and underlines out of ``mask`` and ``ink`` (in place):
     horizontal runs much longer than the other ink is tall, or spanning the
-    picture. Whether one was found."""
+    picture, with most of the other ink on one side. Whether one was
+    found."""
     rows, starts, lengths = _row_runs(mask)
     if lengths.size == 0:
         return False
@@ -263,12 +267,27 @@ def _remove_lines(mask: np.ndarray, ink: np.ndarray) -> bool:
     line_rows[rows[long_runs]] = True
     other = mask.any(axis=1) & ~line_rows
     other_rows = np.flatnonzero(other)
-    other_height = other_rows[-1] - other_rows[0] + 1 if other_rows.size else 0
+    if other_rows.size == 0:
+        return False  # nothing but long strokes: a wide digit, not a line
+    other_height = other_rows[-1] - other_rows[0] + 1
+    if line_rows.sum() > _LINE_THICK * other_height:
+        return False  # a line is thin beside the digits
     line = (lengths >= _LINE_LENGTH * other_height) | (
         lengths >= _LINE_SPAN * mask.shape[1]
     )
     line &= long_runs
     if not line.any():
+        return False
+    # A ruled line runs under (or over) the digits, not through them: most of
+    # the other ink is on one side of it (the bars of flat 4s joined in a row
+    # have ink above and below).
+    middle = float(np.median(rows[line]))
+    counts = mask[:, :].sum(axis=1) * ~line_rows
+    above, below = (
+        float(counts[: int(middle)].sum()),
+        float(counts[int(middle) :].sum()),
+    )
+    if min(above, below) > _LINE_SIDE * (above + below):
         return False
     removed = np.zeros(mask.shape, dtype=bool)
     for row, start, length in zip(rows[line], starts[line], lengths[line], strict=True):
@@ -392,9 +411,9 @@ def _pieces(mark: _Atom, height: float, stroke: float) -> list[_Atom]:
 
 def _digit_height(boxes: list[tuple[slice, slice]], areas: np.ndarray) -> float:
     """The digits' height: the median height of the stacks of marks (marks
-    that share most of their columns: a digit broken across, a 5 and its
-    lifted flag), counting marks that are not much smaller than the
-    largest."""
+    that share most of their columns, with little paper between them: a
+    digit broken across, a 5 and its lifted flag), counting marks that are
+    not much smaller than the largest."""
     big = [
         box for box, area in zip(boxes, areas, strict=True) if area >= 0.2 * areas.max()
     ]
@@ -404,7 +423,9 @@ def _digit_height(boxes: list[tuple[slice, slice]], areas: np.ndarray) -> float:
         for stack in stacks:
             shared = min(stack[3], cols.stop) - max(stack[2], cols.start)
             narrower = min(stack[3] - stack[2], cols.stop - cols.start)
-            if shared >= 0.5 * narrower:
+            apart = max(stack[0], rows.start) - min(stack[1], rows.stop)
+            shorter = min(stack[1] - stack[0], rows.stop - rows.start)
+            if shared >= 0.5 * narrower and apart <= 0.5 * shorter:
                 stack[0], stack[1] = min(stack[0], rows.start), max(stack[1], rows.stop)
                 stack[2], stack[3] = min(stack[2], cols.start), max(stack[3], cols.stop)
                 break
@@ -416,8 +437,9 @@ def _digit_height(boxes: list[tuple[slice, slice]], areas: np.ndarray) -> float:
 def _check_one_line(boxes: list[tuple[slice, slice]], height: float) -> None:
     """Refuse a picture that holds two or more lines of digits: bands of
     marks as tall as digits, one above another with paper between them,
-    each wider than tall as a row of digits is (a digit broken across, as a
-    pencil line with a gap, makes narrow bands)."""
+    each a row of digits (two marks or more, wider than tall, or one mark
+    far wider than tall). A digit broken across, as a pencil line with a
+    gap, makes narrow bands of one mark."""
     tall = [box for box in boxes if box[0].stop - box[0].start >= 0.5 * height]
     if len(tall) < 2:
         return
@@ -430,22 +452,23 @@ def _check_one_line(boxes: list[tuple[slice, slice]], height: float) -> None:
         else:
             bands[-1].append(box)
         bottom = max(bottom, box[0].stop)
-    spans = []
+    rows = []  # top, bottom, left, right of the bands that are rows
     for band in bands:
         top, low = min(b[0].start for b in band), max(b[0].stop for b in band)
         left, right = min(b[1].start for b in band), max(b[1].stop for b in band)
-        if right - left >= _ROW_WIDE * (low - top):
-            spans.append((left, right))
+        wide = right - left >= _ROW_WIDE * (low - top)
+        if wide and (len(band) >= 2 or right - left >= 2 * _ROW_WIDE * (low - top)):
+            rows.append((top, low, left, right))
     # Rows beside each other (a steep slope) are one line; rows that share
-    # columns are stacked.
+    # columns, with paper between them, are stacked.
     stacked = any(
-        min(a[1], b[1]) > max(a[0], b[0])
-        for i, a in enumerate(spans)
-        for b in spans[i + 1 :]
+        min(a[3], b[3]) > max(a[2], b[2]) and b[0] - a[1] >= _ROW_GAP * height
+        for i, a in enumerate(rows)
+        for b in rows[i + 1 :]
     )
     if stacked:
         raise ImageReadError(
-            f"image: {len(spans)} lines of digits found; a number is read from "
+            f"image: {len(rows)} lines of digits found; a number is read from "
             "one line: crop the picture to each line and read them one by one."
         )
 
@@ -477,6 +500,18 @@ def _stroke_width(mask: np.ndarray) -> float:
     return float(np.median(lengths)) if lengths.size else 1.0
 
 
+def _not_specks(heights: np.ndarray, widths: np.ndarray, height: float) -> list[int]:
+    """The marks that are not specks, refusing a picture with too many."""
+    extent = np.maximum(heights, widths)
+    keep = [i for i in range(len(extent)) if extent[i] >= _SPECK * height]
+    if len(keep) > MAX_MARKS:
+        raise ImageReadError(
+            f"image: {len(keep)} separate marks found; that is not a line of "
+            f"digits (at most {MAX_DIGITS} digits are read)."
+        )
+    return keep
+
+
 def _find_marks(ink: np.ndarray) -> tuple[list[_Atom], float, float, float, bool]:
     """The marks of the number as atoms, left to right; the digits' height
     and the pen's width; the scale by which the ink was reduced; whether a
@@ -489,6 +524,8 @@ def _find_marks(ink: np.ndarray) -> tuple[list[_Atom], float, float, float, bool
         raise ImageReadError("no digit found: only a ruled line stands out.")
     labels, boxes, heights, widths, areas = _label(ink)
     height = _digit_height(boxes, areas)
+    keep = _not_specks(heights, widths, height)
+    _check_one_line([boxes[i] for i in keep], height)
     factor = 1.0
     if height > _WORK_HEIGHT * 1.25:
         # Digits this tall read no better than at a third of the size, and
@@ -496,15 +533,9 @@ def _find_marks(ink: np.ndarray) -> tuple[list[_Atom], float, float, float, bool
         factor = _WORK_HEIGHT / height
         ink = _reduced(ink, factor)
         labels, boxes, heights, widths, areas = _label(ink)
-        height = _digit_height(boxes, areas)
+        height *= factor  # thin strokes may break when reduced: not re-measured
+        keep = _not_specks(heights, widths, height)
     extent = np.maximum(heights, widths)
-    keep = [i for i in range(len(boxes)) if extent[i] >= _SPECK * height]
-    if len(keep) > MAX_MARKS:
-        raise ImageReadError(
-            f"image: {len(keep)} separate marks found; that is not a line of "
-            f"digits (at most {MAX_DIGITS} digits are read)."
-        )
-    _check_one_line([boxes[i] for i in keep], height)
     marks = []
     rim = np.ones((3, 3), bool)
     for i in keep:
@@ -577,6 +608,16 @@ class _Candidate:
     # label's is its score in the best reading, and all of them count in the
     # sum over readings.
     scores: np.ndarray | None = None
+
+
+def _wide_z(label: Any, box: tuple[int, int, int, int]) -> float:
+    """How much wider than MNIST's digits ``label`` the box is: the z-score of
+    its log(width / height) among theirs (0 for labels that are not 0-9)."""
+    if not (isinstance(label, (int, np.integer)) and 0 <= label <= 9):
+        return 0.0
+    top, left, bottom, right = box
+    mean, spread = _LOG_ASPECT[int(label)]
+    return float((np.log(max(right - left, 1) / max(bottom - top, 1)) - mean) / spread)
 
 
 def _features(candidate: _Candidate, height: float) -> np.ndarray:
