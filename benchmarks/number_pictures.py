@@ -61,9 +61,7 @@ MARGIN = 6
 #: no number mode; when it has, `benchmarks.drawing` writes the digits one
 #: after the other on a wider pad and this set reads them back.
 PAGE_SET = "numbers written on the serve page"
-PAGE_SKIPPED = (
-    "not measured yet: the serve page has no number mode to write a number on"
-)
+PAGE_SKIPPED = "the serve page has no number mode yet"
 
 
 @dataclass(frozen=True)
