@@ -11,6 +11,8 @@ cutting and joining, not the reading of one digit.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -153,10 +155,7 @@ def test_reads_separate_digits_left_to_right_with_boxes_in_the_picture(model, cl
         lefts = [b["x"] for b in boxes]
         assert lefts == sorted(lefts)
         # Gaps of at least 2 MNIST pixels: the boxes do not overlap.
-        assert all(
-            a["x"] + a["width"] <= b["x"]
-            for a, b in zip(boxes, boxes[1:], strict=False)
-        )
+        assert all(a["x"] + a["width"] <= b["x"] for a, b in itertools.pairwise(boxes))
 
 
 def test_the_answer_follows_its_schema(model, clear):
@@ -277,19 +276,21 @@ def test_a_dot_of_noise_next_to_a_digit_is_not_a_digit(model, clear):
 
 
 def test_touching_digits_are_split(model, clear):
-    # 24 seeded pairs whose inks overlap by 1 or 2 MNIST pixels. On the
-    # validation numbers (training images 50,000-59,999, composed the same
-    # way) 95 % of the pairs at -1 and 84 % at -2 were read exactly: 89 %
-    # here, 21.4 of 24 expected, with a standard deviation of
-    # sqrt(24 x 0.89 x 0.11) = 1.5; at least 17 (3 deviations below) must be.
+    # 24 seeded numbers of 3 digits, the first two touching (their inks
+    # overlap by 1 or 2 MNIST pixels), the third apart. On the validation
+    # numbers (training images 50,000-59,999, composed the same way) 94.5 %
+    # were read exactly at -1 and 91 % at -2: 92.75 % here, 22.3 of 24
+    # expected, standard deviation sqrt(24 x 0.9275 x 0.0725) = 1.3; at least
+    # 18 (3 deviations below) must be. (Two touching digits alone are one
+    # stack of ink, where one slanted digit is likelier: fewer are split.)
     rng = np.random.default_rng(2)
     right = 0
     for k in range(24):
-        digits, text = labels(rng, clear, 2)
-        picture = compose(digits, [-1 - k % 2])
+        digits, text = labels(rng, clear, 3)
+        picture = compose(digits, [-1 - k % 2, 6])
         answer = predict_number(picture, model)
         right += answer["text"] == text
-    assert right >= 17
+    assert right >= 18
 
 
 def test_digits_overlapping_too_much_to_cut_are_mostly_not_guessed(model, clear):
