@@ -91,9 +91,11 @@ def render(record: dict) -> str:
         ),
         "### Work per 6-digit picture",
         f"{speed['n']} pictures of 6 digits (median {speed['width_px']}×"
-        f"{speed['height_px']} px): "
+        f"{speed['height_px']} px), each read {speed.get('repeats', 1)} times: "
         f"{_ms(speed['one_blas_thread']['ms_median'])} ms of CPU time (median; "
-        f"p90 {_ms(speed['one_blas_thread']['ms_p90'])}) with one BLAS thread, "
+        f"p90 {_ms(speed['one_blas_thread']['ms_p90'])}; median of each "
+        f"picture's fastest {_ms(speed['one_blas_thread'].get('ms_median_fastest'))})"
+        " with one BLAS thread, "
         f"{_ms(speed['default_threads']['ms_median'])} ms with NumPy's default "
         "threads. Load average at the end "
         f"{loadavg_text(r.get('loadavg_end'))}.",

@@ -146,8 +146,10 @@ _LOG_ASPECT = (
     (-0.40, 0.21),
 )
 # A mark wide enough to hold two digits is cut only if, read whole, its
-# score is below this.
-_SPLIT_BELOW = float(np.log(0.97))
+# score is below _SPLIT_BELOW or it is wider than MNIST's digits of the class
+# it reads as (a z-score of log width/height above _SPLIT_WIDE_Z).
+_SPLIT_BELOW = float(np.log(0.9))
+_SPLIT_WIDE_Z = 1.5
 # A candidate whose ink rises more gently than this is a smudge, not a digit
 # (the rule of prepare_digit).
 _MIN_SHARPNESS = 0.15
@@ -837,7 +839,11 @@ def _to_split(atoms, candidates, height) -> list[_Atom]:
         if cols < _SPLIT_WIDTH * height or rows < _SPLIT_TALL * height:
             continue
         alone = candidates.get((id(atom),))
-        if alone is None or _score(alone, height) < _SPLIT_BELOW:
+        if (
+            alone is None
+            or _score(alone, height) < _SPLIT_BELOW
+            or _wide_z(alone.label, alone.box) > _SPLIT_WIDE_Z
+        ):
             split.append(atom)
     return split
 
