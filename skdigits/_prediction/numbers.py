@@ -566,8 +566,18 @@ def _find_marks(ink: np.ndarray) -> tuple[list[_Atom], float, float, float, bool
         # The faint antialiased rim around the mark is the digit's too.
         grown = ndimage.binary_dilation(labels[window] == i + 1, structure=rim)
         mark_ink = np.where(grown, ink[window], 0).astype(np.float32)
+        used_rows = np.flatnonzero(mark_ink.any(axis=1))
+        used_cols = np.flatnonzero(mark_ink.any(axis=0))
+        r0, r1, c0, c1 = (
+            used_rows[0],
+            used_rows[-1] + 1,
+            used_cols[0],
+            used_cols[-1] + 1,
+        )
         small = extent[i] < _SMALL * height
-        marks.append(_Atom(top, left, mark_ink, i + 1, 0, small))
+        marks.append(
+            _Atom(top + r0, left + c0, mark_ink[r0:r1, c0:c1], i + 1, 0, small)
+        )
     marks.sort(key=lambda a: a.center)
     stroke = _stroke_width(labels > 0)
     return marks, height, stroke, factor, lined
