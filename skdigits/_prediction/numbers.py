@@ -12,22 +12,37 @@ How the digits are found (recognition-driven segmentation):
    refused as it is for one digit. A picture over :data:`WORKING_SIZE`
    pixels a side is first reduced, so the work is bounded.
 2. The ink is thresholded and cut into connected marks. A long, thin
-   horizontal line (a ruled line or an underline) is taken out, specks far
-   smaller than the digits are dropped, and a second line of digits is
-   refused (:func:`predict_number` reads one line).
-3. Each mark that may hold touching digits gets candidate cuts: the low
-   points of its column ink profile, each followed from top to bottom along
-   the path that crosses the least ink (a seam). Marks and the pieces
-   between cuts are the *atoms*, ordered left to right.
+   horizontal line beside the digits (a ruled line, an underline) is taken
+   out, specks far smaller than the digits are dropped, and a second line
+   of digits is refused (:func:`predict_number` reads one line). The ink is
+   reduced so that the digits are about 32 pixels tall.
+3. Each mark that reads poorly as one digit, or is wider than the digit it
+   reads as, and is wide enough for two, gets candidate cuts: the low
+   points of its column ink profile and the dips of its outline from above
+   and below (drop-fall), each followed from top to bottom along the path
+   that crosses the least ink (a seam). Marks and the pieces between cuts
+   are the *atoms*, ordered left to right.
 4. A digit is a run of neighbouring atoms (a 5 whose flag is lifted, a 4
-   written in two strokes, a broken pencil line, touching digits each their
-   own). Every plausible run is prepared with
-   :func:`~skdigits.image_io.prepare_digit` and read by the model, all in
-   one ``predict_proba`` call; a small dynamic programme then picks the
-   reading of all atoms that maximises the sum of the digits' log top
-   probabilities, less a cost for each cut through ink, each join of
-   separate marks, each mark left out as noise and each digit far wider
-   than tall.
+   written in two strokes, a broken pencil line; a wide mark read whole).
+   Every plausible run is read by the model, in one ``predict_proba`` call
+   per step (marks whole, then the pieces of the marks that were cut); a
+   small dynamic programme picks the reading of all atoms with the best
+   score: the sum of its digits' log probabilities, less costs for a digit
+   wider than MNIST's digits of its class, for a fragment much shorter than
+   the line's digits, for joining separate marks, for each stroke a cut
+   crosses, for a mark left out as noise, and for each digit read from a
+   single stack of ink (where one slanted digit is likelier than two
+   touching ones). The same sums with log-sum-exp weigh every reading: the
+   share held by the readings that spell the digits read says how sure the
+   segmentation is.
+5. The digits found are prepared with
+   :func:`~skdigits.image_io.prepare_digit` and read as one digit is; a
+   reading of one digit reads the whole picture, exactly as
+   ``predict_digit`` does.
+
+The costs were chosen on numbers made of MNIST's validation digits (training
+images 50,000-59,999), never the test set; the numbers benchmark
+(``benchmarks/numbers.py``) measures the reader.
 """
 
 from __future__ import annotations
@@ -80,29 +95,37 @@ _MARK_INK = 0.3
 # A mark whose height and width are both under this share of the digits'
 # height is a speck (a dot of noise) and dropped.
 _SPECK = 0.2
-# Marks this much smaller than the digits may be left out as noise, at a
-# cost (see _SKIP_COST).
+# Marks smaller than this share of the digits' height may be left out as
+# noise, at a cost (see _SKIP_WEIGHT).
 _SMALL = 0.6
-# Marks at least this share of the digits' height wide may hold touching
-# digits and get candidate cuts; a piece between cuts is at least
-# _MIN_PIECE of the height wide.
+# Marks at least _SPLIT_WIDTH of the digits' height wide and _SPLIT_TALL of
+# it tall may hold touching digits and get candidate cuts, up to
+# _CUTS_PER_HEIGHT for each digit height of their width; a piece between
+# cuts is at least _MIN_PIECE of the height wide.
 _SPLIT_WIDTH = 0.5
 _SPLIT_TALL = 0.6
 _MIN_PIECE = 0.12
 _CUTS_PER_HEIGHT = 3
 # A seam may wander this share of the height either side of its column.
 _SEAM_REACH = 0.1
-# A digit is at most this wide (times the digits' height) and is made of at
-# most _MAX_ATOMS atoms; atoms further apart than _JOIN_GAP are not joined.
+# A digit joining several marks is at most _MAX_WIDTH of the digits' height
+# wide; a digit is made of at most _MAX_ATOMS atoms (or of all the pieces of
+# one mark); atoms further apart than _JOIN_GAP of the height are not
+# joined.
 _MAX_WIDTH = 1.6
 _MAX_ATOMS = 4
 _JOIN_GAP = 0.2
-# A band of marks at least this many times wider than tall is a row of
-# digits (for telling a second line of digits from a broken digit).
+# A band of marks at least _ROW_WIDE times wider than tall is a row of
+# digits (for telling a second line of digits from a broken digit); rows with
+# paper of _ROW_GAP of the digits' height between them are two lines.
 _ROW_WIDE = 1.2
 _ROW_GAP = 0.15
-# A horizontal line this much longer than the height of the other ink (or
-# spanning the picture) is a ruled line, not a digit.
+# Horizontal runs of ink at least _LINE_LENGTH times the height of the other
+# ink (or spanning _LINE_SPAN of the picture) are a ruled line, not a digit,
+# if the line is thin (at most _LINE_THICK of that height) and beside the
+# digits (at most _LINE_SIDE of the other ink on its far side); a picture
+# of nothing but such runs holds a line if they are _LINE_LONE times longer
+# than thick.
 _LINE_LENGTH = 1.5
 _LINE_SPAN = 0.9
 _LINE_SIDE = 0.2
@@ -155,8 +178,10 @@ _SPLIT_WIDE_Z = 1.5
 _MIN_SHARPNESS = 0.15
 # Sideways steps of a seam cost this (ink is 0-1 per pixel crossed).
 _SEAM_STEP = 0.05
-# The number is "not sure" when the best reading holds less than this share
-# of the weight of all readings.
+# The number is "not sure" when the readings that spell its digits hold less
+# than _READING_SURE of the weight of all readings, each reading weighing
+# exp(_SHARPNESS x score) (sharper than exp(score): on the validation
+# numbers that flags fewer right readings for the wrong ones it catches).
 _READING_SURE = 0.5
 _SHARPNESS = 4.0
 
@@ -941,10 +966,12 @@ def predict_number(
           ``width``, ``height`` in the input's pixels);
         - ``probability``: the product of the digits' probabilities;
         - ``unsure``: True when the number is not worth stating as read:
-          a digit is unsure (below ``unsure_below``), or a reading with
-          another count of digits scores nearly as well (touching digits
-          that no cut reads well, a mark that may or may not be a digit);
-        - ``reason``: why it is unsure (``"digit"``, ``"count"`` or both,
+          a digit is unsure (its probability below ``unsure_below``), or
+          the readings of the picture that spell these digits hold less
+          than half the weight of all its readings (other cuts or joins
+          read nearly as well: touching digits that no cut reads well, a
+          mark that may or may not be a digit);
+        - ``reason``: why it is unsure (``"digit"``, ``"reading"`` or both,
           joined by ``", "``), or None.
 
     Raises
@@ -1054,12 +1081,13 @@ NUMBER_SCHEMA: dict[str, Any] = {
         "unsure": {
             "type": "boolean",
             "description": 'Whether the number is "not sure": a digit is unsure, '
-            "or a reading with another count of digits scores nearly as well.",
+            "or other ways of cutting the ink into digits read nearly as well.",
         },
         "reason": {
             "type": ["string", "null"],
-            "description": 'Why it is unsure: "digit", "count" or both; null '
-            "when it is sure.",
+            "description": 'Why it is unsure: "digit" (a digit is unsure), '
+            '"reading" (other ways of cutting the ink read nearly as well) or '
+            'both, "digit, reading"; null when it is sure.',
         },
     },
     "required": ["text", "digits", "probability", "unsure", "reason"],
