@@ -754,3 +754,88 @@ def test_hard_cases_gallery_draws_every_row(tmp_path):
         assert sheet.height >= len(rows) * 64
         # Not one blank sheet: pictures were pasted.
         assert len(np.unique(np.asarray(sheet.convert("L")))) > 10
+
+
+@pytest.mark.slow
+def test_quick_run_numbers_reads_every_set_both_ways(quick_run):
+    from benchmarks import _number_pictures as number_pictures
+    from benchmarks import numbers
+
+    num = quick_run[0]["numbers"]["result"]
+    assert "mnist, touching (gaps < 0)" in num["sets"]
+    for name, info in num["sets"].items():
+        for who in ("plain", "reader"):
+            row = num["scores"][name][who]
+            assert row["n"] == info["n"] > 0
+            assert 0 <= row["exact"] <= row["right_count"] <= 1 or row["exact"] == 0
+            assert 0 <= row["share_unsure"] <= 1 and row["ms_median"] > 0
+    speed = num["six_digit_speed"]
+    assert num["headline"]["six_digit_ms"] == speed["one_blas_thread"]["ms_median"]
+    assert list(num["single_digit_conditions"]) == list(numbers.SINGLE_CONDITIONS)
+    assert number_pictures.PAGE_SET in num["skipped"]
+
+
+def test_number_scores_come_from_the_readings():
+    from benchmarks._number_readers import edit_distance, score
+
+    assert edit_distance("123", "123") == 0
+    assert edit_distance("1234", "124") == 1  # a digit lost
+    assert edit_distance("12", "21") == 2
+    assert edit_distance("", "12") == edit_distance("12", "") == 2
+    read = {
+        "texts": ["12", "35", "7"],
+        "unsure": [False, True, False],
+        "seconds": [0.001, 0.003, 0.002],
+    }
+    row = score(["12", "345", "6"], read)
+    assert row["exact"] == pytest.approx(1 / 3)
+    assert row["digit_error"] == pytest.approx(2 / 6)  # one lost, one misread
+    assert row["right_count"] == pytest.approx(2 / 3)
+    assert row["share_unsure"] == pytest.approx(1 / 3)
+    assert row["wrong_when_sure"] == pytest.approx(1 / 2)  # "6" read "7", sure
+    assert row["ms_median"] == pytest.approx(2.0)
+    assert row["failures"] == [
+        {"true": "345", "read": "35"},
+        {"true": "6", "read": "7"},
+    ]
+
+
+def test_number_pictures_are_seeded_and_labelled():
+    from benchmarks import _number_pictures as pictures
+    from skdigits.datasets import load_mnist_sample
+
+    X, y, _, _ = load_mnist_sample(return_X_y=True)
+    first = pictures.mnist_numbers(X, y, 4, [0, 1], singles=True)
+    again = pictures.mnist_numbers(X, y, 4, [0, 1])
+    for a, b in zip(first, again, strict=True):
+        assert np.array_equal(a.picture, b.picture) and a.text == b.text
+        assert 2 <= len(a.text) <= 8 and len(a.gaps) == len(a.text) - 1
+        assert all(-3 <= g <= 8 for g in a.gaps)
+        assert len(a.singles) == len(a.text)  # each digit alone, too
+        assert a.picture.dtype == np.uint8 and a.picture.max() > 200
+    lit = pictures.mnist_numbers(X, y, 4, [0, 1], condition="uneven lighting, strong")
+    assert [n.text for n in lit] == [n.text for n in first]
+    assert all(
+        n.picture.shape == m.picture.shape for n, m in zip(lit, first, strict=True)
+    )
+
+
+def test_the_plain_baseline_joins_what_overlaps_and_cannot_split():
+    from benchmarks import _number_pictures as pictures
+    from benchmarks._number_readers import plain_reader
+    from skdigits.datasets import load_mnist_sample
+    from skdigits.pretrained import load_pretrained
+
+    model = load_pretrained()
+    X, y, _, _ = load_mnist_sample(return_X_y=True)
+    proba = model.predict_proba(X[:200])
+    clear = np.flatnonzero(
+        (proba.argmax(axis=1) == y[:200]) & (proba.max(axis=1) > 0.99)
+    )
+    a, b = clear[0], clear[1]
+    rng = np.random.default_rng(0)
+    read = plain_reader(model)
+    apart, _ = pictures.compose(X[[a, b]], [6], rng)
+    assert read(pictures.on_paper(apart))[0] == f"{y[a]}{y[b]}"
+    touching, _ = pictures.compose(X[[a, b]], [-3], rng)
+    assert len(read(pictures.on_paper(touching))[0]) == 1  # one box, one digit

@@ -32,6 +32,7 @@ ORDER = (
     "load",
     "soak",
     "robustness",
+    "numbers",
 )
 MACHINE_ROWS = {
     "CPU": lambda m: f"{m['cpu']}, {m['cores']} cores ({m['cores_usable']} usable)",
