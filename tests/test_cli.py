@@ -566,6 +566,38 @@ def test_predict_json(tmp_path, trained, model, sample, capsys, target):
         assert record["probability"] == pytest.approx(p.max(), abs=1e-6)
 
 
+def test_predict_reads_a_picture_of_a_number(tmp_path, sample, capsys):
+    # Four clear MNIST digits side by side on light paper, read by the
+    # shipped model as a number: the table shows the number, the JSON the
+    # text and each digit with its box, left to right.
+    from skdigits import load_pretrained
+
+    shipped = load_pretrained()
+    proba = shipped.predict_proba(sample.X_test)
+    picks = [
+        int(np.flatnonzero(sample.y_test == d)[np.argmax(proba[sample.y_test == d, d])])
+        for d in (2, 0, 2, 6)
+    ]
+    strip = np.hstack([np.pad(sample.X_test[i], ((6, 6), (4, 4))) for i in picks])
+    Image.fromarray(255 - strip).resize((strip.shape[1] * 3, strip.shape[0] * 3)).save(
+        tmp_path / "year.png"
+    )
+    json_path = tmp_path / "answers.json"
+    code = main(["predict", str(tmp_path / "year.png"), "--json", str(json_path)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    row = captured.out.strip().splitlines()[1]
+    assert row.split()[1] == "2026", row
+    (record,) = json.loads(json_path.read_text())
+    assert record["text"] == "2026" and "label" not in record
+    assert [d["label"] for d in record["digits"]] == [2, 0, 2, 6]
+    xs = [d["box"]["x"] for d in record["digits"]]
+    assert xs == sorted(xs) and all(d["box"]["width"] > 0 for d in record["digits"])
+    assert record["probability"] == pytest.approx(
+        np.prod([d["probability"] for d in record["digits"]])
+    )
+
+
 def test_predict_refuses_what_was_asked_wrongly(tmp_path, trained, sample, capsys):
     # A mistake in what was asked stops before any picture is read: exit 2.
     model_file = str(trained.folder / "model.skdigits")

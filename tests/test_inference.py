@@ -13,12 +13,10 @@ from sklearn.pipeline import Pipeline
 
 from skdigits._prediction.model import ModelFormatError
 from skdigits._prediction.predict import predict_digits
+from skdigits._prediction.reading import load_image
 from skdigits.classifier import DenseDigitClassifier
 from skdigits.image_io import read_digits
-from skdigits.inference import (
-    InferenceModel,
-    load_inference_model,
-)
+from skdigits.inference import InferenceModel, load_inference_model, predict_digit
 from skdigits.persistence import load_model, save_model
 from skdigits.preprocessing import PixelScaler
 
@@ -86,21 +84,33 @@ def _write_pngs(folder: Path, images) -> list[Path]:
     return paths
 
 
-def test_predict_digits_matches_load_model(pipeline, saved, sample, tmp_path):
+def test_predict_digits_matches_load_model(
+    pipeline, saved, sample, tmp_path, assert_within_float32_rounding
+):
     X_test = sample.X_test
     pngs = _write_pngs(tmp_path, X_test[:3])
     np.save(tmp_path / "stack.npy", X_test[3:6])
     records = predict_digits([*pngs, tmp_path / "stack.npy"], saved)
-    images, _ = read_digits([*pngs, tmp_path / "stack.npy"])
-    proba = load_model(saved).predict_proba(images)
     assert [r["file"] for r in records] == [str(p) for p in pngs] + [
         str(tmp_path / "stack.npy")
     ] * 3
     assert [r["index"] for r in records] == [None, None, None, 0, 1, 2]
-    assert [r["label"] for r in records] == pipeline.classes_[
-        proba.argmax(axis=1)
+    # A picture is read alone, exactly as predict_digit reads it ...
+    for record, png in zip(records[:3], pngs, strict=True):
+        alone = predict_digit(load_image(png), saved)
+        assert record["label"] == alone["label"]
+        assert record["probability"] == alone["probability"]
+        assert record["text"] == str(alone["label"]) and len(record["digits"]) == 1
+    # ... and a .npy stack in one batch, as the estimators read it.
+    images, _ = read_digits([*pngs, tmp_path / "stack.npy"])
+    proba = load_model(saved).predict_proba(images)
+    assert [r["probability"] for r in records[3:]] == proba[3:].max(axis=1).tolist()
+    assert [r["label"] for r in records[3:]] == pipeline.classes_[
+        proba[3:].argmax(axis=1)
     ].tolist()
-    assert [r["probability"] for r in records] == proba.max(axis=1).tolist()
+    # One picture alone and the same in a batch agree to float32 rounding.
+    alone = np.array([r["probabilities"] for r in records[:3]])
+    assert_within_float32_rounding(alone, proba[:3], images[:3], model=pipeline)
     assert records[0]["classes"] == list(range(10))
     json.dumps(records)  # plain Python values only
 
@@ -113,9 +123,10 @@ def test_predict_digits_imports_neither_tensorflow_nor_sklearn(
     code = textwrap.dedent(
         f"""
         import json, sys
-        from skdigits._prediction.predict import predict_digits
+        from skdigits.inference import predict_digits
         records = predict_digits({[str(p) for p in pngs]!r}, {str(saved)!r})
-        heavy = ("tensorflow", "keras", "sklearn", "scipy", "matplotlib")
+        # SciPy (ndimage) reads numbers; the rest would slow the command.
+        heavy = ("tensorflow", "keras", "sklearn", "matplotlib")
         print(json.dumps([[r["label"] for r in records],
                           sorted(m for m in heavy if m in sys.modules)]))
         """

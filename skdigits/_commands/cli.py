@@ -471,10 +471,20 @@ def _is_model_file(path: str) -> bool:
 
 
 def _answer_text(record: dict[str, Any]) -> str:
-    """``7``, or ``not sure (maybe 4 or 9)``."""
-    if record["unsure"]:
-        return f"not sure (maybe {record['label']} or {record['runner_up']})"
-    return str(record["label"])
+    """``7`` or ``not sure (maybe 4 or 9)``; a number: ``2026``, or ``not sure
+    (maybe 2026; 20?6: 2 or 5)``, each unsure digit with its runner-up."""
+    if "label" in record:  # a digit, or a picture of one
+        if record["unsure"]:
+            return f"not sure (maybe {record['label']} or {record['runner_up']})"
+        return str(record["label"])
+    if not record["unsure"]:
+        return record["text"]
+    doubts = [d for d in record["digits"] if d["unsure"]]
+    if not doubts:
+        return f"not sure (maybe {record['text']}: the ink may hold other digits)"
+    marked = "".join("?" if d["unsure"] else str(d["label"]) for d in record["digits"])
+    options = ", ".join(f"{d['label']} or {d['runner_up']}" for d in doubts)
+    return f"not sure (maybe {record['text']}; {marked}: {options})"
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,12 +25,13 @@ from numpy.typing import ArrayLike
 
 from skdigits._prediction.answer import digit_answer
 from skdigits._prediction.model_choice import digit_model, few_blas_threads
+from skdigits._prediction.numbers import predict_number
 from skdigits._prediction.paper import ImageReadError
 from skdigits._prediction.preparation import prepare_digit
-from skdigits._prediction.reading import iter_pictures
+from skdigits._prediction.reading import ARRAY_SUFFIXES, iter_pictures
 from skdigits._prediction.unsure import model_unsure_below
 
-__all__ = ["predict_digit", "predict_digits"]
+__all__ = ["picture_answer", "predict_digit", "predict_digits"]
 
 
 def predict_digit(
@@ -101,11 +103,14 @@ def predict_digits(
     """Read digit images and arrays, files and folders of them, to the end.
 
     What ``skdigits predict`` does: read PNG/JPEG files, folders and
-    ``.npy`` arrays, prepare each digit as MNIST was made
-    (:func:`skdigits.image_io.prepare_digit`), and classify them. A file
-    that cannot be read (not an image, truncated, blank, no digit in it, a
-    path that is not there) gets a record with its ``error``, and every other
-    file is read all the same. With a saved model's path or the shipped
+    ``.npy`` arrays of MNIST-style digits. A picture is read as a number
+    (:func:`skdigits.inference.predict_number`): a picture of one digit
+    answers exactly as :func:`predict_digit` does, one of several digits
+    with the number. A ``.npy`` digit is prepared as MNIST was made
+    (:func:`skdigits.image_io.prepare_digit`) and read. A file that cannot
+    be read (not an image, truncated, blank, no digit in it, a path that is
+    not there) gets a record with its ``error``, and every other file is
+    read all the same. With a saved model's path or the shipped
     model, neither TensorFlow nor scikit-learn is imported.
 
     Parameters
@@ -123,11 +128,14 @@ def predict_digits(
     Returns
     -------
     records : list of dict
-        One per digit, in order: ``file``, ``index`` (position in a ``.npy``
-        stack, else None), then the answer format of every prediction
-        (``label``, ``probability``, ``unsure``, ``runner_up``, ...: see the
-        docs' answer format); or, for a file that could not be read,
-        ``error``, the reason, and no answer.
+        One per picture or ``.npy`` digit, in order: ``file``, ``index``
+        (position in a ``.npy`` stack, else None), then the answer format of
+        every prediction (``label``, ``probability``, ``unsure``,
+        ``runner_up``, ...: see the docs' answer format); a picture's record
+        also holds ``text`` and ``digits`` (each digit's answer and box), and
+        a picture of several digits answers with the number instead of one
+        label (see :func:`picture_answer`); for a file that could not be
+        read, ``error``, the reason, and no answer.
 
     Raises
     ------
@@ -182,11 +190,14 @@ def predict_digits(
             record["error"] = _error_text(picture, source)
             continue
         try:
-            batch.append(prepare_digit(picture))
+            if Path(source.file).suffix.lower() in ARRAY_SUFFIXES:
+                batch.append(prepare_digit(picture))  # one 28x28 digit
+                waiting.append(record)
+            else:  # a picture: of one digit, or of a number
+                number = predict_number(picture, model, unsure_below=below)
+                record.update(picture_answer(number))
         except ImageReadError as exc:
             record["error"] = _error_text(exc, source)
-            continue
-        waiting.append(record)
     if not records:
         raise ValueError("no files given to read digits from.")
     if batch:
@@ -195,6 +206,22 @@ def predict_digits(
         for record, p in zip(waiting, proba, strict=True):
             record.update(digit_answer(model.classes_, p, unsure_below=below))
     return records
+
+
+def picture_answer(number: dict[str, Any]) -> dict[str, Any]:
+    """A picture's answer from :func:`~skdigits.inference.predict_number`'s.
+
+    A picture of one digit answers as that digit does (the answer format,
+    exactly as :func:`predict_digit` gives it), with ``text`` and ``digits``
+    (its box) besides; a picture of several digits answers with the number:
+    ``text``, ``probability`` (their product), ``unsure``, ``reason`` and
+    ``digits``.
+    """
+    digits = number["digits"]
+    if len(digits) == 1:
+        answer = {k: v for k, v in digits[0].items() if k != "box"}
+        return {**answer, "text": number["text"], "digits": digits}
+    return {k: number[k] for k in ("text", "probability", "unsure", "reason", "digits")}
 
 
 def _error_text(exc: Exception, source: Any) -> str:
