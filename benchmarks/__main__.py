@@ -28,8 +28,8 @@ from benchmarks.common import HERE, RunConfig, load_result, loadavg, save_result
 from benchmarks.render import in_report_order, measured_text, render_results
 from benchmarks.targets import check, load_targets
 
-# The harness and the drawing helper, not questions.
-NOT_QUESTIONS = {"common", "drawing", "hard_cases", "targets"}
+# The harness, the drawing helper and the docs' figures, not questions.
+NOT_QUESTIONS = {"common", "drawing", "figures", "hard_cases", "targets"}
 
 
 def measurable() -> list[str]:

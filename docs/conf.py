@@ -23,6 +23,8 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 sys.path.insert(0, str(DOCS / "sphinxext"))
+# The benchmark's stored figures (benchmarks/figures.py, the :bench: role).
+sys.path.insert(0, str(REPO))
 
 # -- environment for the code run while building -------------------------------
 # Set before anything imports matplotlib or TensorFlow.
@@ -230,3 +232,4 @@ def _close_figures(app, docname, source):
 def setup(app):
     app.connect("source-read", _close_figures)
     app.connect("missing-reference", skdigits_docs.resolve_offline)
+    app.add_role("bench", skdigits_docs.bench_role)

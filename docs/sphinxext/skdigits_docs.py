@@ -4,6 +4,10 @@
 * :func:`classifier_defaults_rst`: the user guide's table of
   ``DenseDigitClassifier``'s parameters and ``|clf_<name>|`` substitutions,
   read from the classifier itself, so the guide states the current defaults;
+* :func:`bench_role`: ``:bench:`robustness:models.shipped.summary.mnist|pct```
+  writes a figure of the benchmark's stored results
+  (:mod:`benchmarks.figures`), so that a page states the last run's figure
+  and cannot drift from it;
 * :func:`resolve_offline`: links to scikit-learn's, NumPy's and matplotlib's
   API pages for the objects the installed packages have. Intersphinx would
   need their ``objects.inv``, which none of them ships and the build cannot
@@ -175,3 +179,22 @@ def resolve_offline(app, env, node, contnode):
     ref["classes"].append("external-api")
     ref.append(contnode)
     return ref
+
+
+def bench_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``:bench:`question:path|format```: a figure of ``benchmarks/results``.
+
+    An unknown question, path or format is an error of the build (``-W``
+    fails), not a blank.
+    """
+    from benchmarks.figures import figure
+
+    try:
+        value = figure(text)
+    except (KeyError, OSError, ValueError) as exc:
+        message = inliner.reporter.error(
+            f"bench: cannot read figure {text!r}: {exc}", line=lineno
+        )
+        problem = inliner.problematic(rawtext, rawtext, message)
+        return [problem], [message]
+    return [nodes.Text(value)], []
