@@ -27,6 +27,7 @@ ORDER = (
     "augmentation",
     "record",
     "continued_training",
+    "search",
     "predict_cli",
     "serve_startup",
     "load",
