@@ -130,6 +130,11 @@ def main(argv=None) -> int:
                 f"(target {row['target']})"
             )
     print(f"wrote {output / 'RESULTS.md'}", flush=True)
+    if output == HERE:  # the repository's own results: its README's block too
+        from benchmarks.render._readme import write_readme_figures
+
+        if write_readme_figures(HERE.parent / "README.md"):
+            print("wrote the figures block of README.md", flush=True)
     return 0
 
 
