@@ -32,7 +32,14 @@ from skdigits._prediction.preparation import (
     stroke_sharpness,
 )
 
-__all__ = ["READING_SURE", "Candidate", "Reading", "read_number", "segment_ink"]
+__all__ = [
+    "READING_SURE",
+    "Candidate",
+    "Reading",
+    "one_chain",
+    "read_number",
+    "segment_ink",
+]
 
 # A digit joining several marks is at most _MAX_WIDTH of the digits' height
 # wide; a digit is made of at most _MAX_ATOMS atoms (or of all the pieces of
@@ -268,6 +275,8 @@ class Reading:
     # exp(score), every class of every digit counted): how sure the
     # segmentation and the digits together are of it.
     share: float
+    # Whether the marks are one chain (see one_chain).
+    chain: bool = False
 
 
 def _best_reading(
@@ -373,9 +382,10 @@ def read_number(model: Any, ink: np.ndarray) -> tuple[Reading, float, bool]:
     """The best reading of the ink, the scale of its boxes, and whether a
     ruled line was taken out."""
     atoms, height, stroke, factor, lined = find_marks(ink)
+    chain = one_chain(atoms)
     # Ink that is one stack of marks, with no paper beside it, is most often
     # one digit (slanted, turned or broken): more digits cost more there.
-    per_digit = _ONE_STACK_WEIGHT if _one_stack(atoms, height) else 0.0
+    per_digit = _ONE_STACK_WEIGHT if chain and _one_stack(atoms, height) else 0.0
     candidates = _read(model, atoms, height, {})
     split = _to_split(atoms, candidates, height)
     if split:
@@ -384,13 +394,15 @@ def read_number(model: Any, ink: np.ndarray) -> tuple[Reading, float, bool]:
             cut.extend(pieces(atom, height, stroke) if atom in split else [atom])
         atoms = sorted(cut, key=lambda a: a.center)
         candidates = _read(model, atoms, height, candidates)
-    return _best_reading(atoms, candidates, height, per_digit), factor, lined
+    reading = _best_reading(atoms, candidates, height, per_digit)
+    reading.chain = chain
+    return reading, factor, lined
 
 
-def _one_stack(marks: list[Atom], height: float) -> bool:
+def one_chain(marks: list[Atom]) -> bool:
     """Whether the marks that are not small overlap one another in x as one
-    chain (no paper between them from top to bottom) no wider than one
-    digit slanted or turned can be."""
+    chain: no paper between them from top to bottom, as in one digit (or in
+    digits that touch)."""
     big = sorted((m for m in marks if not m.small), key=lambda m: m.left)
     if not big:
         return False
@@ -399,4 +411,12 @@ def _one_stack(marks: list[Atom], height: float) -> bool:
         if mark.left >= right:
             return False
         right = max(right, mark.right)
-    return right - big[0].left <= _ONE_STACK_WIDTH * height
+    return True
+
+
+def _one_stack(marks: list[Atom], height: float) -> bool:
+    """Whether the chain of marks is no wider than one digit slanted or
+    turned can be."""
+    big = [m for m in marks if not m.small]
+    width = max(m.right for m in big) - min(m.left for m in big)
+    return width <= _ONE_STACK_WIDTH * height
