@@ -18,13 +18,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from skdigits._prediction.answer import ANSWER_SCHEMA
-from skdigits._prediction.numbers import (
-    MAX_ASPECT,
-    MAX_PIXELS,
-    NUMBER_SCHEMA,
-    WORKING_SIZE,
-    predict_number,
-)
+from skdigits._prediction.marks import MAX_ASPECT, MAX_PIXELS, WORKING_SIZE
+from skdigits._prediction.numbers import NUMBER_SCHEMA, predict_number
 from skdigits.image_io import ImageReadError
 
 PAPER, INK = 245, 25

@@ -103,18 +103,31 @@ def check_digit_model(model: Any) -> list[Any]:
     return [plain(c) for c in model.classes_]
 
 
+@functools.lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries, found once: finding
+    them reads the process's memory map (about 1 ms a call), limiting them
+    through it costs microseconds. None without threadpoolctl."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return None
+    return ThreadpoolController()
+
+
 def few_blas_threads(n_samples: int) -> contextlib.AbstractContextManager:
     """One BLAS thread for a handful of digits.
 
     Waking OpenBLAS's thread pool for a few rows costs more than the products
     themselves, and on a busy machine the wait for a second core can last
     far longer than the work. threadpoolctl comes with scikit-learn and
-    imports in a few ms; without it, nothing changes.
+    imports in a few ms; the libraries it limits are found once per process
+    (NumPy's BLAS is loaded with NumPy, before any call); without it,
+    nothing changes.
     """
     if n_samples > 256:
         return contextlib.nullcontext()
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - installed with scikit-learn
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover - installed with scikit-learn
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return controller.limit(limits=1, user_api="blas")
