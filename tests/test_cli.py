@@ -887,6 +887,77 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+def _full_disk_after(nbytes: int):
+    """A ``Path.write_bytes`` that writes ``nbytes`` and finds the disk full."""
+    import errno
+    import os
+
+    def write_bytes(self, data):
+        with self.open("wb") as file:
+            file.write(bytes(data)[:nbytes])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    return write_bytes
+
+
+def test_export_onto_a_full_disk_is_one_line_and_keeps_the_old_file(
+    tmp_path, trained, capsys, monkeypatch
+):
+    pytest.importorskip("skl2onnx", reason="needs the onnx extra")
+    model, out = str(trained.folder / "model.skdigits"), tmp_path / "digits.onnx"
+    assert main(["export", model, str(out)]) == 0
+    old = out.read_bytes()
+    capsys.readouterr()
+    monkeypatch.setattr(Path, "write_bytes", _full_disk_after(1000))
+    code = main(["export", model, str(out)])
+    _assert_one_line_error(
+        code,
+        capsys.readouterr(),
+        f"cannot write {out}: No space left on device; the file there is unchanged.",
+    )
+    assert out.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["digits.onnx"]
+
+
+_KILLED_WHILE_EXPORTING = """
+import sys, time
+from pathlib import Path
+from skdigits._commands.cli import main
+
+def half_then_stop(self, data):
+    with self.open("wb") as file:
+        file.write(bytes(data)[: len(data) // 2])
+    print("writing", flush=True)
+    time.sleep(120)
+
+Path.write_bytes = half_then_stop
+main(["export", *sys.argv[1:]])
+"""
+
+
+def test_export_killed_mid_write_keeps_the_old_file(tmp_path, trained, child_env):
+    import signal
+
+    pytest.importorskip("skl2onnx", reason="needs the onnx extra")
+
+    model, out = str(trained.folder / "model.skdigits"), tmp_path / "digits.onnx"
+    assert main(["export", model, str(out)]) == 0
+    old = out.read_bytes()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WHILE_EXPORTING, model, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env,
+    )
+    assert child.stdout.readline() == "writing\n"
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
+    assert out.read_bytes() == old
+    assert list(tmp_path.glob("*.onnx")) == [out]  # the half is hidden
+    (left,) = (p.name for p in tmp_path.iterdir() if p != out)
+    assert left.startswith(f".digits.onnx.{child.pid}-") and left.endswith(".partial")
+
+
 def test_serve_errors_are_one_line(tmp_path, trained, capsys):
     pytest.importorskip("starlette", reason="needs the serve extra")
     import socket
