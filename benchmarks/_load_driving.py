@@ -24,7 +24,7 @@ import numpy as np
 from benchmarks._server_process import ServerProcess
 from benchmarks.common import summarize
 
-__all__ = ["WRK_SCRIPT", "drive_python", "drive_wrk", "driver_name"]
+__all__ = ["WRK_SCRIPT", "drive_python", "drive_wrk", "driver_name", "run_wrk"]
 
 _REQUEST_TIMEOUT = 30.0  # seconds for one answer; far beyond any real one
 
@@ -147,7 +147,9 @@ end
 """
 
 
-def _wrk(script: Path, port: int, n_clients: int, seconds: float) -> tuple[dict, float]:
+def run_wrk(
+    script: Path, port: int, n_clients: int, seconds: float
+) -> tuple[dict, float]:
     """One wrk run; its JSON summary, and the CPU seconds wrk used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
@@ -178,9 +180,9 @@ def drive_wrk(
 ) -> dict:
     """wrk's ``n_clients`` keep-alive connections posting the PNG for
     ``seconds`` (after a ``warmup`` run not counted)."""
-    _wrk(script, server.port, n_clients, warmup)
+    run_wrk(script, server.port, n_clients, warmup)
     cpu_before = server.cpu_seconds()
-    result, client_cpu = _wrk(script, server.port, n_clients, seconds)
+    result, client_cpu = run_wrk(script, server.port, n_clients, seconds)
     cpu_after = server.cpu_seconds()
     seconds = result["duration_us"] / 1e6
     responses = result["responses"]

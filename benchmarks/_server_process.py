@@ -83,9 +83,12 @@ class ServerProcess:
         return len(children(self.process.pid)) or 1
 
     def stop(self) -> None:
+        """Ctrl-C; then ``output`` and ``errors`` hold what it printed since
+        its address, and ``returncode`` how it ended."""
         self.process.send_signal(signal.SIGINT)
         try:
-            _, self.errors = self.process.communicate(timeout=30)
+            self.output, self.errors = self.process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, self.errors = self.process.communicate()
+            self.output, self.errors = self.process.communicate()
+        self.returncode = self.process.returncode

@@ -23,7 +23,8 @@ What it does:
    probability whose error among accepted answers is at most
    ``--target-error`` with 95 % confidence).
 5. Writes the model file into the package (``skdigits/models/``), refusing
-   one over 3.5 MB, with its provenance in the manifest's ``about`` entry:
+   one over 3.5 MB, atomically (a build that fails or is killed leaves the
+   old file whole), with its provenance in the manifest's ``about`` entry:
    recipe and parameters, seed, data checksum, skdigits version, training
    time, validation and test accuracy, float16 agreement, and the threshold
    with its calibration in ``unsure``.
@@ -51,6 +52,7 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -62,6 +64,7 @@ from skdigits import __version__
 from skdigits._prediction.model_file import read_model_archive, rewrite_model_archive
 from skdigits._prediction.pretrained import MAX_PRETRAINED_BYTES, PRETRAINED_FILE
 from skdigits._prediction.unsure import calibrate_unsure_below
+from skdigits._prediction.writing import write_atomically
 from skdigits.augmentation import DESKEWED_RECIPES, RECIPES
 from skdigits.datasets import fetch_mnist
 from skdigits.inference import load_inference_model
@@ -214,6 +217,13 @@ def train(args, X_fit, y_fit, about: dict, path: Path) -> dict:
     return about
 
 
+def install(written: Path, output: Path) -> Path:
+    """Copy the built model file to ``output`` atomically (see
+    :func:`skdigits._prediction.writing.write_atomically`): a build that
+    fails or is killed while writing leaves the model there as it was."""
+    return write_atomically(output, lambda partial: shutil.copyfile(written, partial))
+
+
 def accuracy(model, X, y) -> float:
     return float(np.mean(model.predict(X) == y))
 
@@ -321,8 +331,10 @@ def main(argv=None) -> int:
         size = written.stat().st_size
         if size > MAX_PRETRAINED_BYTES:
             sys.exit(f"error: the model file is {size:,} bytes, over 3.5 MB.")
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_bytes(written.read_bytes())
+        try:
+            install(written, args.output)
+        except OSError as exc:  # a full disk, say: the old file is unchanged
+            sys.exit(f"error: {exc}")
     print(json.dumps({"about": about, "unsure": calibration}, indent=1))
     print(f"Wrote {args.output} ({size:,} bytes).")
     return 0

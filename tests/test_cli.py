@@ -450,6 +450,98 @@ def test_unexpected_failure_is_one_line_exit_1(tmp_path, capsys, monkeypatch):
         main(["train", *TINY, "--quiet", "--output", str(tmp_path / "o2")])
 
 
+# -- train under faults -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["full disk", "Ctrl-C"])
+def test_a_report_stopped_part_way_says_so_in_one_line_and_in_its_folder(
+    fault, tmp_path, capsys, monkeypatch
+):
+    # The model is saved, then the figures cannot be written: the disk is
+    # full, or Ctrl-C comes. The run's one line says the report is
+    # incomplete, and so does the folder; the model in it is whole.
+    import errno
+    import os
+
+    import skdigits._commands.report
+
+    def stopped(*args, **kwargs):
+        if fault == "Ctrl-C":
+            raise KeyboardInterrupt
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(skdigits._commands.report, "_write_figures", stopped)
+    out = tmp_path / "run"
+    code = main(["train", *TINY, "--quiet", "--output", str(out)])
+    captured = capsys.readouterr()
+    incomplete = f"the report there is incomplete, as {out / 'INCOMPLETE.txt'} says"
+    if fault == "Ctrl-C":
+        assert code == 130
+        assert captured.err == f"skdigits: error: interrupted; {incomplete}.\n"
+    else:
+        _assert_one_line_error(
+            code,
+            captured,
+            f"--output {out}: [Errno 28] No space left on device ({incomplete}).",
+        )
+    assert (out / "INCOMPLETE.txt").read_text().startswith("This report is not")
+    assert not (out / "report.md").exists()
+    assert load_model(out / "model.skdigits").predict(np.zeros((1, 784))).shape == (1,)
+
+
+_TAKES_CTRL_C = """
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from skdigits._commands.cli import main
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_during_training_stops_it_and_leaves_no_report(tmp_path, child_env):
+    # A real Ctrl-C: SIGINT to the process group of `skdigits train`, started
+    # in a session of its own as a terminal's command is, once its second
+    # epoch has begun. It stops there (long before its 300 epochs), with
+    # exit code 130 and one line; the folder it had made is gone, as no
+    # report was written.
+    import os
+    import signal
+
+    env = {**child_env, "SKDIGITS_DATA": str(tmp_path / "empty-data-home")}
+    env.pop("SKDIGITS_MNIST", None)
+    env["PYTHONUNBUFFERED"] = "1"
+    out = tmp_path / "run"
+    # Python leaves Ctrl-C ignored in a child of a process that ignores it
+    # (a test runner in the background): the child takes it back first.
+    command = [*TINY, "--epochs", "300", "--data", "sample", "--output", str(out)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", _TAKES_CTRL_C, "train", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("Epoch 2/300"):
+                break
+        assert out.is_dir()  # made when training started
+        os.killpg(process.pid, signal.SIGINT)
+        rest, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, err
+    assert err.splitlines()[-1] == "skdigits: error: interrupted."
+    assert "Traceback" not in err
+    epochs = [line for line in [*printed, *rest.splitlines()] if "Epoch " in line]
+    assert len(epochs) < 300 and "Trained" not in rest
+    assert not out.exists()
+
+
 # -- predict ------------------------------------------------------------------------
 
 
@@ -965,6 +1057,77 @@ def test_export_errors_are_one_line(tmp_path, capsys):
     code = main(["export", str(tmp_path / "missing.skdigits"), str(tmp_path / "x")])
     _assert_one_line_error(code, capsys.readouterr(), "missing.skdigits")
     assert not (tmp_path / "x").exists()
+
+
+def _full_disk_after(nbytes: int):
+    """A ``Path.write_bytes`` that writes ``nbytes`` and finds the disk full."""
+    import errno
+    import os
+
+    def write_bytes(self, data):
+        with self.open("wb") as file:
+            file.write(bytes(data)[:nbytes])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    return write_bytes
+
+
+def test_export_onto_a_full_disk_is_one_line_and_keeps_the_old_file(
+    tmp_path, trained, capsys, monkeypatch
+):
+    pytest.importorskip("skl2onnx", reason="needs the onnx extra")
+    model, out = str(trained.folder / "model.skdigits"), tmp_path / "digits.onnx"
+    assert main(["export", model, str(out)]) == 0
+    old = out.read_bytes()
+    capsys.readouterr()
+    monkeypatch.setattr(Path, "write_bytes", _full_disk_after(1000))
+    code = main(["export", model, str(out)])
+    _assert_one_line_error(
+        code,
+        capsys.readouterr(),
+        f"cannot write {out}: No space left on device; the file there is unchanged.",
+    )
+    assert out.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["digits.onnx"]
+
+
+_KILLED_WHILE_EXPORTING = """
+import sys, time
+from pathlib import Path
+from skdigits._commands.cli import main
+
+def half_then_stop(self, data):
+    with self.open("wb") as file:
+        file.write(bytes(data)[: len(data) // 2])
+    print("writing", flush=True)
+    time.sleep(120)
+
+Path.write_bytes = half_then_stop
+main(["export", *sys.argv[1:]])
+"""
+
+
+def test_export_killed_mid_write_keeps_the_old_file(tmp_path, trained, child_env):
+    import signal
+
+    pytest.importorskip("skl2onnx", reason="needs the onnx extra")
+
+    model, out = str(trained.folder / "model.skdigits"), tmp_path / "digits.onnx"
+    assert main(["export", model, str(out)]) == 0
+    old = out.read_bytes()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WHILE_EXPORTING, model, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env,
+    )
+    assert child.stdout.readline() == "writing\n"
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
+    assert out.read_bytes() == old
+    assert list(tmp_path.glob("*.onnx")) == [out]  # the half is hidden
+    (left,) = (p.name for p in tmp_path.iterdir() if p != out)
+    assert left.startswith(f".digits.onnx.{child.pid}-") and left.endswith(".partial")
 
 
 def test_serve_errors_are_one_line(tmp_path, trained, capsys):

@@ -730,3 +730,89 @@ def test_a_deskew_step_is_saved_and_applied_by_both_loaders(data, tmp_path):
         bad = _rewrite_manifest(path, tmp_path / f"{edit.__name__}.skdigits", edit)
         with pytest.raises(ModelFormatError, match=message):
             load_model(bad)
+
+
+# ---- faults while saving -------------------------------------------------------
+# What is lost: the new file. What is not: the old one, whole, and no file
+# beside it that passes for a model (see also test_writing.py).
+
+
+def _old_model(saved_pipeline, folder: Path) -> Path:
+    path = folder / "model.skdigits"
+    path.write_bytes(saved_pipeline.read_bytes())
+    return path
+
+
+def test_a_full_disk_while_saving_is_a_clear_error_and_keeps_the_old_model(
+    fitted_pipeline, saved_pipeline, data, tmp_path, monkeypatch
+):
+    import errno
+
+    path = _old_model(saved_pipeline, tmp_path)
+    writestr = zipfile.ZipFile.writestr
+
+    def full_at_the_network(self, name, payload, *args, **kwargs):
+        if name == "network.keras":  # the last and largest member
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return writestr(self, name, payload, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_at_the_network)
+    with pytest.raises(OSError, match=f"cannot write {path}: No space left") as error:
+        save_model(fitted_pipeline, path)
+    assert error.value.errno == errno.ENOSPC
+    assert str(error.value).endswith("; the file there is unchanged.")
+    assert path.read_bytes() == saved_pipeline.read_bytes()
+    assert os.listdir(tmp_path) == ["model.skdigits"]
+    X, _ = data
+    np.testing.assert_array_equal(
+        load_model(path).predict(X), fitted_pipeline.predict(X)
+    )
+
+
+_KILLED_WHILE_SAVING = """
+import sys, time, zipfile
+from skdigits.persistence import load_model, save_model
+
+model = load_model(sys.argv[1])
+writestr = zipfile.ZipFile.writestr
+
+def weights_then_stop(self, name, payload, *args, **kwargs):
+    writestr(self, name, payload, *args, **kwargs)
+    if name == "weights.npz":
+        self.fp.flush()
+        print("writing", flush=True)
+        time.sleep(120)
+
+zipfile.ZipFile.writestr = weights_then_stop
+# Inference-only: saving it needs no TensorFlow, so the child starts fast.
+save_model(model, sys.argv[2], include_optimizer=False)
+"""
+
+
+def test_save_model_killed_mid_write_leaves_the_old_model_whole(
+    fitted_pipeline, saved_pipeline, data, tmp_path, child_env
+):
+    import signal
+    import subprocess
+    import sys
+
+    path = _old_model(saved_pipeline, tmp_path)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WHILE_SAVING, str(saved_pipeline), str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env,
+    )
+    assert child.stdout.readline() == "writing\n"
+    child.send_signal(signal.SIGKILL)
+    child.communicate(timeout=30)
+    assert path.read_bytes() == saved_pipeline.read_bytes()
+    (left,) = (name for name in os.listdir(tmp_path) if name != "model.skdigits")
+    assert left.startswith(f".model.skdigits.{child.pid}-")
+    assert left.endswith(".partial")  # hidden, and not a *.skdigits file
+    X, _ = data
+    np.testing.assert_array_equal(
+        load_model(path).predict(X), fitted_pipeline.predict(X)
+    )
+    save_model(fitted_pipeline, path)  # the next save clears it away
+    assert os.listdir(tmp_path) == ["model.skdigits"]

@@ -120,6 +120,74 @@ def test_it_reads_the_bundled_sample(model, sample):
     assert accuracy >= 0.98
 
 
+# -- the build under faults -----------------------------------------------------
+
+
+def test_a_build_that_fails_while_writing_keeps_the_old_model(
+    sample, tmp_path, monkeypatch, capsys
+):
+    """scripts/build_pretrained.py from a trained file (``--trained``, as
+    after a training run) on the sample, writing over a model: a full disk
+    while it copies the new file in is a one-line error, and the old model
+    stays whole; then a build that succeeds replaces it. (A build killed
+    while writing leaves it whole too: the same write, see test_writing.py.)"""
+    import errno
+    import os
+
+    from skdigits._prediction.model_file import rewrite_model_archive
+    from skdigits.inference import load_inference_model
+
+    build = _build_script()
+    data = tmp_path / "digits.npz"  # not mnist.npz: no MNIST checksum
+    np.savez(
+        data,
+        x_train=sample.X_train,
+        y_train=sample.y_train,
+        x_test=sample.X_test,
+        y_test=sample.y_test,
+    )
+    monkeypatch.setattr(build, "VALIDATION_START", 8000)  # 2,000 to calibrate
+    recipe = build.DEFAULT_RECIPE
+    about = {
+        "recipe": recipe,
+        "params": build.plain_params(RECIPES[recipe]),
+        "deskew": recipe in DESKEWED_RECIPES,
+        "seed": 0,
+        "data_sha256": build.data_sha256(
+            sample.X_train, sample.y_train, sample.X_test, sample.y_test
+        ),
+        "validation_images": "the sample's training images 8000-9999",
+    }
+    trained = rewrite_model_archive(
+        PRETRAINED_FILE, tmp_path / "trained.skdigits", about=about
+    )
+    output = tmp_path / "package" / "pretrained.skdigits"
+    output.parent.mkdir()
+    output.write_bytes(PRETRAINED_FILE.read_bytes())
+    argv = ["--data", str(data), "--trained", str(trained), "--output", str(output),
+            "--target-error", "0.05"]  # fmt: skip
+
+    def half_then_full(source, destination):
+        Path(destination).write_bytes(Path(source).read_bytes()[:100_000])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(build.shutil, "copyfile", half_then_full)
+        with pytest.raises(SystemExit) as stopped:
+            build.main(argv)
+    assert str(stopped.value) == (
+        f"error: [Errno 28] cannot write {output}: No space left on device; "
+        "the file there is unchanged."
+    )
+    assert output.read_bytes() == PRETRAINED_FILE.read_bytes()
+    assert os.listdir(output.parent) == ["pretrained.skdigits"]
+
+    assert build.main(argv) == 0
+    assert os.listdir(output.parent) == ["pretrained.skdigits"]
+    assert load_inference_model(output).about["data_sha256"] == about["data_sha256"]
+    assert f"Wrote {output}" in capsys.readouterr().out
+
+
 # -- with full MNIST -----------------------------------------------------------
 
 

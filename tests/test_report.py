@@ -188,3 +188,44 @@ def test_write_report_needs_a_dense_digit_classifier(sample_split, tmp_path):
     with pytest.raises(TypeError, match="DenseDigitClassifier"):
         write_report(tmp_path / "r", other, X_train, y_train, X_test, y_test)
     assert not (tmp_path / "r").exists()
+
+
+# -- faults while writing -------------------------------------------------------
+
+
+def test_a_report_whose_writing_fails_says_that_it_is_incomplete(
+    small_pipeline, sample_split, tmp_path, monkeypatch
+):
+    # A full disk once the model is saved: what is lost is the rest of the
+    # report; the model is whole, and the folder says it is not a report.
+    import errno
+    import os
+
+    from skdigits.persistence import load_model
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(report_module, "_write_figures", full_disk)
+    folder = tmp_path / "run"
+    with pytest.raises(OSError, match="No space left on device"):
+        write_report(folder, small_pipeline, *sample_split)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "INCOMPLETE.txt",
+        "history.csv",
+        "metrics.json",
+        "model.skdigits",
+    ]
+    text = (folder / report_module.INCOMPLETE_FILE).read_text()
+    assert text.startswith("This report is not complete.")
+    assert "model.skdigits is written first and atomically" in text
+    X_test = sample_split[2]
+    np.testing.assert_array_equal(
+        load_model(folder / "model.skdigits").predict(X_test),
+        small_pipeline.predict(X_test),
+    )
+    # Written again in full, it no longer says so.
+    monkeypatch.undo()
+    write_report(folder, small_pipeline, *sample_split, overwrite=True)
+    assert not (folder / report_module.INCOMPLETE_FILE).exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(REPORT_FILES.values())

@@ -362,10 +362,26 @@ def _output_folder(output: str | None, force: bool) -> Path:
 
 @contextlib.contextmanager
 def _output_errors(folder: Path) -> Iterator[None]:
-    """An OSError creating the report folder becomes a one-line --output error."""
+    """An OSError creating the report folder, or one that leaves the report
+    incomplete (a full disk), becomes a one-line --output error; Ctrl-C that
+    leaves it incomplete says so too (exit code 130)."""
+    from skdigits._commands.report import INCOMPLETE_FILE
+
+    incomplete = folder / INCOMPLETE_FILE
+    said = f"the report there is incomplete, as {incomplete} says"
     try:
         yield
+    except KeyboardInterrupt:
+        if not incomplete.exists():
+            raise
+        error = CommandError(f"interrupted; {said}.")
+        error.exit_code = 130
+        raise error from None
     except OSError as exc:
+        if incomplete.exists():
+            raise CommandError(
+                f"--output {folder}: {_one_line(exc)} ({said})."
+            ) from None
         if exc.filename is None or Path(exc.filename) not in (folder, *folder.parents):
             raise
         raise CommandError(

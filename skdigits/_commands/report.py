@@ -17,6 +17,12 @@ The folder holds:
 ``misclassified.png``       the most confident mistakes on the test set
 ``model.skdigits``          the fitted model (:func:`~skdigits.persistence.save_model`)
 ==========================  ====================================================
+
+While the folder is written it also holds ``INCOMPLETE.txt``, which says so;
+it is written first and removed last. So a folder whose writing failed (a
+full disk) or was stopped (Ctrl-C, the process killed) says that it is not
+a complete report, even over an earlier report's files. The model is
+written first, atomically: when it is there, it is whole.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from skdigits._prediction.formatting import (
 
 __all__ = [
     "AUGMENTED_FILE",
+    "INCOMPLETE_FILE",
     "REPORT_FILES",
     "ReportFolderError",
     "check_report_folder",
@@ -69,6 +76,17 @@ REPORT_FILES = {
 #: Written as well when the classifier distorts its training batches
 #: (``augment``): training images as the network saw them.
 AUGMENTED_FILE = "augmented.png"
+
+#: In the folder while the report is written: removed once it is complete.
+INCOMPLETE_FILE = "INCOMPLETE.txt"
+_INCOMPLETE_TEXT = """\
+This report is not complete. skdigits started writing it at {started} and
+had not finished: it was still writing, or it stopped before the end (an
+error such as a full disk, Ctrl-C, the process killed). Files of the report
+may be missing here, or be left from an earlier report in this folder.
+{model} is written first and atomically: when it is here, it is a whole
+model. This file is removed once the report is complete.
+"""
 
 # The libraries a run depends on, as named on PyPI.
 _LIBRARIES = ("skdigits", "scikit-learn", "scikeras", "tensorflow", "keras", "numpy")
@@ -506,6 +524,9 @@ def write_report(
         subclass of :class:`FileExistsError`).
     TypeError
         The model is not one that :func:`~skdigits.persistence.save_model` can save.
+    OSError
+        A file cannot be written (a full disk): the folder keeps
+        :data:`INCOMPLETE_FILE`, which says the report is not complete.
 
     Examples
     --------
@@ -545,6 +566,14 @@ def write_report(
         evaluation = evaluate(estimator, X_test, y_test)
     paths = {key: folder / name for key, name in REPORT_FILES.items()}
 
+    # Until the last file is written, the folder says it is not a report.
+    incomplete = folder / INCOMPLETE_FILE
+    incomplete.write_text(
+        _INCOMPLETE_TEXT.format(
+            started=f"{created:%Y-%m-%d %H:%M:%S}", model=REPORT_FILES["model"]
+        ),
+        encoding="utf-8",
+    )
     # The model first: if it cannot be saved, nothing else is written.
     save_model(estimator, paths["model"])
     metrics = _metrics(
@@ -575,6 +604,7 @@ def write_report(
         _markdown(metrics, evaluation, summary_text, augmented="augmented" in paths),
         encoding="utf-8",
     )
+    incomplete.unlink()
     return paths
 
 

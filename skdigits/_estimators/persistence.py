@@ -51,9 +51,9 @@ from skdigits._prediction.model_file import (
     read_member,
     read_model_archive,
     step_kinds_problem,
-    write_atomically,
     write_model_archive,
 )
+from skdigits._prediction.writing import write_atomically
 
 __all__ = [
     "ModelFormatError",

@@ -13,7 +13,8 @@ A model file may come from anyone: :func:`read_model_archive` never
 unpickles, refuses archive members with unexpected names, refuses
 decompressed sizes over a cap (zip bombs) and checks that every part agrees
 with the others before anything is built. :func:`write_model_archive` writes
-the same layout, atomically (:func:`write_atomically`).
+the same layout, atomically
+(:func:`skdigits._prediction.writing.write_atomically`).
 ``skdigits.persistence`` builds scikit-learn estimators on top of this
 module, ``skdigits.inference`` the NumPy-only model, and ``skdigits.serve``
 uses the latter.
@@ -37,6 +38,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from skdigits._prediction.forward import ACTIVATIONS
+from skdigits._prediction.writing import write_atomically
 
 __all__ = [
     "ARCHIVE_ERRORS",
@@ -57,7 +59,6 @@ __all__ = [
     "read_model_archive",
     "rewrite_model_archive",
     "step_kinds_problem",
-    "write_atomically",
     "write_model_archive",
 ]
 
@@ -579,22 +580,6 @@ def _parse_manifest(payload: bytes) -> dict[str, Any]:
 
 
 # ---- writing ---------------------------------------------------------------
-
-
-def write_atomically(path: Path, write: Any) -> Path:
-    """Call ``write(partial_path)``, then move the result to ``path``.
-
-    The file is written to ``path`` + ``.partial`` first, so a failed or
-    interrupted write never leaves a half-written file under ``path``.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial_file = path.with_name(path.name + ".partial")
-    try:
-        write(partial_file)
-        os.replace(partial_file, path)
-    finally:
-        partial_file.unlink(missing_ok=True)
-    return path
 
 
 def write_model_archive(

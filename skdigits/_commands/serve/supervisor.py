@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "CAN_FORK_WORKERS",
+    "START_FAILURES_IN_A_ROW",
     "check_workers",
     "default_workers",
     "reserve_port",
@@ -31,14 +34,20 @@ __all__ = [
     "worker_socket",
 ]
 
-# A worker process that dies sooner than this after its start is not started
-# again (it would only die again): the server stops and says so.
-_CRASH_LOOP_SECONDS = 5.0
+# A worker process that dies before it is ready (uvicorn listening on its
+# socket) failed to start; a new one would most likely fail the same way.
+# After this many such deaths in a row, with no worker becoming ready in
+# between, the server stops and says so (a crash loop). A worker that dies
+# once it was ready is always replaced, however young it was.
+START_FAILURES_IN_A_ROW = 3
 # How often a worker process checks that its supervisor is still there.
 _ORPHAN_CHECK_SECONDS = 0.5
 # Several worker processes need fork(): on Linux it is safe with NumPy's
 # BLAS and fast; elsewhere (macOS's Accelerate, Windows) one process serves.
 CAN_FORK_WORKERS = sys.platform.startswith("linux")
+# What a worker writes on its pipe once it is ready.
+_READY = b"R"
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def default_workers() -> int:
@@ -82,19 +91,41 @@ def _exit_when_orphaned(server: Any, parent: int) -> None:
     server.should_exit = True
 
 
-def _worker_process(server: Any, sock: socket.socket, parent: int) -> None:
+def _say_ready_after_startup(server: Any, ready: int) -> None:
+    """Make ``server`` (uvicorn's) write :data:`_READY` on the pipe ``ready``
+    once its start-up is done: it listens on its socket and is about to take
+    connections. The pipe stays open until the process ends."""
+    startup = server.startup
+
+    async def startup_then_say_ready(*args: Any, **kwargs: Any) -> None:
+        await startup(*args, **kwargs)
+        if server.started and not server.should_exit:
+            os.write(ready, _READY)
+
+    server.startup = startup_then_say_ready
+
+
+def _worker_process(server: Any, sock: socket.socket, parent: int, ready: int) -> None:
     """The body of a forked worker process; never returns."""
     code = 1
     try:
         # Ctrl-C in a terminal reaches every process of the group; the
         # supervisor then sends SIGTERM. uvicorn handles both while it serves
-        # and raises them again after: ignored here once it has stopped, so
-        # the worker ends as it should, with its requests answered.
+        # and raises them again after. Outside that, Ctrl-C is ignored and
+        # SIGTERM only asks the server to stop: one that comes before uvicorn
+        # has started is not lost (the worker stops as soon as it has), and
+        # one raised again after it stopped lets the worker end as it
+        # should, with its requests answered.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(
+            signal.SIGTERM, lambda signum, frame: setattr(server, "should_exit", True)
+        )
+        # Blocked by the supervisor around fork(): one sent since is taken now.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         threading.Thread(
             target=_exit_when_orphaned, args=(server, parent), daemon=True
         ).start()
+        _say_ready_after_startup(server, ready)
         server.run(sockets=[sock])
         code = 0
     except BaseException:  # a worker must not return into its parent's code
@@ -106,6 +137,20 @@ def _worker_process(server: Any, sock: socket.socket, parent: int) -> None:
         os._exit(code)
 
 
+@dataclass
+class _Worker:
+    """A worker process as its supervisor knows it."""
+
+    pid: int
+    pipe: int  # the read end of the worker's pipe: _READY, then end of file
+    ready: bool = False
+
+
+def _how(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    return f"signal {-code}" if code < 0 else f"exit code {code}"
+
+
 def serve_in_processes(
     make_server: Callable[[], Any],
     reserved: socket.socket,
@@ -114,21 +159,48 @@ def serve_in_processes(
 ) -> None:
     """Fork one process per socket of ``listeners`` (on the port ``reserved``
     holds, see :func:`reserve_port`) that runs ``make_server()`` on it;
-    wait for them, stop them all on SIGINT or SIGTERM, and start again one
-    that dies on its own (unless it died at once), on a new socket."""
+    wait for them, stop them all on SIGINT or SIGTERM, and start another,
+    on a new socket, in place of one that dies on its own.
+
+    Each worker has a pipe to the supervisor: it writes one byte once it is
+    ready (uvicorn has started on its socket), and the pipe's end of file
+    says that the process is gone (the kernel closes a process's files as it
+    ends), so the supervisor waits on the pipes alone, without polling. A
+    worker that dies after it was ready is replaced at once, whatever its
+    age. One that dies before it was ready failed to start: it is replaced
+    too, unless it is the :data:`START_FAILURES_IN_A_ROW`-th in a row to do so
+    with no worker becoming ready in between; then every worker is stopped
+    and RuntimeError says why.
+    """
     parent = os.getpid()
-    children: dict[int, float] = {}  # pid -> when it started
+    children: dict[int, _Worker] = {}
+    selector = selectors.DefaultSelector()
     stopping = False
 
     def fork_worker(listener: socket.socket) -> None:
         server = make_server()
+        read_end, write_end = os.pipe()
+        # Until the worker has its own handlers, a stop signal waits for them
+        # (it would reach the supervisor's, which a worker ignores).
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         pid = os.fork()
+        if pid != 0:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
             for other in [reserved, *listeners]:  # the others' are not its own
                 other.close()
-            _worker_process(server, listener, parent)
+            for fd in [
+                read_end,
+                selector.fileno(),
+                *(w.pipe for w in children.values()),
+            ]:
+                os.close(fd)
+            _worker_process(server, listener, parent, write_end)
+        os.close(write_end)  # the worker's alone: its end of file is its end
         listener.close()  # the worker's alone: connections to it are its own
-        children[pid] = time.monotonic()
+        worker = _Worker(pid, read_end)
+        children[pid] = worker
+        selector.register(read_end, selectors.EVENT_READ, worker)
 
     def stop(signum: int = signal.SIGTERM, frame: object = None) -> None:
         nonlocal stopping
@@ -139,40 +211,57 @@ def serve_in_processes(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
 
-    previous = {
-        sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+    def reap(worker: _Worker) -> str:
+        """The worker whose pipe ended: forget it, wait for it, say how it ended."""
+        selector.unregister(worker.pipe)
+        os.close(worker.pipe)
+        del children[worker.pid]
+        _, status = os.waitpid(worker.pid, 0)  # it is ending: its files are closed
+        return _how(status)
+
+    previous = {sig: signal.signal(sig, stop) for sig in _STOP_SIGNALS}
     failure = None
+    failed_starts = 0  # workers in a row that died before they were ready
     try:
         while listeners:
             fork_worker(listeners.pop(0))
         while children:
-            try:
-                pid, status = os.wait()
-            except ChildProcessError:  # pragma: no cover - none left
-                break
-            started = children.pop(pid, None)
-            if started is None or stopping:
-                continue
-            how = (
-                f"signal {-code}"
-                if (code := os.waitstatus_to_exitcode(status)) < 0
-                else f"exit code {code}"
-            )
-            if time.monotonic() - started < _CRASH_LOOP_SECONDS:
-                failure = f"a worker process stopped at its start ({how})."
-                stop()
-            else:
-                echo(f"A worker process stopped ({how}); starting another.")
+            for key, _ in selector.select():
+                worker = key.data
+                if os.read(worker.pipe, 64):  # _READY
+                    worker.ready = True
+                    failed_starts = 0
+                    continue
+                how = reap(worker)
+                if stopping:
+                    continue
+                if worker.ready:
+                    echo(f"A worker process stopped ({how}); starting another.")
+                else:
+                    failed_starts += 1
+                    if failed_starts >= START_FAILURES_IN_A_ROW:
+                        failure = (
+                            f"{failed_starts} worker processes in a row stopped "
+                            f"before they were ready to serve (the last: {how}); "
+                            "the server stops."
+                        )
+                        stop()
+                        continue
+                    echo(
+                        f"A worker process stopped before it was ready ({how}); "
+                        "starting another."
+                    )
                 fork_worker(worker_socket(reserved))
     finally:
         for listener in listeners:  # interrupted before every worker started
             listener.close()
         if children:  # interrupted in the parent's own code: leave no worker
             stop()
-            for pid in list(children):
+            for worker in list(children.values()):
                 with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0)
+                    os.waitpid(worker.pid, 0)
+                os.close(worker.pipe)
+        selector.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if failure:
