@@ -1,12 +1,17 @@
 """Drawing digits on the ``skdigits serve`` page with a pointer, as a person would.
 
-Shared by the robustness question (``benchmarks/robustness.py``) and the
-browser tests (``tests/test_serve_browser.py``). A digit is a hand-made
-template of strokes placed on the pad (:mod:`benchmarks._strokes`), drawn
-with Selenium pointer actions (:func:`draw`).
-:func:`read_answer` waits for the page's answer and returns it with the
-probabilities the page shows; :func:`pad_picture` reads back the pad as the
-server receives it.
+Shared by the robustness question (``benchmarks/robustness.py``), the numbers
+written on the page (``benchmarks/_page_numbers.py``) and the browser tests
+(``tests/test_serve_browser.py``). A digit is a hand-made template of strokes
+placed on the pad (:mod:`benchmarks._strokes`), drawn with Selenium pointer
+actions (:func:`draw`). The pad is wider than tall (a number fits on it):
+points are given in shares of its height, and the unit square is the square
+at its middle, so that one digit's template lands there as it did on the
+square pad the page had before, and a number's digits reach left and right
+of it. :func:`read_answer` waits for the page's answer and returns it with
+the probabilities the page shows, :func:`read_number` the number it shows
+with each digit's box; :func:`pad_picture` reads back the pad as the server
+receives it.
 
 Nothing here is imported by the library; Selenium, Chromium and chromedriver
 are needed only by :func:`open_browser` and the functions that take a driver.
@@ -80,14 +85,25 @@ def open_page(driver, url: str) -> None:
     )
 
 
+def pad_width(driver) -> float:
+    """The pad's width in shares of its height (2.5 for its 700x280 pixels):
+    :func:`draw` reaches x from ``0.5 - pad_width / 2`` to ``0.5 + pad_width / 2``."""
+    from selenium.webdriver.common.by import By
+
+    rect = driver.find_element(By.ID, "pad").rect
+    return rect["width"] / rect["height"]
+
+
 def draw(driver, strokes: list[Stroke], kind: str = "mouse") -> None:
-    """Draw strokes given in shares of the pad with pointer events."""
+    """Draw strokes with pointer events; a point ``(x, y)`` is in shares of
+    the pad's height, from the top left of the square at the pad's middle
+    (see the module's docstring)."""
     from selenium.webdriver.common.actions.action_builder import ActionBuilder
     from selenium.webdriver.common.actions.pointer_input import PointerInput
     from selenium.webdriver.common.by import By
 
     pad = driver.find_element(By.ID, "pad")
-    size = pad.rect["width"]
+    size = pad.rect["height"]
 
     def offset(point):  # Selenium's offsets count from the element's centre
         return round((point[0] - 0.5) * size), round((point[1] - 0.5) * size)
@@ -102,9 +118,7 @@ def draw(driver, strokes: list[Stroke], kind: str = "mouse") -> None:
     actions.perform()
 
 
-def read_answer(driver) -> tuple[str, dict[str, float]]:
-    """The label the page shows once no answer is on its way, and the
-    probability of each label as its bar shows it."""
+def _wait_for_answer(driver) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -115,13 +129,65 @@ def read_answer(driver) -> tuple[str, dict[str, float]]:
             and d.find_element(By.ID, "prediction").get_attribute("data-label")
         )
     )
+
+
+def read_answer(driver) -> tuple[str, dict[str, float]]:
+    """What the page reads once no answer is on its way: the likeliest
+    digits (one label for one digit; also when the page says "not sure"
+    instead), and, when it read one digit, the probability of each label as
+    its bar shows it (an empty dict for a number)."""
+    from selenium.webdriver.common.by import By
+
+    _wait_for_answer(driver)
+    shown = driver.find_element(By.ID, "prediction")
+    label = shown.get_attribute("data-label")
+    if shown.get_attribute("data-count") != "1":
+        return label, {}
     bars = driver.execute_script(
         "return Array.from(document.querySelectorAll('#bars li'), li => "
         "[li.dataset.label, parseFloat(li.querySelector('.fill').style.width)]);"
     )
-    # The likeliest digit, also when the page says "not sure" instead.
-    label = driver.find_element(By.ID, "prediction").get_attribute("data-label")
     return label, {str(k): float(v) / 100 for k, v in bars}
+
+
+def read_number(driver) -> dict:
+    """The number the page shows once no answer is on its way: ``text``,
+    ``unsure`` and ``reason`` as the verdict says them (for one digit, the
+    digit's "not sure", as ``/api/predict``'s), what the verdict and its
+    explanation say (``shown``, ``confidence``, ``why``), and ``digits``:
+    each box drawn over the pad, left to right, with its ``label``,
+    ``probability``, ``unsure`` and ``box`` (in the pad's pixels, as
+    ``/api/number`` gave it) and ``rect`` (where it is on the screen)."""
+    from selenium.webdriver.common.by import By
+
+    _wait_for_answer(driver)
+    shown = driver.find_element(By.ID, "prediction")
+    boxes = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#boxes .box'), b => {"
+        "  const r = b.getBoundingClientRect();"
+        "  return [b.dataset, [r.left, r.top, r.width, r.height],"
+        "          b.querySelector('.tag').textContent]; });"
+    )
+    digits = [
+        {
+            "label": data["label"],
+            "probability": float(data["probability"]),
+            "unsure": data["unsure"] == "true",
+            "box": {k: int(data[k]) for k in ("x", "y", "width", "height")},
+            "rect": dict(zip(("x", "y", "width", "height"), rect, strict=True)),
+            "tag": tag,
+        }
+        for data, rect, tag in boxes
+    ]
+    return {
+        "text": shown.get_attribute("data-label"),
+        "unsure": shown.get_attribute("data-unsure") == "true",
+        "reason": shown.get_attribute("data-reason") or None,
+        "shown": shown.text,
+        "confidence": driver.find_element(By.ID, "confidence").text,
+        "why": driver.find_element(By.ID, "why").text,
+        "digits": digits,
+    }
 
 
 def pad_picture(driver) -> np.ndarray:
@@ -183,7 +249,7 @@ def browser_pictures(
     n_styles = sum(len(TEMPLATES[d]) for d in digits)
     out["what"] = (
         f"{n_styles} stroke templates x {repeats}, drawn with the mouse on the "
-        "page: 35-85 % of the pad tall, off centre, slant -0.15 to 0.35, a third "
-        "gone over twice"
+        "page: 35-85 % of the pad tall, off centre in the square at its middle, "
+        "slant -0.15 to 0.35, a third gone over twice"
     )
     return out

@@ -1,9 +1,11 @@
-"""The drawing page in a real browser: headless Chromium driven by Selenium.
+"""The writing page in a real browser: headless Chromium driven by Selenium.
 
-The tests draw digits on the page with pointer events (a mouse on a desktop
-window, a finger on a phone-sized one), with the keyboard alone, and by
-uploading a photo, and read the answer and the 28x28 preview from the page.
-The server runs in this process, on 127.0.0.1 only.
+The tests draw digits and write numbers on the page with pointer events (a
+mouse on a desktop window, a finger on a phone-sized one), with the keyboard
+alone, and by uploading a photo, and read the answer, each digit's box and
+the 28x28 preview from the page; on a phone, the pad must fit the screen
+and the reading be in sight while one writes. The server runs in this
+process, on 127.0.0.1 only.
 
 Screenshots go to ``$SKDIGITS_SCREENSHOT_DIR`` when it is set (``.ci/run``
 sets it to ``docs/_static/serve``, so the docs show the ones CI took), else
@@ -32,10 +34,20 @@ from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from benchmarks._page_numbers import write_number
 from benchmarks._strokes import TEMPLATES, Placement, place
-from benchmarks.drawing import clear, draw, open_browser, open_page, read_answer
+from benchmarks.drawing import (
+    clear,
+    draw,
+    open_browser,
+    open_page,
+    pad_picture,
+    pad_width,
+    read_answer,
+    read_number,
+)
 from skdigits._prediction.reading import decode_image
-from skdigits.inference import predict_digit
+from skdigits.inference import predict_digit, predict_number
 
 pytestmark = pytest.mark.slow
 
@@ -109,6 +121,16 @@ def phone(browser_paths):
 
 
 @pytest.fixture(scope="module")
+def shipped():
+    """``skdigits serve`` of the shipped model, in a thread, and the model."""
+    from skdigits import load_pretrained
+    from skdigits.serve import start_server
+
+    with start_server(None, echo=lambda line: None) as running:
+        yield running, load_pretrained()
+
+
+@pytest.fixture(scope="module")
 def screenshot_dir(tmp_path_factory) -> Path:
     folder = os.environ.get("SKDIGITS_SCREENSHOT_DIR")
     if folder:
@@ -149,7 +171,8 @@ def _strokes(digit: np.ndarray) -> list[tuple[tuple[float, float], ...]]:
 
 def _draw(driver, strokes, kind: str = interaction.POINTER_MOUSE) -> None:
     """Draw strokes (in 28x28 image coordinates) on the pad with pointer events."""
-    # The drawing covers the middle 70 % of the pad, as a person would draw.
+    # The drawing covers the middle 70 % of the square at the pad's middle,
+    # as a person would draw one digit.
     shares = [
         [(0.15 + x * 0.7 / 28, 0.15 + y * 0.7 / 28) for x, y in s] for s in strokes
     ]
@@ -214,9 +237,7 @@ def test_drawing_a_test_set_seven_with_the_mouse_reads_seven(
     desktop.save_screenshot(str(screenshot_dir / "serve_desktop.png"))
 
 
-def test_drawing_with_a_finger_on_a_phone_reads_seven(
-    phone, server, model, test_seven, screenshot_dir
-):
+def test_drawing_with_a_finger_on_a_phone_reads_seven(phone, server, model, test_seven):
     open_page(phone, server.url)
     # Readable on a phone: nothing wider than the screen (a phone would zoom
     # the page out to fit it), and a pad big enough to draw on.
@@ -229,10 +250,6 @@ def test_drawing_with_a_finger_on_a_phone_reads_seven(
 
     assert _answer(phone) == "7"
     _check_preview_is_models_input(phone, model)
-    shot = phone.execute_cdp_cmd(
-        "Page.captureScreenshot", {"captureBeyondViewport": True}
-    )
-    (screenshot_dir / "serve_phone.png").write_bytes(base64.b64decode(shot["data"]))
 
 
 def test_keyboard_alone_draws_clears_and_reaches_the_upload(desktop, server, model):
@@ -309,6 +326,7 @@ def _verdict(driver) -> dict[str, str]:
     return {
         "text": prediction.text,
         "label": prediction.get_attribute("data-label"),
+        "count": prediction.get_attribute("data-count"),
         "unsure": prediction.get_attribute("data-unsure"),
         "confidence": driver.find_element(By.ID, "confidence").text,
         "runner_up_bar": ",".join(
@@ -342,43 +360,172 @@ def test_an_unsure_answer_says_not_sure_and_names_the_runner_up(desktop, test_se
             assert shown["runner_up_bar"] == ""
 
 
-def test_the_shipped_model_reads_the_page_and_says_when_unsure(desktop, screenshot_dir):
-    from skdigits import load_pretrained
-    from skdigits.serve import start_server
+def test_the_shipped_model_reads_the_page_and_says_when_unsure(
+    desktop, shipped, screenshot_dir
+):
+    server, model = shipped
+    open_page(desktop, server.url)
+    assert "the shipped model" in desktop.find_element(By.ID, "model-source").text
+    # A clear 7, then digits that MNIST's writers rarely made (a European
+    # 1, a 1 with a flag and a base, a closed 4): the page must say
+    # exactly what the model's answer says, "not sure" included. The
+    # first unsure one is the docs' screenshot of it.
+    answers = []
+    for digit, style in (
+        (7, "plain"),
+        (1, "European, long flag, no foot"),
+        (1, "flag and base"),
+        (4, "closed"),
+    ):
+        draw(desktop, place(TEMPLATES[digit][style], Placement(height=0.75, passes=2)))
+        shown = _verdict(desktop)
+        # Read as one digit, the page answers as /api/predict does.
+        assert shown["count"] == "1"
+        expected = predict_digit(decode_image(_pad_png(desktop)), model)
+        assert shown["label"] == str(expected["label"])
+        assert shown["unsure"] == str(expected["unsure"]).lower()
+        if expected["unsure"]:
+            assert shown["text"] == "not sure"
+            assert shown["confidence"].startswith(f"maybe {expected['label']} (")
+            assert f"or {expected['runner_up']} (" in shown["confidence"]
+            assert shown["runner_up_bar"] == str(expected["runner_up"])
+            if not any(a["unsure"] for a in answers):
+                desktop.save_screenshot(str(screenshot_dir / "serve_not_sure.png"))
+        else:
+            assert shown["text"] == str(expected["label"])
+            assert shown["runner_up_bar"] == ""
+        answers.append(expected)
+        clear(desktop)
+    assert (answers[0]["label"], answers[0]["unsure"]) == (7, False)
 
-    model = load_pretrained()
-    with start_server(None, echo=lambda line: None) as server:
+
+# -- numbers -----------------------------------------------------------------
+
+#: A number written from the stroke templates: an open 4 and a 5 with its bar
+#: written last are two strokes each, a barred 7 two as well.
+_NUMBER = [(4, "open"), (0, "oval"), (7, "with a bar"), (5, "bar last")]
+
+
+def _write(driver, digits, kind: str = interaction.POINTER_MOUSE, **how) -> list:
+    """Write ``digits`` side by side with real pointer input; each digit's
+    x range on the pad, in the pad's pixels."""
+    rng = np.random.default_rng(0)
+    room = pad_width(driver)
+    strokes = write_number(digits, rng, room=room, passes=2, **how)
+    draw(driver, strokes, kind)
+    height = driver.execute_script("return document.getElementById('pad').height")
+    ranges, k = [], 0
+    for digit, style in digits:  # passes=2: each template stroke twice
+        mine = strokes[k : k + 2 * len(TEMPLATES[digit][style])]
+        k += len(mine)
+        xs = [(x - 0.5 + room / 2) * height for stroke in mine for x, _ in stroke]
+        ranges.append((min(xs), max(xs)))
+    return ranges
+
+
+def _percent(p: float) -> str:
+    """A probability as the page writes it."""
+    return "100 %" if p >= 0.9995 else f"{100 * p:.1f} %"
+
+
+def _check_page_is_api_answer(driver, model, shown, unsure_below=None) -> dict:
+    """What the page shows is predict_number's answer on the pad's picture."""
+    expected = predict_number(pad_picture(driver), model, unsure_below=unsure_below)
+    assert shown["text"] == expected["text"]
+    assert [d["label"] for d in shown["digits"]] == [
+        str(d["label"]) for d in expected["digits"]
+    ]
+    assert [d["box"] for d in shown["digits"]] == [d["box"] for d in expected["digits"]]
+    assert [d["unsure"] for d in shown["digits"]] == [
+        d["unsure"] for d in expected["digits"]
+    ]
+    return expected
+
+
+def test_writing_a_four_digit_number_reads_it_with_each_digits_box(
+    desktop, shipped, screenshot_dir
+):
+    server, model = shipped
+    open_page(desktop, server.url)
+    ranges = _write(desktop, _NUMBER, height=0.62)
+    shown = read_number(desktop)
+
+    assert shown["text"] == "4075"
+    expected = _check_page_is_api_answer(desktop, model, shown)
+    assert not expected["unsure"] and shown["shown"] == "4075"
+    assert shown["confidence"] == f"{_percent(expected['probability'])} sure"
+    # One box per digit, left to right, each around the strokes of its digit
+    # (the pen's width, 20 pad pixels, around them) and drawn over the pad.
+    pad = desktop.find_element(By.ID, "pad").rect
+    for (left, right), digit in zip(ranges, shown["digits"], strict=True):
+        box = digit["box"]
+        assert box["x"] - 12 <= left and right <= box["x"] + box["width"] + 12
+        rect = digit["rect"]
+        assert pad["x"] - 4 <= rect["x"]  # its border is drawn just outside
+        assert rect["x"] + rect["width"] <= pad["x"] + pad["width"] + 4
+        assert digit["tag"].startswith(digit["label"])
+    # A row per digit in the reading, and no class bars or 28x28 preview.
+    rows = desktop.find_elements(By.CSS_SELECTOR, "#digits li")
+    assert [row.get_attribute("data-label") for row in rows] == list("4075")
+    assert not desktop.find_element(By.ID, "bars").is_displayed()
+    assert not desktop.find_element(By.ID, "given").is_displayed()
+    desktop.save_screenshot(str(screenshot_dir / "serve_number.png"))
+
+    # Clearing takes the boxes away.
+    clear(desktop)
+    assert desktop.find_elements(By.CSS_SELECTOR, "#boxes .box") == []
+
+
+def test_on_a_phone_the_pad_fits_and_the_reading_is_in_sight_while_writing(
+    phone, shipped, screenshot_dir
+):
+    server, model = shipped
+    open_page(phone, server.url)
+    width, height = phone.execute_script("return [innerWidth, innerHeight]")
+    assert (width, height) == (390, 844)
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= width
+    pad = phone.find_element(By.ID, "pad").rect
+    assert pad["x"] >= 0 and pad["x"] + pad["width"] <= width
+    assert pad["width"] >= 300  # room to write a number with a finger
+
+    _write(phone, [(3, "round"), (8, "two circles"), (1, "stick")], kind="touch")
+    shown = read_number(phone)
+    assert shown["text"] == "381"
+    _check_page_is_api_answer(phone, model, shown)
+
+    # Where the page is as one writes (the pad does not scroll it), the pad
+    # is whole on the screen and so is the number read.
+    assert phone.execute_script("return scrollY") == 0
+    pad = phone.find_element(By.ID, "pad").rect
+    assert 0 <= pad["y"] and pad["y"] + pad["height"] <= height
+    reading = phone.find_element(By.ID, "results").rect
+    number = phone.find_element(By.ID, "prediction").rect
+    assert reading["y"] < height
+    assert number["y"] + number["height"] <= height
+    shot = phone.execute_cdp_cmd("Page.captureScreenshot", {})
+    (screenshot_dir / "serve_phone.png").write_bytes(base64.b64decode(shot["data"]))
+
+
+def test_an_unsure_number_says_not_sure_why_and_marks_each_digit(desktop):
+    from sklearn.dummy import DummyClassifier
+
+    from skdigits.serve import BackgroundServer, create_app
+
+    # Always 3 at 75 % and 7 at 25 %: every digit unsure below 0.8.
+    model = DummyClassifier(strategy="prior").fit(np.zeros((4, 784)), [3, 3, 3, 7])
+    app = create_app(model, source="a dummy", unsure_below=0.8)
+    with BackgroundServer(app).start() as server:
         open_page(desktop, server.url)
-        assert "the shipped model" in desktop.find_element(By.ID, "model-source").text
-        # A clear 7, then digits that MNIST's writers rarely made (a European
-        # 1, a 1 with a flag and a base, a closed 4): the page must say
-        # exactly what the model's answer says, "not sure" included. The
-        # first unsure one is the docs' screenshot of it.
-        answers = []
-        for digit, style in (
-            (7, "plain"),
-            (1, "European, long flag, no foot"),
-            (1, "flag and base"),
-            (4, "closed"),
-        ):
-            draw(
-                desktop,
-                place(TEMPLATES[digit][style], Placement(height=0.75, passes=2)),
-            )
-            shown = _verdict(desktop)
-            expected = predict_digit(decode_image(_pad_png(desktop)), model)
-            assert shown["label"] == str(expected["label"])
-            assert shown["unsure"] == str(expected["unsure"]).lower()
-            if expected["unsure"]:
-                assert shown["text"] == "not sure"
-                assert shown["confidence"].startswith(f"maybe {expected['label']} (")
-                assert f"or {expected['runner_up']} (" in shown["confidence"]
-                assert shown["runner_up_bar"] == str(expected["runner_up"])
-                if not any(a["unsure"] for a in answers):
-                    desktop.save_screenshot(str(screenshot_dir / "serve_not_sure.png"))
-            else:
-                assert shown["text"] == str(expected["label"])
-                assert shown["runner_up_bar"] == ""
-            answers.append(expected)
-            clear(desktop)
-        assert (answers[0]["label"], answers[0]["unsure"]) == (7, False)
+        # Two digits far apart: two marks that are never one digit.
+        _write(desktop, [(1, "stick"), (1, "stick")], gaps=[1.0])
+        shown = read_number(desktop)
+        expected = _check_page_is_api_answer(desktop, model, shown, 0.8)
+    rows = desktop.find_elements(By.CSS_SELECTOR, "#digits li")
+    alts = [row.find_element(By.CLASS_NAME, "alt").text for row in rows]
+    assert expected["text"] == "33" and expected["unsure"]
+    assert "digit" in expected["reason"]
+    assert (shown["text"], shown["unsure"], shown["shown"]) == ("33", True, "not sure")
+    assert shown["confidence"] == "maybe 33"
+    assert shown["why"].startswith("??: 3 or 7, 3 or 7.")
+    assert [d["tag"] for d in shown["digits"]] == ["3 or 7?", "3 or 7?"]
+    assert alts == ["not sure: maybe 7 (25.0 %)"] * 2

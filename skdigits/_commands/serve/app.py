@@ -2,7 +2,7 @@
 
 :func:`create_app` wraps a fitted model in a Starlette application. The page
 and its script and style sheet are files in ``skdigits/serve/static``, served
-from the package (no CDN), so the page works offline. The API has three
+from the package (no CDN), so the page works offline. The API has four
 routes:
 
 * ``POST /api/predict``: a PNG or JPEG (``Content-Type: image/png`` or
@@ -12,8 +12,13 @@ routes:
   and the answer holds the label, the probability of every class, whether
   the model is unsure (and its runner-up) and the 28x28 image the model was
   given.
+* ``POST /api/number``: the same bodies, read as a number (a line of
+  digits, :func:`skdigits.inference.predict_number`): the text, each digit's
+  answer with its box, and whether the number is unsure and why. The page
+  asks this one.
 * ``GET /api/model``: the model's classes, where it came from, its "not
-  sure" threshold and the limits on requests.
+  sure" threshold, the routes that read pictures and the limits on
+  requests.
 * ``GET /api/openapi.json``: the OpenAPI description of the API.
 
 Every error is a JSON object ``{"error": "..."}`` that says what was wrong,
@@ -43,6 +48,7 @@ from skdigits._commands.serve.predict_route import (
     PredictRoute,
 )
 from skdigits._prediction.model_choice import check_digit_model
+from skdigits._prediction.numbers import MAX_DIGITS
 from skdigits._prediction.preparation import MNIST_SHAPE
 from skdigits._prediction.unsure import check_unsure_below, model_unsure_below
 
@@ -103,21 +109,21 @@ def _route_path(scope: Scope) -> str:
 
 
 class _App(Starlette):
-    """Starlette, with ``POST /api/predict`` handed straight to :class:`PredictRoute`
-    (the other routes and methods take Starlette's way)."""
+    """Starlette, with ``POST /api/predict`` and ``POST /api/number`` handed
+    straight to :class:`PredictRoute` (the other routes and methods take
+    Starlette's way)."""
 
     def __init__(self, predict: PredictRoute, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.predict = predict
+        self._posts = {"/api/predict": predict.digit, "/api/number": predict.number}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and _route_path(scope) == "/api/predict"
-        ):
-            await self.predict(scope, receive, send)
-            return
+        if scope["type"] == "http" and scope["method"] == "POST":
+            route = self._posts.get(_route_path(scope))
+            if route is not None:
+                await route(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
 
@@ -151,12 +157,12 @@ def create_app(
         Seconds a request body may take to arrive; a slower one gets a 408
         answer and its connection is closed.
     workers : int or None, default=None
-        How many large images (over 512x512 pixels, or JSON bodies over 64
-        KiB) are decoded and classified at once, in threads; the others wait
-        their turn. Smaller ones, such as the page's drawings, are answered
-        at once on the server's event loop: their work takes less time than
-        a hand-over to a thread. None: the number of cores this process may
-        use.
+        How many numbers and large images (``/api/predict``'s over 512x512
+        pixels, or JSON bodies over 64 KiB) are read at once, in threads;
+        the others wait their turn. Smaller digits for ``/api/predict`` are
+        answered at once on the server's event loop: their work takes less
+        time than a hand-over to a thread. None: the number of cores this
+        process may use.
     unsure_below : float or None, default=None
         Answers whose top probability is below this are marked unsure (the
         page says "not sure" and shows the runner-up). None: the model's
@@ -230,6 +236,9 @@ def create_app(
         "unsure_below": unsure_below,
         "about": getattr(model, "about", None),
         "input_shape": list(MNIST_SHAPE),
+        # The routes that read pictures (relative, as the page links them).
+        "routes": {"digit": "api/predict", "number": "api/number"},
+        "max_digits": MAX_DIGITS,
         "max_body_bytes": max_body_bytes,
         "max_image_pixels": max_image_pixels,
         "skdigits_version": __version__,
@@ -273,8 +282,9 @@ def create_app(
         predict,
         routes=[
             Route("/", page, methods=["GET", "HEAD"]),
-            # Only other methods reach it here (a 405): _App answers POSTs.
-            Route("/api/predict", predict, methods=["POST"]),
+            # Only other methods reach these here (a 405): _App answers POSTs.
+            Route("/api/predict", predict.digit, methods=["POST"]),
+            Route("/api/number", predict.number, methods=["POST"]),
             Route("/api/model", model_info, methods=["GET", "HEAD"]),
             Route("/api/openapi.json", openapi, methods=["GET", "HEAD"]),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),

@@ -1,22 +1,29 @@
-"""``POST /api/predict``: the API's busy route, as a plain ASGI application.
+"""``POST /api/predict`` and ``POST /api/number``: the routes that read pictures,
+as plain ASGI applications.
 
 :class:`PredictRoute` reads the request body (refusing it as soon as it is
 too large or too slow), reads an image's size from its header without
-decoding it, decodes, prepares and classifies it
-(:func:`skdigits.inference.predict_digit`), and answers JSON, with a 4xx
-``{"error": ...}`` for a bad request and never a traceback. Starlette's
-middleware, routing, Request and Response objects cost a large share of the
-server's own CPU time per answer under load (the load question of
+decoding it, decodes it and reads it with one of two :class:`Reader` s:
+:data:`DIGIT` (one digit, :func:`skdigits.inference.predict_digit`) or
+:data:`NUMBER` (a line of digits, :func:`skdigits.inference.predict_number`),
+and answers JSON, with a 4xx ``{"error": ...}`` for a bad request and never
+a traceback. Both routes take the same bodies, limits and errors, and share
+the event loop's turns and the worker threads. Starlette's middleware,
+routing, Request and Response objects cost a large share of the server's
+own CPU time per answer under load (the load question of
 ``benchmarks/RESULTS.md`` measures the server's CPU per request), so the
-application hands this route here directly; it answers as they did: the
-same errors, headers in the same order, and JSON.
+application hands these routes here directly; they answer as Starlette did:
+the same errors, headers in the same order, and JSON.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import struct
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -24,19 +31,28 @@ import anyio.to_thread
 import numpy as np
 from starlette.types import Message, Receive, Scope, Send
 
+from skdigits._prediction.numbers import predict_number
 from skdigits._prediction.paper import ImageReadError
 from skdigits._prediction.predict import predict_digit
 from skdigits._prediction.reading import decode_image
 
-__all__ = ["INTERNAL_ERROR", "SECURITY_HEADERS", "ApiError", "PredictRoute"]
+__all__ = [
+    "DIGIT",
+    "INTERNAL_ERROR",
+    "NUMBER",
+    "SECURITY_HEADERS",
+    "ApiError",
+    "PredictRoute",
+    "Reader",
+]
 
 logger = logging.getLogger("skdigits.serve")
 
 # Uploaded images are reduced to this many pixels on their longer side before
 # preparation, which shrinks them to 20 pixels anyway.
 _WORKING_SIZE = 1024
-# Inputs up to these sizes are answered on the event loop (see predict below):
-# the page's 280x280 drawing, a thumbnail, 28x28 pixels as JSON.
+# Inputs up to these sizes are answered on the event loop by /api/predict (see
+# DIGIT below): a 280x280 drawing, a thumbnail, 28x28 pixels as JSON.
 _INLINE_MAX_PIXELS = 512 * 512
 _INLINE_MAX_JSON_BYTES = 64 * 2**10
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/jpg")
@@ -192,24 +208,106 @@ def _image_size(body: bytes) -> tuple[int, int] | None:
         return None
 
 
-def _is_small(kind: str, body: bytes, size: tuple[int, int] | None) -> bool:
+@dataclass(frozen=True)
+class Reader:
+    """What a route answers: how it reads a picture, and which requests are
+    small enough to answer on the event loop."""
+
+    #: ``read(model, gray, unsure_below, scale)``: the answer for grey
+    #: pixels; ``scale`` is how many of the request's pixels one of ``gray``
+    #: is (a large image is reduced before it is read).
+    read: Callable[[Any, np.ndarray, float, float], dict[str, Any]]
+    #: Images up to this many pixels, and JSON bodies up to this many bytes,
+    #: are answered on the event loop: their work takes less time than a
+    #: hand-over to a thread (see PredictRoute._answer).
+    inline_pixels: int
+    inline_json_bytes: int
+
+
+def _read_digit(
+    model: Any, gray: np.ndarray, unsure_below: float, scale: float
+) -> dict[str, Any]:
+    return predict_digit(gray, model, unsure_below=unsure_below)
+
+
+def _scaled_box(box: dict[str, int], scale: float, shape: tuple[int, ...]):
+    """A box in the read picture's pixels, in the request's pixels."""
+    width, height = round(shape[1] * scale), round(shape[0] * scale)
+    x, y = math.floor(box["x"] * scale), math.floor(box["y"] * scale)
+    right = min(math.ceil((box["x"] + box["width"]) * scale), width)
+    bottom = min(math.ceil((box["y"] + box["height"]) * scale), height)
+    return {"x": x, "y": y, "width": right - x, "height": bottom - y}
+
+
+def _read_number(
+    model: Any, gray: np.ndarray, unsure_below: float, scale: float
+) -> dict[str, Any]:
+    """predict_number's answer, its boxes in the request's pixels, and each
+    digit's ``image``: the 28x28 image the model read, where it is known."""
+    try:
+        number = predict_number(gray, model, unsure_below=unsure_below)
+    except IndexError:
+        # predict_number fails this way on small noisy pictures whose ink
+        # does not stand out of the paper's noise (every pixel then makes
+        # one empty mark): a bad picture, not a server error. Logged, so
+        # that it is seen until predict_number says so itself.
+        logger.warning(
+            "predict_number failed on a %s picture", gray.shape, exc_info=True
+        )
+        raise ImageReadError(
+            "no digit found: no mark stands out from the noise of the picture."
+        ) from None
+    digits = number["digits"]
+    image = None
+    if len(digits) == 1:
+        # A picture read as one digit answers exactly as predict_digit does
+        # (unless a ruled line was taken out first), so its image is
+        # predict_digit's; the probabilities, equal to the last bit, show it.
+        alone = predict_digit(gray, model, unsure_below=unsure_below)
+        if alone["probabilities"] == digits[0]["probabilities"]:
+            image = alone["image"]
+    for digit in digits:
+        # predict_number does not give the images it read several digits
+        # from (cut from the ink, at its working scale): null, not a guess.
+        digit["image"] = image
+        if scale != 1.0:
+            digit["box"] = _scaled_box(digit["box"], scale, gray.shape)
+    return number
+
+
+#: ``POST /api/predict``: one digit. Its work is under 2 ms for a drawing
+#: (the page's, a thumbnail, 28x28 pixels as JSON): on the event loop.
+DIGIT = Reader(_read_digit, _INLINE_MAX_PIXELS, _INLINE_MAX_JSON_BYTES)
+#: ``POST /api/number``: a line of digits. Its work is several times a
+#: digit's whatever the picture's size (marks, cuts and a dozen candidates
+#: read by the model: 1.2 times the page's digit for a 28x28 digit, 3 times
+#: for four digits written on the page, measured together): always in a
+#: worker thread.
+NUMBER = Reader(_read_number, 0, 0)
+
+
+def _is_small(
+    reader: Reader, kind: str, body: bytes, size: tuple[int, int] | None
+) -> bool:
     """Whether a request's work is small enough (well under 2 ms) to do on
     the event loop; ``size`` is an image's, read from its header."""
     if kind != "image":
-        return len(body) <= _INLINE_MAX_JSON_BYTES
-    return size is not None and size[0] * size[1] <= _INLINE_MAX_PIXELS
+        return len(body) <= reader.inline_json_bytes
+    return size is not None and size[0] * size[1] <= reader.inline_pixels
 
 
 def _answer(
     model: Any,
+    reader: Reader,
     kind: str,
     body: bytes,
     size: tuple[int, int] | None,
     max_image_pixels: int,
     unsure_below: float,
 ) -> dict[str, Any]:
-    """Decode, prepare and classify one request body (``size``: an image's,
-    from :func:`_image_size`)."""
+    """Decode one request body and read it with ``reader`` (``size``: an
+    image's, from :func:`_image_size`)."""
+    scale = 1.0
     if kind == "image":
         if size is not None and size[0] * size[1] > max_image_pixels:
             raise ApiError(
@@ -222,12 +320,16 @@ def _answer(
         except ImageReadError as exc:
             detail = str(exc).removeprefix("image: ")
             raise ApiError(400, f"image body: {detail}") from None
+        if size is not None and max(size) > max(gray.shape):  # reduced
+            scale = max(size) / max(gray.shape)
     else:
         gray = _pixels_from_json(body)
     try:
-        return predict_digit(gray, model, unsure_below=unsure_below)
+        return reader.read(model, gray, unsure_below, scale)
     except ImageReadError as exc:
-        # A readable picture without a digit (blank), or bad pixel values.
+        # A readable picture without a digit (blank), or bad pixel values;
+        # for a number also two lines of digits, too many marks, a picture
+        # too long and thin.
         message = str(exc).removeprefix("image: ")
         raise ApiError(422, message) from None
 
@@ -258,10 +360,12 @@ def _json_answer(
 
 
 class PredictRoute:
-    """``POST /api/predict``, as a plain ASGI application.
+    """``POST /api/predict`` and ``POST /api/number``, as plain ASGI
+    applications: :attr:`digit` and :attr:`number`.
 
-    The API's busy route, handed here directly by the application (see
-    the module's docstring).
+    The API's busy routes, handed here directly by the application (see the
+    module's docstring). One handler serves both: the same bodies, limits
+    and errors; the event loop's turns and the worker threads are shared.
     """
 
     def __init__(
@@ -282,8 +386,14 @@ class PredictRoute:
         self.unsure_below = unsure_below
         self._limiter: anyio.CapacityLimiter | None = None
         self._turns: anyio.Lock | None = None
+        #: ``POST /api/predict``: one digit.
+        self.digit = _Route(self, DIGIT)
+        #: ``POST /api/number``: a line of digits.
+        self.number = _Route(self, NUMBER)
 
-    async def _answer(self, scope: Scope, receive: Receive) -> dict[str, Any]:
+    async def _answer(
+        self, reader: Reader, scope: Scope, receive: Receive
+    ) -> dict[str, Any]:
         content_type = _header(scope, b"content-type") or ""
         media_type = content_type.split(";")[0].strip().lower()
         if media_type in _IMAGE_TYPES:
@@ -306,8 +416,16 @@ class PredictRoute:
         if not body:
             raise ApiError(400, "the request body is empty: send an image or pixels.")
         size = _image_size(body) if kind == "image" else None
-        args = (self.model, kind, body, size, self.max_image_pixels, self.unsure_below)
-        if _is_small(kind, body, size):
+        args = (
+            self.model,
+            reader,
+            kind,
+            body,
+            size,
+            self.max_image_pixels,
+            self.unsure_below,
+        )
+        if _is_small(reader, kind, body, size):
             # A drawn digit's work costs less than handing it to a thread and
             # back, which also makes the two threads contend for the GIL.
             # Other clients wait that long.
@@ -321,20 +439,21 @@ class PredictRoute:
             # question's p99 at 64 clients is the check).
             async with self._turns:
                 return _answer(*args)
-        # A large image is CPU work for many milliseconds: off the event
-        # loop, which keeps serving others, in at most `workers` threads.
-        # More threads than cores only take turns at the GIL and the cores
-        # (and hold a decoded image each); requests beyond them wait in
-        # order, costing nothing.
+        # A large image, or a number, is CPU work for many milliseconds: off
+        # the event loop, which keeps serving others, in at most `workers`
+        # threads. More threads than cores only take turns at the GIL and
+        # the cores (and hold a decoded image each); requests beyond them
+        # wait in order, costing nothing.
         if self._limiter is None:  # made in the server's event loop
             self._limiter = anyio.CapacityLimiter(self.workers)
         return await anyio.to_thread.run_sync(_answer, *args, limiter=self._limiter)
 
     def warm_up(self) -> None:
-        """Answer one drawn digit as a PNG, so that the first client does not
-        wait for the imports and first calls that the first answer costs
-        (several times a later one's); worker processes forked after it
-        share them."""
+        """Answer one drawn digit as a PNG, on each route, so that the first
+        client does not wait for the imports and first calls that the first
+        answer costs (several times a later one's; a number's first call
+        imports SciPy's ndimage); worker processes forked after it share
+        them."""
         import io
 
         from PIL import Image
@@ -344,21 +463,27 @@ class PredictRoute:
         buffer = io.BytesIO()
         Image.fromarray(digit).save(buffer, "PNG")
         body = buffer.getvalue()
-        try:
-            _answer(
-                self.model,
-                "image",
-                body,
-                _image_size(body),
-                self.max_image_pixels,
-                self.unsure_below,
-            )
-        except Exception:  # a failing model answers 500s, with its traceback
-            logger.debug("warming up the model failed", exc_info=True)
+        for reader in (DIGIT, NUMBER):
+            try:
+                _answer(
+                    self.model,
+                    reader,
+                    "image",
+                    body,
+                    _image_size(body),
+                    self.max_image_pixels,
+                    self.unsure_below,
+                )
+            except Exception:  # a failing model answers 500s, with its traceback
+                logger.debug("warming up the model failed", exc_info=True)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def answer(
+        self, reader: Reader, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Answer one request with ``reader`` (the ASGI application of its
+        route)."""
         try:
-            answer = await self._answer(scope, receive)
+            answer = await self._answer(reader, scope, receive)
             start, body = _json_answer(200, answer, [(b"cache-control", b"no-store")])
         except ApiError as exc:
             close = [(b"connection", b"close")] if exc.close else []
@@ -373,3 +498,14 @@ class PredictRoute:
             start, body = _json_answer(500, {"error": INTERNAL_ERROR}, [])
         await send(start)
         await send(body)
+
+
+class _Route:
+    """One route of :class:`PredictRoute`, as an ASGI application."""
+
+    def __init__(self, handler: PredictRoute, reader: Reader) -> None:
+        self.handler = handler
+        self.reader = reader
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.handler.answer(self.reader, scope, receive, send)

@@ -1,30 +1,42 @@
-// skdigits serve: the drawing page.
+// skdigits serve: the writing page.
 //
-// The pad is dark ink on white, like a pen on paper; the server prepares it
+// The pad is dark ink on white, like a pen on paper, wide enough for a number.
+// The server (POST api/number) finds the digits in the line, prepares each
 // MNIST-style (inverted, cropped, fitted into 20x20, centred by mass) and
-// answers with the probabilities and the 28x28 image the model was given.
-// When the model is unsure (its top probability below the model's "not sure"
-// threshold), the page says "not sure" and names the two likeliest digits.
-// Requests are throttled while drawing: at most one in flight, the next one
-// sent when it returns, so the answer follows the pen without piling up.
+// answers with the text, each digit's probabilities and its box, and whether
+// the number is "not sure" and why. The page draws each digit's box over the
+// pad. One digit is answered exactly as POST api/predict answers it: the page
+// then shows the ten probabilities and the 28x28 image the model was given.
+// When the model is unsure (a probability below the model's "not sure"
+// threshold, or other ways of cutting the ink read nearly as well), the page
+// says "not sure" and why. Requests are throttled while writing: at most one
+// in flight, the next one sent when it returns, so the answer follows the
+// pen without piling up.
 "use strict";
 
 (() => {
   const pad = document.getElementById("pad");
   const ink = pad.getContext("2d");
   const penLayer = document.getElementById("pen").getContext("2d");
+  const boxLayer = document.getElementById("boxes");
   const preview = document.getElementById("preview").getContext("2d");
   const prediction = document.getElementById("prediction");
   const confidence = document.getElementById("confidence");
+  const why = document.getElementById("why");
   const verdict = document.getElementById("verdict");
   const statusLine = document.getElementById("status");
+  const digitList = document.getElementById("digits");
   const barList = document.getElementById("bars");
+  const given = document.getElementById("given");
+  const numberHelp = document.getElementById("number-help");
   const upload = document.getElementById("upload");
   const results = document.getElementById("results");
 
-  const LINE_WIDTH = 20;  // on the 280-pixel pad: MNIST-like strokes
-  const WAIT_MS = 120;  // gather this long before asking while drawing
+  const LINE_WIDTH = 20;  // on the 280-pixel-tall pad: MNIST-like strokes
+  const WAIT_MS = 120;  // gather this long before asking while writing
   const KEY_STEP = 14, KEY_STEP_SMALL = 4;
+  const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth",
+    "seventh", "eighth", "ninth", "tenth"];
 
   let classes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   let maxBytes = 10 * 1024 * 1024;
@@ -48,6 +60,7 @@
     ink.lineTo(x1, y1);
     ink.stroke();
     hasInk = true;
+    boxLayer.classList.add("stale");  // the boxes are of the writing before
   }
 
   function padPoint(event) {
@@ -59,11 +72,11 @@
   }
 
   // Mouse, touch and stylus alike, through pointer events.
-  let stroke = null;  // {id, x, y} of the pointer that draws
+  let stroke = null;  // {id, x, y} of the pointer that writes
 
   pad.addEventListener("pointerdown", (event) => {
     if (event.pointerType === "mouse" && event.button !== 0) return;
-    if (stroke !== null) return;  // a second finger does not draw
+    if (stroke !== null) return;  // a second finger does not write
     event.preventDefault();
     pad.setPointerCapture(event.pointerId);
     const [x, y] = padPoint(event);
@@ -134,7 +147,7 @@
         line(pen.x, pen.y, pen.x, pen.y);
         askSoon();
       }
-      say(pen.down ? "Pen down: the arrow keys draw." : "Pen up: the arrow keys move the pen.");
+      say(pen.down ? "Pen down: the arrow keys write." : "Pen up: the arrow keys move the pen.");
     } else if (event.key === "Escape" || event.key === "Delete") {
       event.preventDefault();
       clearAll();
@@ -155,6 +168,9 @@
   let asked = 0;  // number of the latest request
   let shown = 0;  // number of the request whose answer is shown (or cleared)
 
+  // The pad's own pixels: the answer's boxes are in them.
+  const ON_PAD = { scale: 1, dx: 0, dy: 0 };
+
   // aria-busy tells assistive technology (and tests) that an answer is coming.
   function showBusy() {
     const busy = timer !== null || inFlight || askAgain || open > 0;
@@ -174,20 +190,21 @@
     inFlight = true;
     try {
       const png = await new Promise((resolve) => pad.toBlob(resolve, "image/png"));
-      await ask(png, "image/png");
+      await ask(png, "image/png", ON_PAD);
     } finally {
       inFlight = false;
       if (askAgain) { askAgain = false; askForPad(); } else showBusy();
     }
   }
 
-  async function ask(body, type) {
+  // `place` maps the sent picture's pixels onto the pad's (null: not shown).
+  async function ask(body, type, place) {
     const number = ++asked;
     let answer, ok;
     open += 1;
     showBusy();
     try {
-      const response = await fetch("api/predict", {
+      const response = await fetch("api/number", {
         method: "POST", headers: { "Content-Type": type }, body,
       });
       ok = response.ok;
@@ -201,7 +218,7 @@
     }
     if (number > shown) {  // not cleared since, and no newer answer shown
       shown = number;
-      if (ok) showAnswer(answer); else showError(answer.error);
+      if (ok) showAnswer(answer, place); else showError(answer.error);
     }
     showBusy();
   }
@@ -209,14 +226,22 @@
   // ---- showing the answer --------------------------------------------------
 
   const percent = (p) => (p >= 0.9995 ? "100 %" : `${(100 * p).toFixed(1)} %`);
+  const shortPercent = (p) => `${Math.round(100 * p)}%`;
+
+  function element(tag, className, text) {
+    const made = document.createElement(tag);
+    if (className) made.className = className;
+    if (text !== undefined) made.textContent = text;
+    return made;
+  }
 
   function buildBars() {
     barList.replaceChildren(...classes.map((label) => {
-      const row = document.createElement("li");
+      const row = element("li");
       row.dataset.label = String(label);
-      row.innerHTML = '<span class="digit"></span><span class="track">' +
-        '<span class="fill"></span></span><span class="pct">–</span>';
-      row.querySelector(".digit").textContent = String(label);
+      const track = element("span", "track");
+      track.append(element("span", "fill"));
+      row.append(element("span", "digit", String(label)), track, element("span", "pct", "–"));
       return row;
     }));
   }
@@ -243,29 +268,133 @@
     preview.putImageData(pixels, 0, 0);
   }
 
-  function showAnswer(answer) {
-    const best = answer.classes.findIndex((c) => c === answer.label);
-    // data-label is always the likeliest digit; the text says "not sure"
-    // rather than naming it when the model is unsure.
-    prediction.dataset.label = String(answer.label);
+  // Each digit's box over the pad, with what it reads as and how sure: a tag
+  // above the box, or under it (or inside) where the pad leaves no room.
+  function showBoxes(digits, place) {
+    boxLayer.classList.remove("stale");
+    if (!place) { boxLayer.replaceChildren(); return; }
+    const onScreen = pad.getBoundingClientRect().height / pad.height;  // px per pad px
+    const boxes = digits.map((digit, k) => {
+      const { x, y, width, height } = digit.box;
+      const left = place.dx + x * place.scale, top = place.dy + y * place.scale;
+      const w = width * place.scale, h = height * place.scale;
+      const box = element("div", digit.unsure ? "box unsure" : "box");
+      box.style.left = `${(100 * left) / pad.width}%`;
+      box.style.top = `${(100 * top) / pad.height}%`;
+      box.style.width = `${(100 * w) / pad.width}%`;
+      box.style.height = `${(100 * h) / pad.height}%`;
+      box.classList.toggle("narrow", w * onScreen < 72);
+      Object.assign(box.dataset, {
+        index: String(k), label: String(digit.label), unsure: String(digit.unsure),
+        probability: String(digit.probability),
+        x: String(x), y: String(y), width: String(width), height: String(height),
+      });
+      const tag = element("span", "tag",
+        digit.unsure ? `${digit.label} or ${digit.runner_up}?` : String(digit.label));
+      if (!digit.unsure) tag.append(element("span", "p", shortPercent(digit.probability)));
+      box.append(tag);
+      return box;
+    });
+    boxLayer.replaceChildren(...boxes);
+    const frame = boxLayer.getBoundingClientRect();
+    for (const box of boxes) {
+      const tag = box.querySelector(".tag");
+      if (tag.getBoundingClientRect().top >= frame.top) continue;
+      box.classList.add("tag-below");
+      if (tag.getBoundingClientRect().bottom > frame.bottom) {
+        box.classList.replace("tag-below", "tag-inside");
+      }
+    }
+  }
+
+  // One digit: its verdict and the ten bars, as api/predict answers it.
+  function showDigit(digit) {
+    const best = digit.classes.findIndex((c) => c === digit.label);
+    prediction.dataset.unsure = String(digit.unsure);
+    verdict.classList.toggle("unsure", digit.unsure);
+    if (digit.unsure) {
+      prediction.textContent = "not sure";
+      confidence.textContent = `maybe ${digit.label} (${percent(digit.probability)})` +
+        ` or ${digit.runner_up} (${percent(digit.runner_up_probability)})`;
+      const second = digit.classes.findIndex((c) => c === digit.runner_up);
+      showBars(digit.probabilities, best, second);
+    } else {
+      prediction.textContent = String(digit.label);
+      confidence.textContent = `${percent(digit.probability)} sure`;
+      showBars(digit.probabilities, best);
+    }
+  }
+
+  // Several digits: the number, and a row per digit.
+  function showNumber(answer) {
     prediction.dataset.unsure = String(answer.unsure);
     verdict.classList.toggle("unsure", answer.unsure);
     if (answer.unsure) {
       prediction.textContent = "not sure";
-      confidence.textContent = `maybe ${answer.label} (${percent(answer.probability)})` +
-        ` or ${answer.runner_up} (${percent(answer.runner_up_probability)})`;
-      const second = answer.classes.findIndex((c) => c === answer.runner_up);
-      showBars(answer.probabilities, best, second);
+      confidence.textContent = `maybe ${answer.text}`;
     } else {
-      prediction.textContent = String(answer.label);
+      prediction.textContent = answer.text;
       confidence.textContent = `${percent(answer.probability)} sure`;
-      showBars(answer.probabilities, best);
     }
-    showImage(answer.image);
+    digitList.replaceChildren(...answer.digits.map((digit, k) => {
+      const row = element("li", digit.unsure ? "unsure" : "");
+      row.dataset.label = String(digit.label);
+      row.dataset.unsure = String(digit.unsure);
+      const track = element("span", "track");
+      const fill = element("span", "fill");
+      fill.style.width = `${(100 * digit.probability).toFixed(1)}%`;
+      track.append(fill);
+      const name = `${ORDINALS[k] || `digit ${k + 1}`}: `;
+      row.append(
+        element("span", "visually-hidden", name),
+        element("span", "digit", digit.unsure ? `${digit.label}?` : String(digit.label)),
+        track,
+        element("span", "pct", percent(digit.probability)));
+      if (digit.unsure) {
+        row.append(element("span", "alt",
+          `not sure: maybe ${digit.runner_up} (${percent(digit.runner_up_probability)})`));
+      }
+      return row;
+    }));
+  }
+
+  // Why a number is not sure, in words.
+  function reasons(answer) {
+    const said = [];
+    const doubts = answer.digits.filter((d) => d.unsure);
+    if (answer.digits.length > 1 && doubts.length) {
+      const marked = answer.digits.map((d) => (d.unsure ? "?" : String(d.label))).join("");
+      said.push(`${marked}: ` + doubts.map((d) => `${d.label} or ${d.runner_up}`).join(", ") + ".");
+    }
+    if ((answer.reason || "").includes("reading")) {
+      said.push("The ink may hold other digits: cut another way, it reads nearly as well.");
+    }
+    return said.join(" ");
+  }
+
+  function showAnswer(answer, place) {
+    const digits = answer.digits;
+    // data-label is always the text read (the likeliest digits, one label
+    // for one digit); the verdict says "not sure" rather than stating it
+    // when the model is unsure.
+    prediction.dataset.label = answer.text;
+    prediction.dataset.count = String(digits.length);
+    prediction.dataset.reason = answer.reason || "";
+    const one = digits.length === 1;
+    digitList.hidden = one;
+    numberHelp.hidden = one;
+    barList.hidden = !one;
+    given.hidden = !one;
+    if (one) showDigit(digits[0]); else showNumber(answer);
+    why.textContent = reasons(answer);
+    showBoxes(digits, place);
+    showImage(one ? digits[0].image : null);
+    document.body.dataset.reading = one ? "digit" : "number";
     say("");
   }
 
   function showError(message) {
+    boxLayer.replaceChildren();
     say(message, true);
   }
 
@@ -276,14 +405,24 @@
 
   function clearAll() {
     blankPad();
-    shown = asked;  // answers still on their way are for the old drawing
+    shown = asked;  // answers still on their way are for the old writing
     prediction.textContent = "–";
     prediction.dataset.label = "";
     prediction.dataset.unsure = "";
+    prediction.dataset.count = "0";
+    prediction.dataset.reason = "";
     verdict.classList.remove("unsure");
     confidence.textContent = "";
+    why.textContent = "";
+    digitList.replaceChildren();
+    digitList.hidden = true;
+    numberHelp.hidden = true;
+    barList.hidden = false;
+    given.hidden = false;
     showBars(null, -1);
+    boxLayer.replaceChildren();
     showImage(null);
+    document.body.dataset.reading = "";
     say("");
   }
 
@@ -299,18 +438,20 @@
       showError(`${file.name} is ${mb(file.size)} MB; the limit is ${mb(maxBytes)} MB.`);
       return;
     }
+    let place = null;
     try {  // show it on the pad, so strokes can be added to it
       const bitmap = await createImageBitmap(file);
       const scale = Math.min(pad.width / bitmap.width, pad.height / bitmap.height);
       const w = bitmap.width * scale, h = bitmap.height * scale;
+      place = { scale, dx: (pad.width - w) / 2, dy: (pad.height - h) / 2 };
       blankPad();
-      ink.drawImage(bitmap, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+      ink.drawImage(bitmap, place.dx, place.dy, w, h);
       hasInk = true;
     } catch {
       // The browser cannot show it; the server still reads the file itself.
     }
     say(`Reading ${file.name}…`);
-    await ask(file, file.type);
+    await ask(file, file.type, place);
   }
 
   upload.addEventListener("change", () => {
