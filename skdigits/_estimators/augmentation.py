@@ -254,16 +254,27 @@ RECIPES: dict[str, dict[str, Any]] = {
         "dropout": 0.1,
     },
     # For users' digits: the wider network, with steeper rotations, the
-    # pixel kinds (strokes 1 px thinner to 4 px thicker, blur up to 1.5 px)
-    # and 5 % printed digits (MNIST's 4s are mostly open at the top: without
-    # printed ones a printed 4 reads as 9), trained longer, after a Deskew
-    # step (DESKEWED_RECIPES).
-    # Chosen on the validation split (the augmentation page): rotation=30 read
-    # rotated digits better but untouched and handwriting-font digits worse.
+    # pixel kinds (strokes 1 px thinner to 4 px thicker, blur up to 1.5 px),
+    # 5 % printed digits (MNIST's 4s are mostly open at the top: without
+    # printed ones a printed 4 reads as 9), 5 % handwriting styles MNIST
+    # lacks (the European 1, the closed 4, ...) and 5 % pictures of no digit
+    # with a uniform target (letters and scribbles, so that "not sure" comes
+    # from the model), trained longer, after a Deskew step
+    # (DESKEWED_RECIPES).
+    # Chosen on the validation split (the augmentation page, and
+    # docs/recipe_trials.rst for the styles, pictures of no digit and weight
+    # averaging): rotation=30 read rotated digits better but untouched and
+    # handwriting-font digits worse; an average of the weights (EMA or the
+    # last epochs') read as well as the last weights, no better.
     "robust": {
         "hidden_layer_sizes": (1024, 512),
         "augment": RandomDistortion(
-            rotation=22.5, stroke_width=(1.0, 4.0), blur=1.5, printed_digits=0.05
+            rotation=22.5,
+            stroke_width=(1.0, 4.0),
+            blur=1.5,
+            printed_digits=0.05,
+            style_digits=0.05,
+            not_digits=0.05,
         ),
         "epochs": 120,
         "batch_size": 500,
