@@ -33,8 +33,9 @@ What it does:
 training provenance); ``--trained FILE`` starts from such a file instead of
 training, to redo steps 3-5 only.
 
-``--font-digits SHARE`` (default 0: none) also trains on digits rendered from
-handwriting fonts, SHARE times as many as the training images: the fonts
+``--font-digits SHARE`` (default 0.05, the shipped model's; 0 for none) also
+trains on digits rendered from handwriting fonts, SHARE times as many as the
+training images: the fonts
 are fetched from the npm registry, checked against pinned checksums and
 cached outside the package (``--fonts DIR``) by
 ``scripts/fetch_style_fonts.py``, which says which fonts and why. The
@@ -76,6 +77,9 @@ MIN_FLOAT16_AGREEMENT = 0.9995
 #: The default error rate among accepted answers the threshold aims for.
 TARGET_ERROR = 0.002
 DEFAULT_RECIPE = "robust" if "robust" in RECIPES else "mnist-5min"
+#: The share of handwriting-font digits the shipped model trains on: chosen
+#: on the validation split with the recipe's style digits (docs/recipe_trials.rst).
+FONT_DIGITS = 0.05
 
 
 def data_sha256(X_train, y_train, X_test, y_test) -> str:
@@ -97,6 +101,48 @@ def plain_params(params: dict) -> dict:
         return [plain(v) for v in value] if isinstance(value, tuple) else value
 
     return {key: plain(value) for key, value in params.items()}
+
+
+#: The fonts matplotlib ships that the added printed digits and letters are
+#: rendered from, and their licences (neither is a font fontconfig knows).
+MATPLOTLIB_FONT_LICENCES = {
+    "STIX": "SIL Open Font License 1.1 (matplotlib's mpl-data/fonts/ttf/LICENSE_STIX)",
+    "Computer Modern": "the BaKoMa TrueType fonts matplotlib ships (Basil K. "
+    "Malyshev's licence: free to use and redistribute unmodified)",
+}
+
+
+def training_sources(params: dict) -> dict:
+    """What the recipe adds to MNIST's images, for ``about["sources"]``: each
+    kind's share, how it is made and the licences of what it is made from."""
+    from skdigits.datasets import NOT_DIGIT_FONTS, PRINTED_FONTS
+
+    augment = params.get("augment")
+    shares = augment.get_params() if hasattr(augment, "get_params") else {}
+    sources = {}
+    if shares.get("printed_digits", 0) > 0:
+        sources["printed_digits"] = {
+            "share": shares["printed_digits"],
+            "how": "skdigits.datasets.make_printed_digits, one-hot targets",
+            "fonts": list(PRINTED_FONTS),
+            "licences": MATPLOTLIB_FONT_LICENCES,
+        }
+    if shares.get("style_digits", 0) > 0:
+        sources["style_digits"] = {
+            "share": shares["style_digits"],
+            "how": "skdigits.datasets.make_style_digits: pen strokes drawn by "
+            "code, no font or file; the long-flagged 1 labelled 1 and 7 in turn",
+        }
+    if shares.get("not_digits", 0) > 0:
+        sources["not_digits"] = {
+            "share": shares["not_digits"],
+            "how": "skdigits.datasets.make_not_digits: letters from matplotlib's "
+            "fonts and scribbles drawn by code, each with a uniform target "
+            "(outlier exposure)",
+            "fonts": list(NOT_DIGIT_FONTS),
+            "licences": MATPLOTLIB_FONT_LICENCES,
+        }
+    return sources
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -138,10 +184,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--font-digits",
         type=float,
-        default=0.0,
+        default=FONT_DIGITS,
         metavar="SHARE",
         help="also train on digits rendered from handwriting fonts, this share "
-        "of the training images (default: %(default)s, none)",
+        "of the training images (default: %(default)s, the shipped model's; 0 "
+        "for none)",
     )
     parser.add_argument(
         "--fonts",
@@ -249,6 +296,9 @@ def main(argv=None) -> int:
         "validation_images": f"training images {VALIDATION_START}-{len(y_train) - 1}",
         "skdigits_version": __version__,
     }
+    sources = training_sources(RECIPES[args.recipe])
+    if sources:
+        about["sources"] = sources
     X_fit, y_fit = X_train[:VALIDATION_START], y_train[:VALIDATION_START]
     X_val, y_val = X_train[VALIDATION_START:], y_train[VALIDATION_START:]
     X_fit, y_fit, font_digits = add_font_digits(args, X_fit, y_fit)
@@ -259,7 +309,15 @@ def main(argv=None) -> int:
         trained = Path(folder) / "trained.skdigits"
         if args.trained is not None:
             kept = read_model_archive(args.trained, read_network=False).manifest
-            keys = ("recipe", "params", "deskew", "seed", "data_sha256", "font_digits")
+            keys = (
+                "recipe",
+                "params",
+                "deskew",
+                "seed",
+                "data_sha256",
+                "font_digits",
+                "sources",
+            )
             for key in keys:
                 if kept["about"].get(key) != about.get(key):
                     sys.exit(f"error: {args.trained} has another {key}.")

@@ -584,8 +584,8 @@ def test_font_digits_label_a_flagged_1_as_1_and_7(fonts, tmp_path):
 def test_the_build_adds_font_digits_only_when_asked(tmp_path, monkeypatch):
     build = _script("build_pretrained")
     X, y = np.zeros((10, 28, 28), np.uint8), np.arange(10)
-    args = build.parse_args([])
-    assert args.font_digits == 0
+    assert build.parse_args([]).font_digits == build.FONT_DIGITS == 0.05
+    args = build.parse_args(["--font-digits", "0"])
     X_out, y_out, record = build.add_font_digits(args, X, y)
     assert X_out is X and y_out is y and record is None  # nothing fetched
     fonts = build.style_fonts_module()

@@ -130,6 +130,15 @@ class RandomDistortion(BaseEstimator):
         without a bar: it is added labelled 1 and 7 equally often, so the
         model learns to be unsure between them. Styles of digits that are
         not among the classes are left out (all of them, if none is).
+    not_digits : float >= 0, default=0.0
+        Pictures that are none of the digits to add to the training images,
+        as a share of their number: letters and scribbles made by
+        :func:`skdigits.datasets.make_not_digits` (from matplotlib's own
+        fonts and a generator of its own), at the training images' scale,
+        distorted like them. Each has the same target probability for
+        every class (*outlier exposure*), so the model learns to spread its
+        probability over such pictures, and its "not sure" threshold catches
+        them. The classes must be digits 0-9, as for ``printed_digits``.
     image_shape : (int, int) or None, default=None
         ``(height, width)`` of the images. None takes it from 3-D training
         input, or from flat input whose number of features is a perfect
@@ -172,6 +181,7 @@ class RandomDistortion(BaseEstimator):
         "blur": [Interval(Real, 0, None, closed="left")],
         "printed_digits": [Interval(Real, 0, None, closed="left")],
         "style_digits": [Interval(Real, 0, None, closed="left")],
+        "not_digits": [Interval(Real, 0, None, closed="left")],
         "image_shape": ["array-like", None],
     }
 
@@ -186,6 +196,7 @@ class RandomDistortion(BaseEstimator):
         blur=0.0,
         printed_digits=0.0,
         style_digits=0.0,
+        not_digits=0.0,
         image_shape=None,
     ):
         self.rotation = rotation
@@ -197,6 +208,7 @@ class RandomDistortion(BaseEstimator):
         self.blur = blur
         self.printed_digits = printed_digits
         self.style_digits = style_digits
+        self.not_digits = not_digits
         self.image_shape = image_shape
 
 
@@ -242,16 +254,27 @@ RECIPES: dict[str, dict[str, Any]] = {
         "dropout": 0.1,
     },
     # For users' digits: the wider network, with steeper rotations, the
-    # pixel kinds (strokes 1 px thinner to 4 px thicker, blur up to 1.5 px)
-    # and 5 % printed digits (MNIST's 4s are mostly open at the top: without
-    # printed ones a printed 4 reads as 9), trained longer, after a Deskew
-    # step (DESKEWED_RECIPES).
-    # Chosen on the validation split (the augmentation page): rotation=30 read
-    # rotated digits better but untouched and handwriting-font digits worse.
+    # pixel kinds (strokes 1 px thinner to 4 px thicker, blur up to 1.5 px),
+    # 5 % printed digits (MNIST's 4s are mostly open at the top: without
+    # printed ones a printed 4 reads as 9), 5 % handwriting styles MNIST
+    # lacks (the European 1, the closed 4, ...) and 5 % pictures of no digit
+    # with a uniform target (letters and scribbles, so that "not sure" comes
+    # from the model), trained longer, after a Deskew step
+    # (DESKEWED_RECIPES).
+    # Chosen on the validation split (the augmentation page, and
+    # docs/recipe_trials.rst for the styles, pictures of no digit and weight
+    # averaging): rotation=30 read rotated digits better but untouched and
+    # handwriting-font digits worse; an average of the weights (EMA or the
+    # last epochs') read as well as the last weights, no better.
     "robust": {
         "hidden_layer_sizes": (1024, 512),
         "augment": RandomDistortion(
-            rotation=22.5, stroke_width=(1.0, 4.0), blur=1.5, printed_digits=0.05
+            rotation=22.5,
+            stroke_width=(1.0, 4.0),
+            blur=1.5,
+            printed_digits=0.05,
+            style_digits=0.05,
+            not_digits=0.05,
         ),
         "epochs": 120,
         "batch_size": 500,
@@ -407,20 +430,28 @@ def _digit_of(label: Any) -> int | None:
     return None
 
 
-#: The digits a :class:`RandomDistortion` can add to a fit: its parameter,
+#: The images a :class:`RandomDistortion` can add to a fit: its parameter,
 #: and the seed stream each draws from (so one share does not change the
-#: other's images).
-ADDED_DIGITS: dict[str, int] = {"printed_digits": 1, "style_digits": 2}
+#: others' images). ``not_digits`` adds pictures of no digit.
+ADDED_DIGITS: dict[str, int] = {"printed_digits": 1, "style_digits": 2, "not_digits": 4}
+
+#: The class index :func:`added_digit_rows` gives a picture of no digit:
+#: its target is the same probability for every class.
+NOT_A_DIGIT = -1
 
 
 def _made_digits(kind: str, n: int, digits: list[int], random_state):
     """``n`` images of one kind, labelled with digits among ``digits``."""
     from skdigits._estimators.datasets import (
         STYLE_DIGITS,
+        make_not_digits,
         make_printed_digits,
         make_style_digits,
     )
 
+    if kind == "not_digits":
+        X, _ = make_not_digits(n, random_state=random_state)
+        return X, np.full(n, NOT_A_DIGIT, dtype=np.int64)
     if kind == "printed_digits":
         return make_printed_digits(n, digits=digits, random_state=random_state)
     # Only the styles all of whose digits are classes: a shape labelled with
@@ -440,14 +471,15 @@ def added_digit_rows(
     scale: float = 1.0,
     random_state: int | np.random.RandomState | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The digits ``distortion.printed_digits`` and ``.style_digits`` add to
-    a fit: printed ones first, then the handwriting styles.
+    """The images ``distortion.printed_digits``, ``.style_digits`` and
+    ``.not_digits`` add to a fit: printed digits first, then the handwriting
+    styles, then the pictures of no digit.
 
     Parameters
     ----------
     distortion : RandomDistortion
-        Its ``printed_digits`` and ``style_digits`` shares say how many of
-        each kind to make.
+        Its ``printed_digits``, ``style_digits`` and ``not_digits`` shares
+        say how many of each kind to make.
     classes : array-like of shape (n_classes,)
         The classifier's classes, each a digit 0-9 (int, or a one-character
         string); the digits are drawn from these.
@@ -467,7 +499,8 @@ def added_digit_rows(
     rows : ndarray of shape (n_added, 784), float32
         The images, flat, from 0 to ``scale``.
     class_index : ndarray of shape (n_added,), int64
-        Index into ``classes`` of each image's class.
+        Index into ``classes`` of each image's class; :data:`NOT_A_DIGIT`
+        (-1) for a picture of no digit.
 
     Raises
     ------
@@ -523,7 +556,11 @@ def added_digit_rows(
         images.append(made[0].reshape(len(made[0]), n_pixels))  # 0 rows too
         labels.append(made[1])
     class_index = np.asarray(
-        [digits.index(d) for d in np.concatenate(labels)], dtype=np.int64
+        [
+            NOT_A_DIGIT if d == NOT_A_DIGIT else digits.index(d)
+            for d in np.concatenate(labels)
+        ],
+        dtype=np.int64,
     )
     rows = np.concatenate(images).astype(np.float32) * np.float32(scale / 255)
     return rows, class_index
@@ -538,13 +575,14 @@ def with_added_digits(
     image_shape: tuple[int, int],
     seed: int | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The training data with the digits of :func:`added_digit_rows` added.
+    """The training data with the images of :func:`added_digit_rows` added.
 
     What :class:`~skdigits.DenseDigitClassifier` trains on (after its
     early-stopping hold-out, which keeps the user's images only): the rows
-    at the images' own ink scale (their largest value), one-hot, each
-    weighing what its class weighs on average (1 without weights). Returns
-    the data as they are when neither share is set.
+    at the images' own ink scale (their largest value), one-hot (a picture
+    of no digit: ``1 / n_classes`` for every class), each weighing what its
+    class weighs on average (a picture of no digit: the mean weight; 1
+    without weights). Returns the data as they are when no share is set.
     """
     if not any(getattr(distortion, kind) > 0 for kind in ADDED_DIGITS):
         return X, Y, sample_weight
@@ -564,11 +602,16 @@ def with_added_digits(
         class_mean = np.divide(
             totals, counts, out=np.ones(len(classes)), where=counts > 0
         )
+        class_mean = np.append(class_mean, sample_weight.mean() if len(Y) else 1.0)
         sample_weight = np.concatenate(
             [sample_weight, class_mean[class_index].astype(sample_weight.dtype)]
         )
+    # Row -1 of the targets is the uniform one, for pictures of no digit.
+    targets = np.vstack(
+        [np.eye(len(classes)), np.full((1, len(classes)), 1 / len(classes))]
+    ).astype(Y.dtype)
     X = np.concatenate([X, rows.astype(X.dtype, copy=False)])
-    Y = np.concatenate([Y, np.eye(len(classes), dtype=Y.dtype)[class_index]])
+    Y = np.concatenate([Y, targets[class_index]])
     return X, Y, sample_weight
 
 

@@ -148,6 +148,15 @@ class DenseDigitClassifier(ClassifierMixin, KerasNetworkMixin, BaseEstimator):
         epochs than without (see :data:`skdigits.augmentation.RECIPES` and
         the augmentation page).
         Continued training (``warm_start``, ``partial_fit``) distorts too.
+    ema_momentum : float in (0, 1) or None, default=None
+        Keep an exponential moving average of the weights during training,
+        updated after every step with this momentum (0.999 averages over
+        about the last 1,000 steps), and end each ``fit`` or ``partial_fit``
+        call with the average in place of the weights (Keras's ``use_ema``;
+        training itself runs on the raw weights, and a continued fit goes on
+        from the average). None (the default) keeps no average. With
+        ``early_stopping`` the restored best epoch's weights are its raw
+        ones. The network is built with it: a warm fit cannot change it.
 
     Attributes
     ----------
@@ -265,6 +274,7 @@ class DenseDigitClassifier(ClassifierMixin, KerasNetworkMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "augment": [StrOptions(set(PRESETS)), RandomDistortion, None],
+        "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
     }
 
     def __init__(
@@ -288,6 +298,7 @@ class DenseDigitClassifier(ClassifierMixin, KerasNetworkMixin, BaseEstimator):
         class_weight=None,
         warm_start=False,
         augment=None,
+        ema_momentum=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -307,6 +318,7 @@ class DenseDigitClassifier(ClassifierMixin, KerasNetworkMixin, BaseEstimator):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.augment = augment
+        self.ema_momentum = ema_momentum
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

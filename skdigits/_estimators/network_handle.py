@@ -232,6 +232,9 @@ class KerasNetworkMixin:
             "activation": self.activation,
             "dropout": float(self.dropout),
             "optimizer": str(self.optimizer).lower(),
+            "ema_momentum": None
+            if getattr(self, "ema_momentum", None) is None
+            else float(self.ema_momentum),
         }
         for name, value in wanted.items():
             was = built[name]

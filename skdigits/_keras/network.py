@@ -110,7 +110,9 @@ def build_dense_network(
     return keras.Sequential(layers, name=NETWORK_NAME)
 
 
-def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+def make_optimizer(
+    name: str, learning_rate: float, ema_momentum: float | None = None
+) -> keras.optimizers.Optimizer:
     """Return a fresh Keras optimizer ``name`` with the given learning rate.
 
     Parameters
@@ -120,6 +122,11 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
     learning_rate : float or keras.optimizers.schedules.LearningRateSchedule
         A fixed learning rate, or a schedule giving the rate at each training
         step (as ``DenseDigitClassifier`` passes for ``lr_schedule="cosine"``).
+    ema_momentum : float in (0, 1) or None, default=None
+        Keep an exponential moving average of the weights, updated after
+        every step with this momentum (Keras's ``use_ema``); ``Model.fit``
+        ends by putting the average in place of the weights. None keeps no
+        average.
 
     Returns
     -------
@@ -132,20 +139,32 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
     >>> opt = make_optimizer("adam", 0.001)
     >>> type(opt).__name__, round(float(opt.learning_rate), 6)
     ('Adam', 0.001)
+    >>> opt = make_optimizer("adam", 0.001, ema_momentum=0.999)
+    >>> opt.use_ema, opt.ema_momentum
+    (True, 0.999)
     """
-    return keras.optimizers.get(
-        {"class_name": name, "config": {"learning_rate": learning_rate}}
-    )
+    config: dict[str, Any] = {"learning_rate": learning_rate}
+    if ema_momentum is not None:
+        # Overwritten at the end of fit only (ema_overwrite_frequency=None):
+        # training itself runs on the raw weights.
+        config.update(use_ema=True, ema_momentum=float(ema_momentum))
+    return keras.optimizers.get({"class_name": name, "config": config})
 
 
-def compile_network(model: keras.Model, optimizer: Any, learning_rate: Any = None):
+def compile_network(
+    model: keras.Model,
+    optimizer: Any,
+    learning_rate: Any = None,
+    ema_momentum: float | None = None,
+):
     """Compile ``model`` for training: cross-entropy, accuracy, ``optimizer``.
 
-    ``optimizer`` is a name (a new optimizer at ``learning_rate`` is made) or
-    an optimizer instance, whose state then carries on.
+    ``optimizer`` is a name (a new optimizer at ``learning_rate``, keeping
+    an average of the weights if ``ema_momentum`` is given, is made) or an
+    optimizer instance, whose state then carries on.
     """
     if isinstance(optimizer, str):
-        optimizer = make_optimizer(optimizer, learning_rate)
+        optimizer = make_optimizer(optimizer, learning_rate, ema_momentum)
     model.compile(
         optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"]
     )
@@ -171,10 +190,12 @@ def describe_network(model: keras.Model) -> dict[str, Any]:
     dropouts = [
         layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)
     ]
+    optimizer = model.optimizer
     return {
         "hidden_layer_sizes": tuple(int(layer.units) for layer in dense[:-1]),
         "dropout": float(dropouts[0].rate) if dropouts else 0.0,
-        "optimizer": type(model.optimizer).__name__.lower(),
+        "optimizer": type(optimizer).__name__.lower(),
+        "ema_momentum": float(optimizer.ema_momentum) if optimizer.use_ema else None,
     }
 
 

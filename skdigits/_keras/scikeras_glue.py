@@ -14,11 +14,35 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import KerasClassifier
 from sklearn import config_context
 from tensorflow.python.framework import config as tf_config
 
 __all__ = ["fit_keras_network"]
+
+
+class _SoftTargetEncoder(ClassifierLabelEncoder):
+    """SciKeras's target encoder, taking rows of probabilities too.
+
+    A row that is not one-hot (the uniform target of a picture of no digit,
+    ``RandomDistortion(not_digits=...)``) makes the targets
+    ``"continuous-multioutput"`` to scikit-learn, which SciKeras refuses; they
+    pass through unchanged, as one-hot rows do."""
+
+    def _type_of_target(self, y: np.ndarray) -> str:
+        kind = super()._type_of_target(y)
+        return "multilabel-indicator" if kind == "continuous-multioutput" else kind
+
+
+class _KerasClassifier(KerasClassifier):
+    """``KerasClassifier`` whose targets may be rows of probabilities (used
+    inside ``fit_keras_network`` only, never as an estimator of its own)."""
+
+    @property
+    def target_encoder(self) -> _SoftTargetEncoder:
+        categories = "auto" if self.classes_ is None else [self.classes_]
+        return _SoftTargetEncoder(loss=self.loss, categories=categories)
 
 
 def fit_keras_network(
@@ -48,8 +72,9 @@ def fit_keras_network(
         Validated inputs: finite, as are ``Y`` and ``sample_weight``
         (SciKeras does not check it again).
     Y : ndarray of shape (n_samples, n_classes), float32
-        One-hot labels. SciKeras passes one-hot targets through unchanged, so
-        two classes train a softmax over two units, like ten.
+        One-hot labels, or rows of target probabilities. SciKeras passes them
+        through unchanged, so two classes train a softmax over two units,
+        like ten.
     sample_weight : ndarray of shape (n_samples,) or None
         Per-sample weights; zero-weight samples are dropped.
     epochs, batch_size, shuffle, verbose :
@@ -68,7 +93,7 @@ def fit_keras_network(
     history : dict of str to list of float
         Per-epoch metrics, for example ``loss`` and ``accuracy``.
     """
-    wrapper = KerasClassifier(
+    wrapper = _KerasClassifier(
         model=build_fn,
         epochs=epochs,
         batch_size=batch_size,

@@ -164,8 +164,12 @@ def _build_compiled_network(
     model = (
         network if distortion is None else _with_distortion(network, distortion, seed)
     )
+    ema_momentum = classifier_params.get("ema_momentum")
     return compile_network(
-        model, classifier_params["optimizer"], float(classifier_params["learning_rate"])
+        model,
+        classifier_params["optimizer"],
+        float(classifier_params["learning_rate"]),
+        None if ema_momentum is None else float(ema_momentum),
     )
 
 

@@ -23,6 +23,11 @@ from skdigits._estimators.datasets._mnist import (
     fetch_mnist_or_sample,
     load_mnist_sample,
 )
+from skdigits._estimators.datasets._not_digits import (
+    NOT_DIGIT_FONTS,
+    NOT_DIGIT_LETTERS,
+    make_not_digits,
+)
 from skdigits._estimators.datasets._printed import (
     PRINTED_FONTS,
     make_printed_digits,
@@ -36,6 +41,8 @@ from skdigits._estimators.datasets._summary import (
 )
 
 __all__ = [
+    "NOT_DIGIT_FONTS",
+    "NOT_DIGIT_LETTERS",
     "PRINTED_FONTS",
     "STYLE_DIGITS",
     "ChecksumError",
@@ -45,6 +52,7 @@ __all__ = [
     "fetch_mnist",
     "fetch_mnist_or_sample",
     "load_mnist_sample",
+    "make_not_digits",
     "make_printed_digits",
     "make_style_digits",
     "render_font_digits",

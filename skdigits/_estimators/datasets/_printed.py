@@ -18,7 +18,12 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["PRINTED_FONTS", "make_printed_digits", "render_font_digits"]
+__all__ = [
+    "PRINTED_FONTS",
+    "make_printed_digits",
+    "matplotlib_font_picture",
+    "render_font_digits",
+]
 
 #: The font files the digits are rendered from, in matplotlib's
 #: ``mpl-data/fonts/ttf``: Times-like serif (STIX, regular and bold) and
@@ -57,8 +62,8 @@ def _font(path: str, size: int):
     return ImageFont.truetype(path, size=size)
 
 
-def _render(digit: int, font, stroke: int, canvas: int = 128) -> np.ndarray:
-    """A dark digit on light paper, as a user's print would come."""
+def _render(digit: int | str, font, stroke: int, canvas: int = 128) -> np.ndarray:
+    """A dark digit (or any text) on light paper, as a user's print would come."""
     from PIL import Image, ImageDraw
 
     image = Image.new("L", (canvas, canvas), 255)
@@ -91,6 +96,17 @@ def _lean(picture: np.ndarray, slant: float, angle: float) -> np.ndarray:
     return np.asarray(
         image.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=255)
     )
+
+
+def matplotlib_font_picture(
+    text: str, font_name: str, size: int, stroke: int, slant: float, tilt: float
+) -> np.ndarray:
+    """``text`` in one of the fonts matplotlib ships (a file name of its
+    ``mpl-data/fonts/ttf``), dark on light paper with room on every side,
+    sheared by ``slant`` and turned by ``tilt`` degrees."""
+    font = _font(str(_font_directory() / font_name), size)
+    picture = _render(text, font, stroke, canvas=3 * size)
+    return _lean(picture, slant, tilt)
 
 
 def _checked_digits(digits) -> np.ndarray:

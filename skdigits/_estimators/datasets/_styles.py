@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["STYLE_DIGITS", "make_style_digits"]
+__all__ = ["STYLE_DIGITS", "bezier", "make_style_digits", "write_strokes"]
 
 Stroke = np.ndarray  # (n_points, 2): x to the right, y down; a digit is ~1 tall
 
@@ -360,6 +360,18 @@ def _write(strokes: list[Stroke], rng) -> np.ndarray:
         for x, y in (xy[0], xy[-1]):  # round pen ends
             draw.ellipse((x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2), fill=0)
     return np.asarray(image)
+
+
+def bezier(*points, n: int = 24) -> Stroke:
+    """The Bézier curve of the control points, ``n`` points along it."""
+    return _bezier(*points, n=n)
+
+
+def write_strokes(strokes: list[Stroke], rng) -> np.ndarray:
+    """Strokes in a box about 1 tall written as a hand would, dark on light
+    paper: the pen, slant, tilt, stretch and wobble of
+    :func:`make_style_digits`, drawn from ``rng`` (a RandomState)."""
+    return _write(strokes, rng)
 
 
 @validate_params(
