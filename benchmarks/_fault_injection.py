@@ -147,8 +147,13 @@ def kill_while_writing(
     return). What is left of ``target`` is the caller's to check."""
     setup, write = WRITERS[writer]
     child = subprocess.Popen(
-        [sys.executable, "-c", _WRITE_LOOP % {"setup": setup, "write": write},
-         str(source), str(target)],  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            _WRITE_LOOP % {"setup": setup, "write": write},
+            str(source),
+            str(target),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -191,8 +196,15 @@ def ctrl_c_during_training(train_args: list[str], folder: Path, delay: float) ->
     ``delay`` seconds into its first epoch. How long it took to stop, how it
     ended, and what it left of the folder."""
     child = subprocess.Popen(
-        [sys.executable, "-c", _TAKES_CTRL_C, "train", *train_args,
-         "--output", str(folder)],  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            _TAKES_CTRL_C,
+            "train",
+            *train_args,
+            "--output",
+            str(folder),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -42,13 +42,15 @@ def plain_reader(model) -> Callable[[np.ndarray], tuple[str, bool]]:
     """The baseline: connected components on the public API (see above)."""
     from scipy import ndimage
 
-    from skdigits.image_io import ImageReadError, prepare_digit, to_grayscale
+    from skdigits.image_io import ImageReadError, prepare_digit
 
     below = getattr(model, "unsure_below", None) or 0.5
     classes = np.asarray(model.classes_)
 
     def read(picture: np.ndarray) -> tuple[str, bool]:
-        grey = to_grayscale(picture)
+        grey = np.asarray(picture, dtype=np.float32)
+        if grey.ndim == 3:  # colour: the luma weights, as a user would
+            grey = grey[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
         paper = float(np.median(grey))
         ink = grey < (paper + float(grey.min())) / 2
         labels, count = ndimage.label(ink)

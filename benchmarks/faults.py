@@ -91,7 +91,11 @@ def kill_a_worker(model, driver, script, body, kill_at: float | None) -> dict:
     done: dict = {}
     load = threading.Thread(
         target=lambda: done.update(
-            zip(("answered", "lost"), _drive(server, driver, script, body, seconds))
+            zip(
+                ("answered", "lost"),
+                _drive(server, driver, script, body, seconds),
+                strict=True,
+            )
         )
     )
     record: dict = {"kill_at": kill_at}
@@ -294,7 +298,11 @@ def measure(config: RunConfig) -> dict:
         files = {}
         from skdigits.persistence import export_onnx
 
-        targets = {"save_model": "m.skdigits", "export": "m.onnx", "build": "p.skdigits"}
+        targets = {
+            "save_model": "m.skdigits",
+            "export": "m.onnx",
+            "build": "p.skdigits",
+        }
         for writer, name in targets.items():
             folder = tmp / writer
             folder.mkdir()

@@ -32,6 +32,7 @@ ORDER = (
     "serve_startup",
     "load",
     "soak",
+    "faults",
     "robustness",
     "numbers",
 )

@@ -47,8 +47,8 @@ from skdigits._commands.serve.predict_route import (
     SECURITY_HEADERS,
     PredictRoute,
 )
+from skdigits._prediction.marks import MAX_DIGITS
 from skdigits._prediction.model_choice import check_digit_model
-from skdigits._prediction.numbers import MAX_DIGITS
 from skdigits._prediction.preparation import MNIST_SHAPE
 from skdigits._prediction.unsure import check_unsure_below, model_unsure_below
 
