@@ -349,6 +349,21 @@ def test_a_blank_picture_is_refused_with_a_clear_message(model):
         predict_number(ruled, model)
 
 
+def test_small_noisy_pictures_are_read_or_refused_never_a_crash(model):
+    # Pictures of noise only, small enough that no mark stands out of it:
+    # an ImageReadError that says no digit was found, not an IndexError.
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        height, width = rng.integers(5, 60, 2)
+        noise = rng.integers(0, 256, (height, width)).astype(np.uint8)
+        try:
+            answer = predict_number(noise, model)
+        except ImageReadError as exc:
+            assert "no digit found" in str(exc) or "marks" in str(exc), exc
+        else:
+            assert set(answer["text"]) <= set("0123456789?")
+
+
 # -- order, sizes, lines ------------------------------------------------------
 
 

@@ -341,6 +341,10 @@ def find_marks(ink: np.ndarray) -> tuple[list[Atom], float, float, float, bool]:
     ruled line was taken out."""
     from scipy import ndimage
 
+    if not float(ink.max()) > 0:
+        # Nothing darker than the paper (a flat or noisy picture whose
+        # preparation found no ink): every pixel would be one empty mark.
+        raise ImageReadError("no digit found: nothing stands out from the paper.")
     mask = ink >= _MARK_INK * float(ink.max())
     lined = _remove_lines(mask, ink)
     if not mask.any():
@@ -370,6 +374,8 @@ def find_marks(ink: np.ndarray) -> tuple[list[Atom], float, float, float, bool]:
         mark_ink = np.where(grown, ink[window], 0).astype(np.float32)
         used_rows = np.flatnonzero(mark_ink.any(axis=1))
         used_cols = np.flatnonzero(mark_ink.any(axis=0))
+        if used_rows.size == 0:  # a mark of the reduced ink only, without ink
+            continue
         r0, r1, c0, c1 = (
             used_rows[0],
             used_rows[-1] + 1,
@@ -378,6 +384,8 @@ def find_marks(ink: np.ndarray) -> tuple[list[Atom], float, float, float, bool]:
         )
         small = extent[i] < _SMALL * height
         marks.append(Atom(top + r0, left + c0, mark_ink[r0:r1, c0:c1], i + 1, 0, small))
+    if not marks:
+        raise ImageReadError("no digit found: nothing stands out from the paper.")
     marks.sort(key=lambda a: a.center)
     stroke = _stroke_width(labels > 0)
     return marks, height, stroke, factor, lined

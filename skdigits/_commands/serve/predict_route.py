@@ -244,19 +244,7 @@ def _read_number(
 ) -> dict[str, Any]:
     """predict_number's answer, its boxes in the request's pixels, and each
     digit's ``image``: the 28x28 image the model read, where it is known."""
-    try:
-        number = predict_number(gray, model, unsure_below=unsure_below)
-    except IndexError:
-        # predict_number fails this way on small noisy pictures whose ink
-        # does not stand out of the paper's noise (every pixel then makes
-        # one empty mark): a bad picture, not a server error. Logged, so
-        # that it is seen until predict_number says so itself.
-        logger.warning(
-            "predict_number failed on a %s picture", gray.shape, exc_info=True
-        )
-        raise ImageReadError(
-            "no digit found: no mark stands out from the noise of the picture."
-        ) from None
+    number = predict_number(gray, model, unsure_below=unsure_below)
     digits = number["digits"]
     image = None
     if len(digits) == 1:
