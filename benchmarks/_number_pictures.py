@@ -15,8 +15,8 @@ make them, seeded, from three sources:
 * fonts (:func:`font_number`): the number typed in one of the installed fonts
   (:func:`benchmarks._fonts.installed_fonts`), handwriting and printed
   fonts apart, at a random size with a random stroke;
-* the serve page: numbers written with the pointer on the real page come
-  later (the page has no number mode yet), see :data:`PAGE_SET`.
+* the serve page: numbers written with the pointer on the real page
+  (:mod:`benchmarks._page_numbers`, :data:`PAGE_SET`).
 
 Nothing here is imported by the library.
 """
@@ -56,11 +56,9 @@ BASELINE_JITTER = 2.0
 LINE_SLOPE = 0.08
 #: Paper around the number, in MNIST pixels.
 MARGIN = 6
-#: The set of numbers written on the serve page: not made yet. The page has
-#: no number mode; when it has, `benchmarks.drawing` writes the digits one
-#: after the other on a wider pad and this set reads them back.
+#: The set of numbers written with the pointer on the serve page
+#: (``benchmarks._page_numbers``).
 PAGE_SET = "numbers written on the serve page"
-PAGE_SKIPPED = "the serve page has no number mode yet"
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,15 @@ from benchmarks._number_readers import (
     read_all,
     score,
 )
+from benchmarks._page_numbers import page_numbers
 from benchmarks.common import RunConfig, loadavg, one_blas_thread
 
 #: Numbers per set (quick: a smoke test).
 N_NUMBERS = 600
 N_QUICK = 6
+#: Numbers written on the page (each a few seconds of pointer actions).
+N_PAGE = 60
+N_PAGE_QUICK = 2
 #: Single digits per robustness condition read through the number reader.
 N_SINGLE = 300
 N_SINGLE_QUICK = 4
@@ -179,8 +183,9 @@ def _nothing():
     return nullcontext()
 
 
-def build_sets(X, y, n: int, seed: int, quick: bool) -> tuple[dict, dict]:
-    """Every set's pictures (name -> group, what, items) and what was skipped."""
+def build_sets(X, y, n: int, seed: int, quick: bool, model=None) -> tuple[dict, dict]:
+    """Every set's pictures (name -> group, what, items) and what was skipped;
+    with ``model``, also the numbers written on the page served with it."""
     sets, skipped = {}, {}
     for k, (name, (gaps, condition)) in enumerate(MNIST_SETS.items()):
         sets[name] = {
@@ -201,7 +206,23 @@ def build_sets(X, y, n: int, seed: int, quick: bool) -> tuple[dict, dict]:
             "what": f"{len(used)} fonts, 2-8 random digits",
             "items": pictures.font_numbers(used, n, [seed, 100 + k]),
         }
-    skipped[pictures.PAGE_SET] = pictures.PAGE_SKIPPED
+    page = (
+        page_numbers(model, N_PAGE_QUICK if quick else N_PAGE, seed)
+        if model is not None
+        else {"skipped": "no model to serve"}
+    )
+    if page.get("skipped"):
+        skipped[pictures.PAGE_SET] = page["skipped"]
+    else:
+        sets[pictures.PAGE_SET] = {
+            "group": "page",
+            "what": page["what"],
+            "items": [
+                pictures.NumberPicture(picture, text)
+                for picture, text in zip(page["pictures"], page["texts"], strict=True)
+            ],
+            "page_answers": page["page_answers"],
+        }
     return sets, skipped
 
 
@@ -220,7 +241,7 @@ def measure(config: RunConfig, *, split: str = "test") -> dict:
     )
     n = N_QUICK if config.quick else N_NUMBERS
     t0 = time.perf_counter()
-    sets, skipped = build_sets(X, y, n, seed, config.quick)
+    sets, skipped = build_sets(X, y, n, seed, config.quick, model)
     generation_seconds = time.perf_counter() - t0
     readers = {"plain": plain_reader(model), "reader": number_reader(model)}
     scores = {}
@@ -258,7 +279,17 @@ def measure(config: RunConfig, *, split: str = "test") -> dict:
             r["drop_points"] for r in singles.values()
         ),
         "six_digit_ms": speed["one_blas_thread"]["ms_median"],
+        "page_exact": reader.get(pictures.PAGE_SET, {}).get("exact"),
     }
+    page = sets.get(pictures.PAGE_SET)
+    if page is not None:
+        # The page's reading (served, through POST /api/number) against the
+        # function's on the same pad pictures: the same reader behind both.
+        offline = read_all(readers["reader"], page["items"])["texts"]
+        answers = [a["text"] for a in page["page_answers"]]
+        headline["page_equals_function"] = float(
+            np.mean([a == b for a, b in zip(answers, offline, strict=True)])
+        )
     return {
         "source": source,
         "split": split,

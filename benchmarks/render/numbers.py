@@ -80,6 +80,16 @@ def render(record: dict) -> str:
         f"{pct(h['apart_digit_error'])} against {pct(h['apart_single_digit_error'])}"
         " for the same digits read alone, drawn as they were in the numbers"
         + (f" ({ratio:.2f}×)." if ratio is not None else "."),
+        *(
+            [
+                "Numbers written with the pointer on the `skdigits serve` page "
+                "(its number mode, `POST /api/number`): the page's reading equals "
+                "the function's on the same pad pictures for "
+                f"{pct(h['page_equals_function'])} of them."
+            ]
+            if h.get("page_equals_function") is not None
+            else []
+        ),
         "### One digit stays one digit",
         "The robustness question's single-digit conditions (a seeded subset "
         "of the digits), read by `predict_digit` and by the number reader "
