@@ -12,6 +12,8 @@ import dataclasses
 import hashlib
 import json
 import os
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import git_commit, loadavg
+from benchmarks.common import REPO, git_commit, loadavg
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,41 @@ def shipped_model() -> ModelEntry:
     )
 
 
+#: The shipped model before issue 32 rebuilt it (printed digits only, no
+#: handwriting styles, no pictures of no digit): the commit that last held it
+#: and its path there. The robustness question reads it from git's history,
+#: so that the previous and the new shipped model stand side by side.
+PREVIOUS_SHIPPED = ("852898b", "skdigits/_prediction/models/pretrained.skdigits")
+
+
+def previous_shipped_model() -> ModelEntry | None:
+    """The previous shipped model, with its own "not sure" threshold; None
+    where git or the commit is not at hand (an archive, a shallow clone)."""
+    from skdigits.inference import load_inference_model
+
+    commit, path = PREVIOUS_SHIPPED
+    target = Path(tempfile.gettempdir()) / f"skdigits-shipped-{commit}.skdigits"
+    if not target.exists():
+        try:
+            blob = subprocess.run(
+                ["git", "-C", str(REPO), "show", f"{commit}:{path}"],
+                capture_output=True,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        partial = target.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(blob)
+        partial.replace(target)
+    below = load_inference_model(target).unsure_below
+    entry = file_model(target, f"the shipped model before issue 32 (commit {commit})")
+    return dataclasses.replace(
+        entry,
+        unsure=lambda proba: proba.max(axis=1) < below,
+        params={**entry.params, "commit": commit, "unsure_below": below},
+    )
+
+
 #: Models of one recipe over several seeds, named in :func:`default_models`:
 #: issue 21's targets for the robust recipe hold over all of its seeds.
 RECIPE_SEEDS: dict[str, dict[int, str]] = {
@@ -139,6 +176,7 @@ def default_models() -> dict[str, ModelEntry]:
             for seed, name in names.items()
         },
         "shipped": shipped_model(),
+        **({"shipped-before": before} if (before := previous_shipped_model()) else {}),
     }
 
 

@@ -77,6 +77,57 @@ def _recipe_seed_section(r: dict) -> list[str]:
     return lines
 
 
+#: Issue 32's terms (benchmarks/_summaries.py's model_summary), in order.
+SUMMARY_ROWS = {
+    "mnist": "MNIST test set",
+    "digit_conditions_worst": "worst digit condition but the two below",
+    "hard_conditions_min": "thicker +4 px and rotated 30°, the lower",
+    "handwriting_fonts_without_outline": "handwriting fonts (without the outline font)",
+    "drawn": "drawn on the serve page",
+    "one_or_seven": "ambiguous 1-or-7 drawings: read 1, 7 or unsure between them",
+    "mnist_error_kept": "MNIST: error among the answers kept",
+    "fonts_and_drawings_error_kept": "fonts and drawings: error among the answers kept",
+    "mnist_flagged": "MNIST digits flagged not sure",
+    "font_digits_flagged": "font digits flagged not sure",
+    "letters_flagged": "letters flagged not sure",
+    "scribbles_flagged": "scribbles flagged not sure",
+}
+
+
+def _summary_cell(value) -> str:
+    if isinstance(value, dict):
+        return f"{pct(value['accuracy'])} ({value['condition']})"
+    if isinstance(value, dict | list) or value is None:
+        return "—"
+    return pct(value)
+
+
+def _shipped_section(models: dict) -> list[str]:
+    """The models with a "not sure" rule (the shipped models, previous and
+    new) side by side in issue 32's terms."""
+    names = [
+        m
+        for m, note in models.items()
+        if note.get("has_unsure_rule") and "summary" in note
+    ]
+    if not names:
+        return []
+    rows = [
+        [label, *(_summary_cell(models[m]["summary"].get(key)) for m in names)]
+        for key, label in SUMMARY_ROWS.items()
+    ]
+    return [
+        "### The shipped models in issue 32's terms",
+        "",
+        'Each at its own calibrated "not sure" threshold '
+        + ", ".join(f"`{m}` {models[m]['params'].get('unsure_below')}" for m in names)
+        + ":",
+        "",
+        markdown_table(["", *(f"`{m}`" for m in names)], rows),
+        "",
+    ]
+
+
 def render(record: dict) -> str:
     r = record["result"]
     models, scores, conditions = r["models"], r["scores"], r["conditions"]
@@ -171,6 +222,7 @@ def render(record: dict) -> str:
             ),
             "",
             *_recipe_seed_section(r),
+            *_shipped_section(models),
             "The most frequent misreadings in each model's worst condition "
             "(true→read):",
             "",
