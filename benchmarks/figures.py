@@ -20,6 +20,12 @@ count, with thousands separators), ``mb`` (megabytes, 2 decimals) and
 '0.22 ms'
 >>> figure_text(12345, "n")
 '12,345'
+
+A question that has not been run yet (no ``results/<question>.json``) is
+not an error: :func:`figure` raises :class:`NotMeasured`, and the role
+writes :data:`NOT_MEASURED` instead, so that the docs build (``-W``) passes
+before the first run. Once the question's results exist, a path or a
+format they do not hold is an error again (a ``KeyError``).
 """
 
 from __future__ import annotations
@@ -32,9 +38,25 @@ from typing import Any
 
 from benchmarks.targets import lookup
 
-__all__ = ["FORMATS", "figure", "figure_text", "stored_figures"]
+__all__ = [
+    "FORMATS",
+    "NOT_MEASURED",
+    "NotMeasured",
+    "figure",
+    "figure_text",
+    "measured_questions",
+    "stored_figures",
+]
 
 RESULTS = Path(__file__).with_name("results")
+
+#: What a page states for a figure of a question that has not been run yet.
+NOT_MEASURED = "(not measured yet)"
+
+
+class NotMeasured(KeyError):
+    """The figure's question has no stored result yet (never run)."""
+
 
 #: format -> (scale, decimals, unit)
 FORMATS: dict[str, tuple[float, int, str]] = {
@@ -59,21 +81,37 @@ def figure_text(value: float, fmt: str) -> str:
     return f"{value * scale:,.{decimals}f}{unit}"
 
 
+def measured_questions() -> frozenset[str]:
+    """The questions that have a stored result."""
+    return frozenset(path.stem for path in RESULTS.glob("*.json"))
+
+
 @cache
 def _result(question: str) -> dict:
-    return json.loads((RESULTS / f"{question}.json").read_text())["result"]
+    path = RESULTS / f"{question}.json"
+    if not path.exists():
+        raise NotMeasured(f"{question}: no results/{question}.json yet")
+    return json.loads(path.read_text())["result"]
 
 
 def figure(name: str) -> str:
-    """The text of figure ``question:path|format``; a ``KeyError`` names
-    what is missing."""
+    """The text of figure ``question:path|format``.
+
+    Raises :class:`NotMeasured` when the question has no stored result yet,
+    and a ``KeyError`` naming what is missing when its result does not hold
+    the figure (an unknown path, a format that does not exist, or a value
+    that is not a number).
+    """
     spec, _, fmt = name.partition("|")
     question, _, path = spec.partition(":")
+    fmt = fmt or "pct"
+    if fmt not in FORMATS:
+        raise KeyError(f"{name}: unknown format {fmt!r} (one of {sorted(FORMATS)})")
     keys = re.split(r"(?<!\\)\.", path)
     value = lookup(_result(question), [k.replace("\\.", ".") for k in keys])
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise KeyError(f"{name}: no figure there (found {value!r})")
-    return figure_text(value, fmt or "pct")
+    return figure_text(value, fmt)
 
 
 def _numbers(value: Any) -> list[float]:
