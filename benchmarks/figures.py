@@ -11,7 +11,7 @@ the keys to the figure (dots, as ``targets.toml``'s ``measured``), and how
 to write it. Formats: ``pct`` (a fraction as a percentage, 2 decimals; or
 ``pct1``, ``pct0``), ``s`` / ``s1`` / ``s0`` (seconds), ``ms`` (seconds as
 milliseconds, 2 decimals; ``ms1``), ``x`` (a ratio, 2 decimals), ``n`` (a
-count, with thousands separators), ``mb`` (megabytes, 2 decimals) and
+count, with thousands separators), ``mb`` (megabytes, 2 decimals; ``mb4``, 4) and
 ``plain`` (plain epochs, 1 decimal).
 
 >>> figure_text(0.99136, "pct")
@@ -71,6 +71,7 @@ FORMATS: dict[str, tuple[float, int, str]] = {
     "x": (1, 2, "×"),
     "n": (1, 0, ""),
     "mb": (1, 2, " MB"),
+    "mb4": (1, 4, " MB"),
     "plain": (1, 1, " plain epochs"),
 }
 

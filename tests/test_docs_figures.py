@@ -87,7 +87,9 @@ def target_figures() -> set[tuple[float, str]]:
     found = set()
     for targets in load_targets().values():
         for target in targets.values():
-            unit = {"%": "%", "s": "s", "ms": "ms"}.get(target.get("unit"))
+            unit = {"%": "%", "s": "s", "ms": "ms"}.get(target.get("unit")) or (
+                "MB" if "MB" in target.get("what", "") else None
+            )
             for bound in (target.get("at_least"), target.get("at_most")):
                 if unit and isinstance(bound, (int, float)):
                     found.add((round(bound * (100 if unit == "%" else 1), 6), unit))
