@@ -10,7 +10,8 @@ A figure is named ``question:path|format``: the question's stored result,
 the keys to the figure (dots, as ``targets.toml``'s ``measured``), and how
 to write it. Formats: ``pct`` (a fraction as a percentage, 2 decimals; or
 ``pct1``, ``pct0``), ``s`` / ``s1`` / ``s0`` (seconds), ``ms`` (seconds as
-milliseconds, 2 decimals; ``ms1``), ``x`` (a ratio, 2 decimals), ``n`` (a
+milliseconds, 2 decimals; ``ms1``; ``msv``, a value in milliseconds
+already, 1 decimal), ``x`` (a ratio, 2 decimals), ``n`` (a
 count, with thousands separators), ``mb`` (megabytes, 2 decimals; ``mb4``, 4) and
 ``plain`` (plain epochs, 1 decimal).
 
@@ -68,6 +69,7 @@ FORMATS: dict[str, tuple[float, int, str]] = {
     "s0": (1, 0, " s"),
     "ms": (1e3, 2, " ms"),
     "ms1": (1e3, 1, " ms"),
+    "msv": (1, 1, " ms"),
     "x": (1, 2, "×"),
     "n": (1, 0, ""),
     "mb": (1, 2, " MB"),
