@@ -132,7 +132,7 @@ def bench_roles() -> list[tuple[str, str]]:
     return [
         (path.name, name)
         for path in sorted((ROOT / "docs").glob("*.rst"))
-        for name in re.findall(r":bench:`([^`]*)`", path.read_text(encoding="utf-8"))
+        for name in re.findall(r":bench:`([^`]+)`", path.read_text(encoding="utf-8"))
     ]
 
 
