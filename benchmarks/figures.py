@@ -13,7 +13,8 @@ to write it. Formats: ``pct`` (a fraction as a percentage, 2 decimals; or
 milliseconds, 2 decimals; ``ms1``; ``msv``, a value in milliseconds
 already, 1 decimal), ``x`` (a ratio, 2 decimals), ``n`` (a
 count, with thousands separators), ``mb`` (megabytes, 2 decimals; ``mb4``, 4) and
-``plain`` (plain epochs, 1 decimal).
+``plain`` (plain epochs, 1 decimal), ``pp`` (a difference of
+percentages, in points, 2 decimals).
 
 >>> figure_text(0.99136, "pct")
 '99.14 %'
@@ -75,6 +76,7 @@ FORMATS: dict[str, tuple[float, int, str]] = {
     "mb": (1, 2, " MB"),
     "mb4": (1, 4, " MB"),
     "plain": (1, 1, " plain epochs"),
+    "pp": (1, 2, " points"),
 }
 
 
