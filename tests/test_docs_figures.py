@@ -47,6 +47,10 @@ FIGURE = re.compile(
     r"(?<![\w.,])(?P<number>\d{1,3}(?:,\d{3})+\.\d+|\d+\.\d+)\s?"
     r"(?P<unit>%|ms\b|s\b|MB\b|\u00d7|plain epochs)"
 )
+#: Figures of published papers, cited for scale, which no benchmark measures.
+PUBLISHED = {
+    "augmentation.rst": {"1.6 %", "1.1 %", "0.7 %", "0.35 %", "0.39 %"},
+}
 README_BLOCK = re.compile(
     r"<!-- figures: begin.*?-->\n(?P<block>.*?)<!-- figures: end -->", re.S
 )
@@ -110,7 +114,13 @@ def hand_written_figures(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_page_states_a_benchmark_figure_by_hand(path):
-    assert hand_written_figures(path) == []
+    published = PUBLISHED.get(path.name, set())
+    found = [f for f in hand_written_figures(path) if f not in published]
+    assert found == [], (
+        f"{path.relative_to(ROOT)} states benchmark figures by hand: write "
+        "them with :bench:`question:path|format` (docs) or in the README's "
+        "rendered block, or link to the performance page"
+    )
 
 
 def test_the_check_sees_a_figure_edited_by_hand(tmp_path):
