@@ -34,8 +34,8 @@ def load_pretrained() -> InferenceModel:
     stored with float16 weights (read as float32). Its first step,
     :class:`~skdigits.Deskew`, straightens each slanted digit before the
     network reads it. It takes (n, 28, 28) or (n, 784) uint8 digits
-    prepared as MNIST's were (see :func:`skdigits.image_io.prepare_digit`). MNIST is by Yann LeCun and
-    Corinna Cortes, under CC BY-SA 3.0.
+    prepared as MNIST's were (see :func:`skdigits.image_io.prepare_digit`).
+    MNIST is by Yann LeCun and Corinna Cortes, under CC BY-SA 3.0.
 
     Returns
     -------

@@ -223,7 +223,8 @@ def _uvicorn_server(app: Any, access_log: bool) -> Any:
 class BackgroundServer:
     """A server running in a daemon thread, for notebooks and tests.
 
-    Made by :func:`~skdigits.serve.start_server`; also a context manager that stops it on exit.
+    Made by :func:`~skdigits.serve.start_server`; also a context manager that
+    stops it on exit.
 
     Parameters
     ----------
