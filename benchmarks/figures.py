@@ -10,9 +10,11 @@ A figure is named ``question:path|format``: the question's stored result,
 the keys to the figure (dots, as ``targets.toml``'s ``measured``), and how
 to write it. Formats: ``pct`` (a fraction as a percentage, 2 decimals; or
 ``pct1``, ``pct0``), ``s`` / ``s1`` / ``s0`` (seconds), ``ms`` (seconds as
-milliseconds, 2 decimals; ``ms1``), ``x`` (a ratio, 2 decimals), ``n`` (a
-count, with thousands separators), ``mb`` (megabytes, 2 decimals) and
-``plain`` (plain epochs, 1 decimal).
+milliseconds, 2 decimals; ``ms1``; ``msv``, a value in milliseconds
+already, 1 decimal), ``x`` (a ratio, 2 decimals), ``n`` (a
+count, with thousands separators), ``mb`` (megabytes, 2 decimals; ``mb4``, 4) and
+``plain`` (plain epochs, 1 decimal), ``pp`` (a difference of
+percentages, in points, 2 decimals).
 
 >>> figure_text(0.99136, "pct")
 '99.14 %'
@@ -20,6 +22,12 @@ count, with thousands separators), ``mb`` (megabytes, 2 decimals) and
 '0.22 ms'
 >>> figure_text(12345, "n")
 '12,345'
+
+A question that has not been run yet (no ``results/<question>.json``) is
+not an error: :func:`figure` raises :class:`NotMeasured`, and the role
+writes :data:`NOT_MEASURED` instead, so that the docs build (``-W``) passes
+before the first run. Once the question's results exist, a path or a
+format they do not hold is an error again (a ``KeyError``).
 """
 
 from __future__ import annotations
@@ -32,9 +40,25 @@ from typing import Any
 
 from benchmarks.targets import lookup
 
-__all__ = ["FORMATS", "figure", "figure_text", "stored_figures"]
+__all__ = [
+    "FORMATS",
+    "NOT_MEASURED",
+    "NotMeasured",
+    "figure",
+    "figure_text",
+    "measured_questions",
+    "stored_figures",
+]
 
 RESULTS = Path(__file__).with_name("results")
+
+#: What a page states for a figure of a question that has not been run yet.
+NOT_MEASURED = "(not measured yet)"
+
+
+class NotMeasured(KeyError):
+    """The figure's question has no stored result yet (never run)."""
+
 
 #: format -> (scale, decimals, unit)
 FORMATS: dict[str, tuple[float, int, str]] = {
@@ -46,10 +70,13 @@ FORMATS: dict[str, tuple[float, int, str]] = {
     "s0": (1, 0, " s"),
     "ms": (1e3, 2, " ms"),
     "ms1": (1e3, 1, " ms"),
+    "msv": (1, 1, " ms"),
     "x": (1, 2, "×"),
     "n": (1, 0, ""),
     "mb": (1, 2, " MB"),
+    "mb4": (1, 4, " MB"),
     "plain": (1, 1, " plain epochs"),
+    "pp": (1, 2, " points"),
 }
 
 
@@ -59,21 +86,37 @@ def figure_text(value: float, fmt: str) -> str:
     return f"{value * scale:,.{decimals}f}{unit}"
 
 
+def measured_questions() -> frozenset[str]:
+    """The questions that have a stored result."""
+    return frozenset(path.stem for path in RESULTS.glob("*.json"))
+
+
 @cache
 def _result(question: str) -> dict:
-    return json.loads((RESULTS / f"{question}.json").read_text())["result"]
+    path = RESULTS / f"{question}.json"
+    if not path.exists():
+        raise NotMeasured(f"{question}: no results/{question}.json yet")
+    return json.loads(path.read_text())["result"]
 
 
 def figure(name: str) -> str:
-    """The text of figure ``question:path|format``; a ``KeyError`` names
-    what is missing."""
+    """The text of figure ``question:path|format``.
+
+    Raises :class:`NotMeasured` when the question has no stored result yet,
+    and a ``KeyError`` naming what is missing when its result does not hold
+    the figure (an unknown path, a format that does not exist, or a value
+    that is not a number).
+    """
     spec, _, fmt = name.partition("|")
     question, _, path = spec.partition(":")
+    fmt = fmt or "pct"
+    if fmt not in FORMATS:
+        raise KeyError(f"{name}: unknown format {fmt!r} (one of {sorted(FORMATS)})")
     keys = re.split(r"(?<!\\)\.", path)
     value = lookup(_result(question), [k.replace("\\.", ".") for k in keys])
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise KeyError(f"{name}: no figure there (found {value!r})")
-    return figure_text(value, fmt or "pct")
+    return figure_text(value, fmt)
 
 
 def _numbers(value: Any) -> list[float]:

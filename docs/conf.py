@@ -125,9 +125,10 @@ numpydoc_validation_exclude = {
     r"\.__init__$",
     r"\.__getitem__$",
     # Result dataclasses that users read, never build: their fields are
-    # documented under Attributes rather than Parameters.
-    r"^skdigits\.report\.Evaluation$",
-    r"^skdigits\.training\.TrainingRun$",
+    # documented under Attributes rather than Parameters (internal: the
+    # layers are laid out on the architecture page).
+    r"^skdigits\._estimators\.metrics\.Evaluation$",
+    r"^skdigits\._commands\.training\.TrainingRun$",
     # Exceptions that skdigits raises, never the user: what they carry is
     # documented under Attributes; the constructor takes the message.
     r"^skdigits\.datasets\.(DatasetNotFoundError|DatasetFormatError|ChecksumError)$",

@@ -7,7 +7,7 @@ which predicts with a division and a few matrix products.
 one picture of a number (several digits in a line), and
 :func:`predict_digits` image files, folders and ``.npy`` stacks, with a
 fitted model, a saved one or the shipped one
-(:func:`skdigits.load_pretrained`), and answer in the docs' answer format.
+(:func:`skdigits.pretrained.load_pretrained`), and answer in the docs' answer format.
 ``skdigits predict`` and ``skdigits serve`` stand on these.
 
 Nothing here imports TensorFlow, Keras or scikit-learn.

@@ -131,11 +131,16 @@ def _add_train(commands: Any) -> None:
     train.add_argument(
         "--recipe",
         metavar="NAME",
+        # Every name of skdigits.augmentation.RECIPES (tests/test_docs_facts.py
+        # checks it): importing RECIPES here would import scikit-learn for
+        # every command's --help.
         help="start from a documented set of the options above "
-        "(skdigits.augmentation.RECIPES): mnist-5min (the notebook's widths, "
-        "augmented, about 99.3 %% on full MNIST in under 5 minutes on 2 cores) "
-        "or mnist-15min (wider, about 99.4 %%); robust (for users' digits) "
-        "also turns on --deskew; options given explicitly override it",
+        "(skdigits.augmentation.RECIPES): mnist-fast (the notebook's widths, "
+        "milder distortions, to 99 %% on full MNIST in the least time), "
+        "mnist-5min (the notebook's widths, augmented, 99.3 %% in under 5 "
+        "minutes on 2 cores), mnist-15min (wider, longer, 99.4 %%) or robust "
+        "(for users' digits; also turns on --deskew); options given explicitly "
+        "override it",
     )
     train.add_argument(
         "--deskew",

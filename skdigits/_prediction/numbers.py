@@ -10,7 +10,7 @@ How the digits are found (recognition-driven segmentation):
    (:mod:`skdigits._prediction.paper`): grey, noise filtered if the paper is grainy,
    lighting evened out, inverted if the paper is light; a blank picture is
    refused as it is for one digit. A picture over
-   :data:`~skdigits._prediction.marks.WORKING_SIZE` pixels a side is first
+   ``WORKING_SIZE`` pixels a side is first
    reduced, so the work is bounded.
 2. The ink is thresholded and cut into connected marks. A long, thin
    horizontal line beside the digits (a ruled line, an underline) is taken
@@ -131,12 +131,12 @@ def predict_number(
     ----------
     image : array-like of shape (height, width) or (height, width, channels)
         Grey, RGB or RGBA pixels, 0-255 or floats in [0, 1], any size up to
-        :data:`~skdigits._prediction.marks.MAX_PIXELS` (larger than
-        :data:`~skdigits._prediction.marks.WORKING_SIZE` a side, it is reduced first).
+        ``skdigits._prediction.marks.MAX_PIXELS`` (larger than
+        ``WORKING_SIZE`` a side, it is reduced first).
     model : fitted classifier or None, default=None
         Takes (n, 28, 28) uint8 MNIST-style digits in ``predict_proba`` and
         has ``classes_``; None: the shipped model
-        (:func:`skdigits.load_pretrained`, loaded once).
+        (:func:`skdigits.pretrained.load_pretrained`, loaded once).
     unsure_below : float or None, default=None
         The "not sure" threshold on each digit's top probability; None: the
         model's calibrated ``unsure_below``, else 0.5.
@@ -144,7 +144,7 @@ def predict_number(
     Returns
     -------
     answer : dict
-        As :data:`NUMBER_SCHEMA` describes:
+        As ``NUMBER_SCHEMA`` (its OpenAPI schema) describes:
 
         - ``text``: the digits read, left to right, as a string;
         - ``digits``: one answer per digit, in the format of a single digit's
@@ -166,8 +166,8 @@ def predict_number(
     skdigits.image_io.ImageReadError
         Not an image array; no digit in it (blank, only specks or a line);
         two or more lines of digits (crop to one line); more than
-        :data:`~skdigits._prediction.marks.MAX_PIXELS` pixels, more than
-        :data:`~skdigits._prediction.marks.MAX_ASPECT` times longer than wide,
+        ``MAX_PIXELS`` pixels, more than
+        ``MAX_ASPECT`` times longer than wide,
         or so many marks that it is not a number.
 
     See Also

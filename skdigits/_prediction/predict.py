@@ -46,9 +46,9 @@ def predict_digit(
     image : array-like of shape (height, width) or (height, width, channels)
         The picture: grey, RGB or RGBA pixels, 0-255 or 0-1, any size.
     model : fitted classifier, str, path-like or None, default=None
-        What reads it (see :func:`digit_model`): a classifier that takes
-        (n, 28, 28) uint8 images in ``predict_proba``, as a Pipeline of
-        :class:`~skdigits.PixelScaler` and
+        What reads it (see ``skdigits._prediction.model_choice.digit_model``):
+        a classifier that takes (n, 28, 28) uint8 images in
+        ``predict_proba``, as a Pipeline of :class:`~skdigits.PixelScaler` and
         :class:`~skdigits.DenseDigitClassifier` does, a saved model's path,
         or None for the shipped model.
     unsure_below : float or None, default=None
@@ -118,9 +118,10 @@ def predict_digits(
     inputs : path or iterable of paths
         Image files, ``.npy`` files and folders of them.
     model : fitted classifier, str, path-like or None, default=None
-        What reads them (see :func:`digit_model`): a fitted classifier, a
-        file written by :func:`skdigits.persistence.save_model`, or None for
-        the shipped model (:func:`skdigits.load_pretrained`).
+        What reads them (see
+        ``skdigits._prediction.model_choice.digit_model``): a fitted
+        classifier, a file written by :func:`skdigits.persistence.save_model`,
+        or None for the shipped model (:func:`skdigits.pretrained.load_pretrained`).
     unsure_below : float or None, default=None
         The "not sure" threshold; None: the model's calibrated one, or 0.5
         for a model without one.
@@ -134,8 +135,8 @@ def predict_digits(
         ``runner_up``, ...: see the docs' answer format); a picture's record
         also holds ``text`` and ``digits`` (each digit's answer and box), and
         a picture of several digits answers with the number instead of one
-        label (see :func:`picture_answer`); for a file that could not be
-        read, ``error``, the reason, and no answer.
+        label (see ``skdigits._prediction.predict.picture_answer``); for a
+        file that could not be read, ``error``, the reason, and no answer.
 
     Raises
     ------

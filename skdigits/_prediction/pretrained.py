@@ -28,12 +28,14 @@ MAX_PRETRAINED_BYTES = 3_500_000
 def load_pretrained() -> InferenceModel:
     """The model skdigits ships, ready to predict, with NumPy only.
 
-    A ``Pipeline([PixelScaler(), DenseDigitClassifier()])`` trained on full
-    MNIST by ``scripts/build_pretrained.py`` (fixed recipe and seed), stored
-    with float16 weights (read as float32). It takes (n, 28, 28) or (n, 784)
-    uint8 digits prepared as MNIST's were (see
-    :func:`skdigits.image_io.prepare_digit`). MNIST is by Yann LeCun and
-    Corinna Cortes, under CC BY-SA 3.0.
+    A ``Pipeline([Deskew(), PixelScaler(), DenseDigitClassifier()])``
+    (``make_digit_pipeline(deskew=True)``) trained on full MNIST by
+    ``scripts/build_pretrained.py`` (the ``robust`` recipe, fixed seed),
+    stored with float16 weights (read as float32). Its first step,
+    :class:`~skdigits.Deskew`, straightens each slanted digit before the
+    network reads it. It takes (n, 28, 28) or (n, 784) uint8 digits
+    prepared as MNIST's were (see :func:`skdigits.image_io.prepare_digit`).
+    MNIST is by Yann LeCun and Corinna Cortes, under CC BY-SA 3.0.
 
     Returns
     -------

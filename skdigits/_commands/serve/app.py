@@ -187,7 +187,7 @@ def create_app(
 
     Notes
     -----
-    Serve it with NumPy's BLAS on one thread, as :func:`skdigits._commands.serve.run`
+    Serve it with NumPy's BLAS on one thread, as :func:`skdigits.serve.run_server`
     and :class:`~skdigits.serve.BackgroundServer` do: the forward pass of
     one digit is too small to share between cores, and the ``workers``
     threads already use them.

@@ -223,7 +223,8 @@ def _uvicorn_server(app: Any, access_log: bool) -> Any:
 class BackgroundServer:
     """A server running in a daemon thread, for notebooks and tests.
 
-    Made by :func:`start`; also a context manager that stops it on exit.
+    Made by :func:`~skdigits.serve.start_server`; also a context manager that
+    stops it on exit.
 
     Parameters
     ----------
@@ -359,7 +360,7 @@ def start_server(
     Parameters
     ----------
     model : str, path-like, fitted estimator or None, default=None
-        As in :func:`run`.
+        As in :func:`~skdigits.serve.run_server`.
     host : str, default="127.0.0.1"
         Address to listen on.
     port : int, default=0
@@ -378,7 +379,7 @@ def start_server(
 
     See Also
     --------
-    run : Serve in the foreground until Ctrl-C.
+    skdigits.serve.run_server : Serve in the foreground until Ctrl-C.
 
     Examples
     --------
@@ -462,7 +463,7 @@ def run_server(
 
     See Also
     --------
-    start : Serve in a background thread.
+    skdigits.serve.start_server : Serve in a background thread.
     create_app : The application, for another ASGI server.
 
     Examples

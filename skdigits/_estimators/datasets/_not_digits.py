@@ -186,7 +186,7 @@ def make_not_digits(
     Raises
     ------
     ValueError
-        If ``kinds`` is empty or names a kind not in :data:`NOT_DIGIT_KINDS`.
+        If ``kinds`` is empty or names a kind not in ``NOT_DIGIT_KINDS``.
 
     See Also
     --------
