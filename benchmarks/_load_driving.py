@@ -138,10 +138,13 @@ function done(summary, latency, requests)
   end
   io.write(string.format(
     'WRK-RESULT {"responses": %%d, "duration_us": %%d, "bad_answers": %%d, ' ..
-    '"socket_errors": %%d, "min_us": %%d, "max_us": %%d, "mean_us": %%f, ' ..
+    '"socket_errors": %%d, "socket_errors_by_kind": {"connect": %%d, ' ..
+    '"read": %%d, "write": %%d, "timeout": %%d}, ' ..
+    '"min_us": %%d, "max_us": %%d, "mean_us": %%f, ' ..
     '"percentiles_us": {%%s}}\\n',
     summary.requests, summary.duration, bad_answers,
     e.connect + e.read + e.write + e.timeout,
+    e.connect, e.read, e.write, e.timeout,
     latency.min, latency.max, latency.mean, table.concat(q, ", ")))
 end
 """

@@ -62,13 +62,17 @@ _AFTER_KILL = 2.0  # seconds of load after a kill
 
 
 def _drive(server: ServerProcess, driver: str, script: Path, body: bytes, seconds):
-    """``CLIENTS`` clients for ``seconds``: (answers, failed requests)."""
+    """``CLIENTS`` clients for ``seconds``: answers, failed requests, and the
+    failures by kind (wrk's socket errors and its bad answers)."""
     if driver == "python":
         level = drive_python(server, body, CLIENTS, 0.0, seconds)
-        return level["answered"], level["errors"]
+        return level["answered"], level["errors"], None
     result, _ = run_wrk(script, server.port, CLIENTS, seconds)
-    return result["responses"] - result["bad_answers"], (
-        result["bad_answers"] + result["socket_errors"]
+    kinds = {**result["socket_errors_by_kind"], "bad answer": result["bad_answers"]}
+    return (
+        result["responses"] - result["bad_answers"],
+        result["bad_answers"] + result["socket_errors"],
+        {kind: n for kind, n in kinds.items() if n},
     )
 
 
@@ -92,7 +96,7 @@ def kill_a_worker(model, driver, script, body, kill_at: float | None) -> dict:
     load = threading.Thread(
         target=lambda: done.update(
             zip(
-                ("answered", "lost"),
+                ("answered", "lost", "lost_by_kind"),
                 _drive(server, driver, script, body, seconds),
                 strict=True,
             )
