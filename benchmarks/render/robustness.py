@@ -84,7 +84,7 @@ SUMMARY_ROWS = {
     "hard_conditions_min": "thicker +4 px and rotated 30°, the lower",
     "handwriting_fonts_without_outline": "handwriting fonts (without the outline font)",
     "drawn": "drawn on the serve page",
-    "one_or_seven": "ambiguous 1-or-7 drawings: read 1, 7 or unsure between them",
+    "one_or_seven": "1-or-7 drawings: not sure of 1 or 7 / sure 1 / sure 7",
     "mnist_error_kept": "MNIST: error among the answers kept",
     "fonts_and_drawings_error_kept": "fonts and drawings: error among the answers kept",
     "mnist_flagged": "MNIST digits flagged not sure",
@@ -95,10 +95,15 @@ SUMMARY_ROWS = {
 
 
 def _summary_cell(value) -> str:
-    if isinstance(value, dict):
-        return f"{pct(value['accuracy'])} ({value['condition']})"
-    if isinstance(value, dict | list) or value is None:
+    if value is None:
         return "—"
+    if isinstance(value, dict) and "accuracy" in value:  # a worst condition
+        return f"{pct(value['accuracy'])} ({value['condition']})"
+    if isinstance(value, dict):  # the 1-or-7 drawings' counts
+        return (
+            f"{value.get('not_sure_either', 0)} / {value.get('sure_1', 0)} / "
+            f"{value.get('sure_7', 0)} of {value.get('n', 0)}"
+        )
     return pct(value)
 
 
