@@ -143,6 +143,7 @@ class _Worker:
 
     pid: int
     pipe: int  # the read end of the worker's pipe: _READY, then end of file
+    listener: socket.socket  # its socket, kept open for the one after it
     ready: bool = False
 
 
@@ -160,7 +161,9 @@ def serve_in_processes(
     """Fork one process per socket of ``listeners`` (on the port ``reserved``
     holds, see :func:`reserve_port`) that runs ``make_server()`` on it;
     wait for them, stop them all on SIGINT or SIGTERM, and start another,
-    on a new socket, in place of one that dies on its own.
+    on the same socket, in place of one that dies on its own: the
+    supervisor keeps every worker's socket open, so that the connections
+    queued on it when its worker dies wait for the next one.
 
     Each worker has a pipe to the supervisor: it writes one byte once it is
     ready (uvicorn has started on its socket), and the pipe's end of file
@@ -187,7 +190,8 @@ def serve_in_processes(
         if pid != 0:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         if pid == 0:  # pragma: no cover - runs in the child, which never returns
-            for other in [reserved, *listeners]:  # the others' are not its own
+            others = [reserved, *listeners, *(w.listener for w in children.values())]
+            for other in others:  # the others' are not its own
                 other.close()
             for fd in [
                 read_end,
@@ -197,8 +201,10 @@ def serve_in_processes(
                 os.close(fd)
             _worker_process(server, listener, parent, write_end)
         os.close(write_end)  # the worker's alone: its end of file is its end
-        listener.close()  # the worker's alone: connections to it are its own
-        worker = _Worker(pid, read_end)
+        # The listener stays open here too: if the worker dies, the
+        # connections the kernel queued on its socket wait for the worker
+        # that replaces it on the same socket, instead of being reset.
+        worker = _Worker(pid, read_end, listener)
         children[pid] = worker
         selector.register(read_end, selectors.EVENT_READ, worker)
 
@@ -234,6 +240,7 @@ def serve_in_processes(
                     continue
                 how = reap(worker)
                 if stopping:
+                    worker.listener.close()
                     continue
                 if worker.ready:
                     echo(f"A worker process stopped ({how}); starting another.")
@@ -246,12 +253,13 @@ def serve_in_processes(
                             "the server stops."
                         )
                         stop()
+                        worker.listener.close()
                         continue
                     echo(
                         f"A worker process stopped before it was ready ({how}); "
                         "starting another."
                     )
-                fork_worker(worker_socket(reserved))
+                fork_worker(worker.listener)  # on its socket, queue and all
     finally:
         for listener in listeners:  # interrupted before every worker started
             listener.close()
@@ -261,6 +269,8 @@ def serve_in_processes(
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(worker.pid, 0)
                 os.close(worker.pipe)
+        for worker in children.values():
+            worker.listener.close()
         selector.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
